@@ -1,0 +1,149 @@
+/**
+ * The shared contract every {@link FormatCodec} passes (hono's `runTest` idea): encoding the
+ * IR and decoding it again gives the IR back, for requests, responses and streams. Because any
+ * translation A -> B is `A.decode` then `B.encode`, a codec that passes this suite composes with
+ * every other one. Each codec's test file calls {@link runCodecContract}; `formats.test.ts`
+ * also runs every ordered pair end to end.
+ *
+ * @module
+ */
+import { describe, expect, it } from 'vitest';
+import type { FormatCodec, SseEvent, WireEvent } from './codec.js';
+import type { IRRequest, IRResponse, IRStreamEvent } from './ir.js';
+
+export const sampleRequest: IRRequest = {
+  model: 'some-model',
+  system: 'You are terse.',
+  messages: [
+    { role: 'user', content: [{ type: 'text', text: 'What is the weather in Paris?' }] },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Let me check.' },
+        { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+      ],
+    },
+    {
+      role: 'user',
+      content: [{ type: 'tool_result', toolCallId: 'call_1', name: 'get_weather', content: '{"temp":21}' }],
+    },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'And what is in this picture?' },
+        { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBORw0KGgo=' } },
+      ],
+    },
+  ],
+  tools: [
+    {
+      name: 'get_weather',
+      description: 'Weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  ],
+  toolChoice: { type: 'auto' },
+  maxTokens: 256,
+  temperature: 0.5,
+  topP: 0.9,
+  stopSequences: ['END'],
+  stream: false,
+};
+
+export const sampleResponse: IRResponse = {
+  id: 'resp_1',
+  model: 'some-model',
+  content: [
+    { type: 'text', text: 'Calling the tool.' },
+    { type: 'tool_call', id: 'call_9', name: 'get_weather', arguments: '{"city":"Oslo"}' },
+  ],
+  stopReason: 'tool_calls',
+  usage: { inputTokens: 12, outputTokens: 7 },
+};
+
+export const sampleStream: IRStreamEvent[] = [
+  { type: 'start', id: 'resp_2', model: 'some-model' },
+  { type: 'text', text: 'Hel' },
+  { type: 'text', text: 'lo' },
+  { type: 'tool_call_start', index: 0, id: 'call_3', name: 'get_weather' },
+  { type: 'tool_call_delta', index: 0, arguments: '{"city":' },
+  { type: 'tool_call_delta', index: 0, arguments: '"Rome"}' },
+  { type: 'finish', stopReason: 'tool_calls' },
+  { type: 'usage', usage: { inputTokens: 5, outputTokens: 3 } },
+];
+
+/** Serialises a client-bound event the way the HTTP layer does, for feeding a decoder. */
+export function toSse(event: WireEvent): SseEvent {
+  return { event: event.event, data: typeof event.data === 'string' ? event.data : JSON.stringify(event.data) };
+}
+
+/** Runs IR events through `encoder` then `decoder` and returns the decoded IR events. */
+export function streamRoundTrip(from: FormatCodec, to: FormatCodec, events: IRStreamEvent[]): IRStreamEvent[] {
+  const encoder = from.createStreamEncoder();
+  const wire = [...events.flatMap((e) => encoder.encode(e)), ...encoder.end()];
+  const decoder = to.createStreamDecoder();
+  return wire.flatMap((w) => decoder.decode(toSse(w)));
+}
+
+/** Merges consecutive text deltas and tool-call deltas so streams compare by content, not chunking. */
+export function coalesce(events: IRStreamEvent[]): IRStreamEvent[] {
+  const out: IRStreamEvent[] = [];
+  for (const e of events) {
+    const last = out[out.length - 1];
+    if (e.type === 'text' && last?.type === 'text') out[out.length - 1] = { type: 'text', text: last.text + e.text };
+    else if (e.type === 'tool_call_delta' && last?.type === 'tool_call_delta' && last.index === e.index)
+      out[out.length - 1] = { ...last, arguments: last.arguments + e.arguments };
+    else out.push(e);
+  }
+  return out;
+}
+
+/** The behaviour every codec must have. */
+export function runCodecContract(codec: FormatCodec): void {
+  describe(`${codec.name} codec contract`, () => {
+    it('decodes its own encoded request back to the same IR', () => {
+      const { body } = codec.encodeRequest(sampleRequest);
+      const { request } = codec.decodeRequest(body, { model: sampleRequest.model, stream: false });
+      expect(request).toEqual(sampleRequest);
+    });
+
+    it('decodes its own encoded response back to the same IR (ids of tool calls kept)', () => {
+      const { body } = codec.encodeResponse(sampleResponse);
+      const decoded = codec.decodeResponse(body);
+      expect(decoded.content).toEqual(sampleResponse.content);
+      expect(decoded.stopReason).toBe('tool_calls');
+      expect(decoded.usage).toMatchObject(sampleResponse.usage);
+    });
+
+    it('decodes its own encoded stream back to the same events', () => {
+      const decoded = coalesce(streamRoundTrip(codec, codec, sampleStream));
+      const byType = (t: IRStreamEvent['type']) => decoded.filter((e) => e.type === t);
+      expect(byType('text')).toEqual([{ type: 'text', text: 'Hello' }]);
+      expect(byType('tool_call_start')).toEqual([{ type: 'tool_call_start', index: 0, id: 'call_3', name: 'get_weather' }]);
+      expect(byType('tool_call_delta').map((e) => (e as { arguments: string }).arguments).join('')).toBe('{"city":"Rome"}');
+      expect(byType('finish')).toEqual([{ type: 'finish', stopReason: 'tool_calls' }]);
+      expect(byType('usage')).toEqual([{ type: 'usage', usage: { inputTokens: 5, outputTokens: 3 } }]);
+      expect(decoded[0]).toMatchObject({ type: 'start' });
+    });
+
+    it('ends a failed stream with an error event and no clean ending', () => {
+      const encoder = codec.createStreamEncoder();
+      encoder.encode({ type: 'start', id: 'x', model: 'm' });
+      encoder.encode({ type: 'text', text: 'partial' });
+      const failed = encoder.fail('upstream cut');
+      expect(failed.length).toBeGreaterThan(0);
+      expect(JSON.stringify(failed)).toContain('upstream cut');
+      expect(JSON.stringify(failed)).not.toContain('[DONE]');
+      expect(JSON.stringify(failed)).not.toContain('message_stop');
+    });
+
+    it('rejects a body with a wrong field type, naming the field', () => {
+      expect(() => codec.decodeRequest({ messages: 'nope', contents: 'nope' }, { model: 'm' })).toThrow(/messages|contents/);
+    });
+
+    it('lists models in its own listing shape', () => {
+      const listing = codec.encodeModelList([{ id: 'm1', ownedBy: 'p', created: 1 }]);
+      expect(JSON.stringify(listing)).toContain('m1');
+    });
+  });
+}

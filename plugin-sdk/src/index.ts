@@ -1,0 +1,1 @@
+export const PROTOCOL_VERSION = "1.0.0";
