@@ -12,7 +12,7 @@
 /** The three wire formats Switchyard speaks, to clients and to upstreams. */
 export type FormatName = 'openai' | 'anthropic' | 'gemini';
 
-export const FORMAT_NAMES: readonly FormatName[] = ['openai', 'anthropic', 'gemini'];
+export const FORMAT_NAMES = ['openai', 'anthropic', 'gemini'] as const satisfies readonly FormatName[];
 
 /** Image content: inline base64 data or a URL the upstream fetches itself. */
 export type IRImageSource =
@@ -85,9 +85,10 @@ export type IRStopReason =
   | 'other';
 
 export interface IRUsage {
+  /** All input tokens, cached ones included (OpenAI `prompt_tokens`, Gemini `promptTokenCount`). */
   inputTokens: number;
   outputTokens: number;
-  /** Input tokens served from a prompt cache, where the upstream reports it. */
+  /** The part of `inputTokens` served from a prompt cache, where the upstream reports it. */
   cachedInputTokens?: number;
 }
 

@@ -1,0 +1,128 @@
+/**
+ * The `switchyard.yaml` schema (CONTRACT section 2). Every key is validated here and only here;
+ * the rest of the host works with the parsed, defaulted {@link Config}.
+ *
+ * @module
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { FORMAT_NAMES } from '../formats/ir.js';
+import { parseDuration } from './duration.js';
+
+/** A duration in config, parsed to milliseconds. */
+const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(value)} (use 500ms, 2s, 5m, 1h or seconds)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const modelEntry = z.union([
+  z.string().min(1),
+  z.strictObject({ name: z.string().min(1), alias: z.string().min(1).optional() }),
+]);
+
+/** Upstream base URLs when a provider gives none. Each includes the API version path. */
+export const DEFAULT_BASE_URLS = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com/v1',
+  gemini: 'https://generativelanguage.googleapis.com/v1beta',
+} as const;
+
+const provider = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'provider names are lower-case letters, digits, "-", "_" or "."'),
+  type: z.enum(FORMAT_NAMES),
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  apiKeys: z.array(z.string().min(1)).default([]),
+  models: z.array(modelEntry).optional(),
+  priority: z.number().int().default(0),
+  weight: z.number().positive().default(1),
+  headers: z.record(z.string(), z.string()).default({}),
+  excludedModels: z.array(z.string()).default([]),
+});
+
+const pluginItem = z.strictObject({
+  enabled: z.boolean().default(true),
+  priority: z.number().int().default(0),
+  threads: z.number().int().min(1).max(64).default(1),
+  callTimeout: duration.optional(),
+  env: z.array(z.string()).default([]),
+  failClosed: z.boolean().default(false),
+  config: z.unknown().default({}),
+});
+
+export const configSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8317),
+    apiKeys: z.array(z.string().min(1)).default([]),
+    managementKey: z.string().min(1).optional(),
+    authDir: z.string().default('./auths'),
+    routing: z
+      .strictObject({
+        strategy: z.enum(['round-robin', 'fill-first', 'weighted']).default('round-robin'),
+        sessionAffinity: z.boolean().default(false),
+        sessionAffinityTtl: duration.default(3_600_000),
+      })
+      .prefault({}),
+    retry: z
+      .strictObject({
+        requestRetry: z.number().int().min(0).default(3),
+        maxRetryCredentials: z.number().int().min(0).default(0),
+        maxRetryInterval: duration.default(30_000),
+      })
+      .prefault({}),
+    cooldown: z.strictObject({ transientSeconds: z.number().min(0).default(60) }).prefault({}),
+    limits: z
+      .strictObject({
+        /** Largest accepted request body, in bytes. */
+        bodyBytes: z.number().int().positive().default(20 * 1024 * 1024),
+        /** TCP connect timeout to an upstream. */
+        connectTimeout: duration.default(10_000),
+        /** Longest wait for an upstream's response headers. */
+        headersTimeout: duration.default(300_000),
+        /** Longest silence between two chunks of an upstream body. */
+        bodyTimeout: duration.default(300_000),
+      })
+      .prefault({}),
+    providers: z.array(provider).default([]),
+    models: z
+      .record(z.string().min(1), z.strictObject({ primary: z.string().min(1), fallbacks: z.array(z.string().min(1)).default([]) }))
+      .default({}),
+    plugins: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        dir: z.string().default('./plugins'),
+        callTimeout: duration.default(2_000),
+        executorTimeout: duration.default(600_000),
+        items: z.record(z.string(), pluginItem).default({}),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.providers.forEach((p, i) => {
+      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'name'], message: `duplicate provider name "${p.name}"` });
+      seen.add(p.name);
+    });
+    if (config.apiKeys.length === 0 && !isLoopback(config.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiKeys'],
+        message: `an empty apiKeys list (no client auth) is only allowed on a loopback host, not ${config.host}`,
+      });
+    }
+  });
+
+/** The validated config with every default applied. Durations are milliseconds. */
+export type Config = z.output<typeof configSchema>;
+export type ProviderConfig = Config['providers'][number];
+export type PluginItemConfig = z.output<typeof pluginItem>;
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}

@@ -1,0 +1,52 @@
+/**
+ * Turns anything thrown while serving a request into the endpoint's own error shape with a
+ * precise status: gateway errors as coded, fastify's body errors as 400/413/415, the rest 500.
+ *
+ * @module
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type GatewayError, gatewayError, isGatewayError } from '../errors/registry.js';
+import { errorBody } from '../errors/render.js';
+import type { FormatName } from '../formats/ir.js';
+
+/** The wire format of the endpoint a URL addresses, for errors outside a known route. */
+export function formatOfUrl(url: string): FormatName {
+  if (url.startsWith('/v1beta')) return 'gemini';
+  if (url.startsWith('/v1/messages')) return 'anthropic';
+  return 'openai';
+}
+
+/** Maps fastify's own errors (body parsing, limits) to coded gateway errors. */
+export function toGatewayError(err: unknown): GatewayError {
+  if (isGatewayError(err)) return err;
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return gatewayError('body_too_large', 'Request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return gatewayError('unsupported_media_type', 'Content-Type must be application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return gatewayError('invalid_body', 'body: expected a JSON object, got an empty body');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return gatewayError('invalid_body', 'body: length does not match Content-Length');
+  }
+  if (err instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return gatewayError('invalid_body', `body: invalid JSON (${e.message ?? 'parse error'})`);
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return gatewayError('invalid_body', e.message ?? 'bad request', { status: e.statusCode });
+  }
+  return gatewayError('internal', 'Internal error', { cause: err });
+}
+
+/** Sends `err` in `format`'s error shape. */
+export function sendError(reply: FastifyReply, format: FormatName, err: GatewayError, requestId: string): void {
+  if (err.headers) reply.headers(err.headers);
+  reply.header('x-switchyard-request-id', requestId);
+  reply.code(err.status).send(errorBody(format, err.status, err.code, err.message));
+}
+
+/** The format of the route that served `request`, defaulting by URL. */
+export function routeFormat(request: FastifyRequest): FormatName {
+  return (request.routeOptions.config as { format?: FormatName } | undefined)?.format ?? formatOfUrl(request.url);
+}

@@ -1,0 +1,94 @@
+/**
+ * Translation between the client's format and the upstream's, through the IR. When both are
+ * the same format the body passes through untouched but for the model, so fields the IR does
+ * not model (response_format, safetySettings ...) survive.
+ *
+ * @module
+ */
+import type { DecodedRequest, FormatCodec, SseEvent, WireEvent } from '../formats/codec.js';
+import { UpstreamStreamError } from '../formats/codec.js';
+import { UpstreamError } from '../upstream/errors.js';
+
+export interface UpstreamBody {
+  /** Serialised upstream body. */
+  body: string;
+  /** Fields that could not be carried, for `x-switchyard-dropped`. */
+  dropped: readonly string[];
+}
+
+/** Builds the upstream request body for `model`. */
+export function translateRequest(
+  client: FormatCodec,
+  upstream: FormatCodec,
+  decoded: DecodedRequest,
+  rawBody: Record<string, unknown>,
+  model: string,
+): UpstreamBody {
+  if (client === upstream) {
+    // Gemini carries the model in the URL, the others in the body.
+    const body = client.name === 'gemini' ? rawBody : { ...rawBody, model };
+    return { body: JSON.stringify(body), dropped: [] };
+  }
+  const encoded = upstream.encodeRequest({ ...decoded.request, model });
+  return { body: JSON.stringify(encoded.body), dropped: mergeDropped(decoded.unmapped, encoded.dropped) };
+}
+
+/** Translates a non-stream upstream body into the client's format. */
+export function translateResponse(client: FormatCodec, upstream: FormatCodec, body: unknown): { body: unknown; dropped: readonly string[] } {
+  if (client === upstream) return { body, dropped: [] };
+  const encoded = client.encodeResponse(upstream.decodeResponse(body));
+  return { body: encoded.body, dropped: encoded.dropped };
+}
+
+/**
+ * Translates an upstream SSE stream into client events. Until the first client event is
+ * yielded a failure is thrown, so the caller can still answer with a plain error (or fail over);
+ * after it, a failure ends the stream with the client format's error event, never a clean end.
+ * A stream that ends without a finish reason was cut and counts as a failure.
+ */
+export async function* translateStream(
+  events: AsyncIterable<SseEvent>,
+  client: FormatCodec,
+  upstream: FormatCodec,
+  signal: AbortSignal,
+): AsyncGenerator<WireEvent> {
+  const passthrough = client === upstream;
+  const decoder = upstream.createStreamDecoder();
+  const encoder = client.createStreamEncoder();
+  let started = false;
+  let finished = false;
+  try {
+    for await (const event of events) {
+      const decoded = decoder.decode(event);
+      for (const e of decoded) if (e.type === 'finish') finished = true;
+      if (passthrough) {
+        started = true;
+        yield { event: event.event, data: event.data };
+        continue;
+      }
+      for (const e of decoded) {
+        for (const out of encoder.encode(e)) {
+          started = true;
+          yield out;
+        }
+      }
+    }
+    if (!finished) throw new UpstreamError('stream', 'upstream stream ended before it finished');
+    if (!passthrough) yield* encoder.end();
+  } catch (err) {
+    if (!started || signal.aborted) throw err;
+    yield* encoder.fail(streamFailureMessage(err));
+  }
+}
+
+function streamFailureMessage(err: unknown): string {
+  if (err instanceof UpstreamStreamError || err instanceof UpstreamError) return `upstream stream failed: ${err.message}`;
+  const code = (err as { code?: string }).code;
+  return `upstream stream failed: ${code ?? (err as Error).message ?? 'unknown error'}`;
+}
+
+function mergeDropped(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  return [...new Set([...a, ...b])];
+}

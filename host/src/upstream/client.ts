@@ -1,0 +1,94 @@
+/**
+ * The HTTP client for upstream calls: one undici Agent (keep-alive pools per origin) with the
+ * configured connect, headers and body timeouts. Aborting the signal tears the call down at
+ * once, which is how a client disconnect reaches the upstream.
+ *
+ * @module
+ */
+import { Agent, type Dispatcher } from 'undici';
+import { UpstreamError, fromTransportError, retryAfterMs } from './errors.js';
+import type { UpstreamEndpoint } from './providers.js';
+
+export interface ClientLimits {
+  connectTimeout: number;
+  headersTimeout: number;
+  bodyTimeout: number;
+}
+
+export function createUpstreamAgent(limits: ClientLimits): Agent {
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+    connect: { timeout: limits.connectTimeout },
+    headersTimeout: limits.headersTimeout,
+    bodyTimeout: limits.bodyTimeout,
+  });
+}
+
+/** A successful (2xx) upstream response whose body is still to be read. */
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+/**
+ * Sends one upstream call. Resolves with a 2xx response; rejects with an {@link UpstreamError}
+ * for any other status (its message taken from the error body by `errorMessage`) or transport
+ * fault, and with the signal's reason when aborted.
+ */
+export async function sendUpstream(
+  agent: Dispatcher,
+  endpoint: UpstreamEndpoint,
+  call: { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> },
+  signal: AbortSignal,
+  errorMessage: (body: unknown) => string | undefined,
+): Promise<UpstreamResponse> {
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await agent.request({
+      origin: endpoint.origin,
+      path: call.path,
+      method: call.method,
+      headers: call.headers ? { ...endpoint.headers, ...call.headers } : endpoint.headers,
+      body: call.body,
+      signal,
+    });
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    throw fromTransportError(err);
+  }
+  if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, body: res.body };
+  let text = '';
+  try {
+    text = await res.body.text();
+  } catch {
+    // A body cut short still leaves the status to go on.
+  }
+  throw new UpstreamError('http', describeError(res.statusCode, text, errorMessage), res.statusCode, retryAfterMs(res.headers));
+}
+
+function describeError(status: number, text: string, errorMessage: (body: unknown) => string | undefined): string {
+  let message: string | undefined;
+  try {
+    message = errorMessage(JSON.parse(text));
+  } catch {
+    message = text.slice(0, 200) || undefined;
+  }
+  return message ? `${status} ${message}` : `HTTP ${status}`;
+}
+
+/** Reads a whole upstream JSON body. A body that is not JSON is a network-class failure. */
+export async function readJson(response: UpstreamResponse): Promise<unknown> {
+  let text: string;
+  try {
+    text = await response.body.text();
+  } catch (err) {
+    throw fromTransportError(err);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UpstreamError('network', `upstream answered ${response.status} with a body that is not JSON`);
+  }
+}

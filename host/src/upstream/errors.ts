@@ -1,0 +1,56 @@
+/**
+ * What an upstream call can fail with, in the terms the conductor needs: an HTTP status (or
+ * none for network faults), the upstream's message and its retry hint.
+ *
+ * @module
+ */
+
+export type UpstreamFailureKind = 'http' | 'network' | 'timeout' | 'stream';
+
+/** A failed upstream call. Never carries a credential secret. */
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  constructor(
+    readonly kind: UpstreamFailureKind,
+    message: string,
+    /** The upstream's HTTP status; undefined for network faults and timeouts. */
+    readonly status?: number,
+    /** How long the upstream asked us to wait, from `Retry-After` / `retry-after-ms`. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+
+  /** A request error the upstream blamed on the request itself: retrying elsewhere won't help. */
+  get isRequestError(): boolean {
+    return this.status === 400 || this.status === 422;
+  }
+}
+
+/**
+ * Reads the upstream's retry hint: `retry-after-ms`, else `Retry-After` as seconds or an HTTP
+ * date. Returns milliseconds, or undefined when absent or unparsable.
+ */
+export function retryAfterMs(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+  const ms = first(headers['retry-after-ms']);
+  if (ms !== undefined && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms));
+  const value = first(headers['retry-after'])?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const NETWORK_TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** Wraps a transport error (reset, refused, timeout) as an {@link UpstreamError}. */
+export function fromTransportError(err: unknown): UpstreamError {
+  const code = (err as { code?: string }).code ?? '';
+  const message = (err as Error).message || String(err);
+  if (NETWORK_TIMEOUT_CODES.has(code)) return new UpstreamError('timeout', `${code}: ${message}`);
+  return new UpstreamError('network', code ? `${code}: ${message}` : message);
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { SseParser, parseSse } from './sse.js';
+
+describe('SseParser', () => {
+  it('parses events split at any byte boundary', () => {
+    const text = 'event: a\ndata: {"x":1}\n\n: comment\ndata: line1\ndata: line2\n\ndata: [DONE]\n\n';
+    for (let cut = 1; cut < text.length; cut++) {
+      const p = new SseParser();
+      const events = [...p.push(text.slice(0, cut)), ...p.push(text.slice(cut)), ...p.end()];
+      expect(events).toEqual([{ event: 'a', data: '{"x":1}' }, { data: 'line1\nline2' }, { data: '[DONE]' }]);
+    }
+  });
+
+  it('accepts CRLF and CR line endings', () => {
+    const p = new SseParser();
+    expect(p.push('data: a\r\n\r\ndata: b\r\rdata: c\r')).toEqual([{ data: 'a' }, { data: 'b' }]);
+    expect(p.push('\n\r\n')).toEqual([{ data: 'c' }]);
+  });
+
+  it('flushes a final event without a blank line at the end', async () => {
+    async function* body() {
+      yield Buffer.from('data: {"a":');
+      yield Buffer.from('1}');
+    }
+    const out = [];
+    for await (const e of parseSse(body())) out.push(e);
+    expect(out).toEqual([{ data: '{"a":1}' }]);
+  });
+
+  it('keeps multi-byte characters split across chunks intact', async () => {
+    const bytes = Buffer.from('data: héllo ✓\n\n');
+    async function* body() {
+      for (const b of bytes) yield Buffer.from([b]);
+    }
+    const out = [];
+    for await (const e of parseSse(body())) out.push(e);
+    expect(out).toEqual([{ data: 'héllo ✓' }]);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * A server-sent events parser for upstream bodies (WHATWG event-stream rules: `data:` lines
+ * joined by "\n", `event:` names, comments and unknown fields ignored, any line ending).
+ *
+ * @module
+ */
+import type { SseEvent } from '../formats/codec.js';
+
+/** Incremental parser: feed text as it arrives, get whole events back. */
+export class SseParser {
+  #buffer = '';
+  #event: string | undefined;
+  #data: string[] = [];
+
+  /** Parses a chunk of text and returns the events it completed. */
+  push(chunk: string): SseEvent[] {
+    const text = this.#buffer + chunk;
+    const out: SseEvent[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      const cr = text.indexOf('\r', start);
+      let end: number;
+      let next: number;
+      if (nl === -1 && cr === -1) break;
+      if (cr !== -1 && (nl === -1 || cr < nl)) {
+        // A lone "\r" at the end may be the first half of "\r\n": wait for more input.
+        if (cr === text.length - 1) break;
+        end = cr;
+        next = text[cr + 1] === '\n' ? cr + 2 : cr + 1;
+      } else {
+        end = nl;
+        next = nl + 1;
+      }
+      this.#line(text.slice(start, end), out);
+      start = next;
+    }
+    this.#buffer = text.slice(start);
+    return out;
+  }
+
+  /** Flushes an event left without a trailing blank line when the stream ends. */
+  end(): SseEvent[] {
+    const out: SseEvent[] = [];
+    if (this.#buffer) this.#line(this.#buffer, out);
+    this.#buffer = '';
+    this.#line('', out);
+    return out;
+  }
+
+  #line(line: string, out: SseEvent[]): void {
+    if (line === '') {
+      if (this.#data.length > 0) {
+        out.push(this.#event === undefined ? { data: this.#data.join('\n') } : { event: this.#event, data: this.#data.join('\n') });
+      }
+      this.#event = undefined;
+      this.#data = [];
+      return;
+    }
+    if (line.charCodeAt(0) === 58 /* ":" comment */) return;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === 'data') this.#data.push(value);
+    else if (field === 'event') this.#event = value;
+  }
+}
+
+/** Parses a byte stream into SSE events. */
+export async function* parseSse(body: AsyncIterable<Buffer | string>): AsyncGenerator<SseEvent> {
+  const parser = new SseParser();
+  const decoder = new TextDecoder();
+  for await (const chunk of body) {
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    yield* parser.push(text);
+  }
+  yield* parser.push(decoder.decode());
+  yield* parser.end();
+}

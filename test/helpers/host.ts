@@ -1,0 +1,56 @@
+/**
+ * Starts a real gateway for a test: writes a config file into a temp folder, starts the host
+ * on a free loopback port, and tears everything down afterwards.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { Gateway, createLogger } from '../../host/src/index.js';
+import type { MockUpstream } from '../mock-upstream/index.js';
+
+export const CLIENT_KEY = 'sk-client-test';
+
+export interface TestHost {
+  gateway: Gateway;
+  url: string;
+  dir: string;
+  configFile: string;
+  /** Rewrites the config file (the gateway's watcher picks it up). */
+  writeConfig(config: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHost(config: Record<string, unknown>, options: { watch?: boolean } = {}): Promise<TestHost> {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-test-'));
+  const configFile = join(dir, 'switchyard.yaml');
+  const write = (c: Record<string, unknown>) => writeFile(configFile, stringify({ port: 0, apiKeys: [CLIENT_KEY], ...c }));
+  await write(config);
+  const gateway = await Gateway.start({ file: configFile, env: {}, watch: options.watch ?? false, logger: createLogger('silent') });
+  return {
+    gateway,
+    url: gateway.url,
+    dir,
+    configFile,
+    writeConfig: write,
+    async close() {
+      await gateway.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Upstream keys the standard config gives each mock provider, one per provider. */
+export const UPSTREAM_KEYS = { openai: 'sk-up-openai-0', anthropic: 'sk-up-anthropic-0', gemini: 'sk-up-gemini-0' } as const;
+
+/** A config with one provider per upstream type, all pointing at the mock. */
+export function mockProviders(mock: MockUpstream): Record<string, unknown>[] {
+  return [
+    { name: 'openai', type: 'openai', baseUrl: mock.baseUrl('openai'), apiKeys: [UPSTREAM_KEYS.openai], models: ['gpt-4.1', 'gpt-4.1-mini'] },
+    { name: 'anthropic', type: 'anthropic', baseUrl: mock.baseUrl('anthropic'), apiKeys: [UPSTREAM_KEYS.anthropic], models: ['claude-sonnet-4-6'] },
+    { name: 'gemini', type: 'gemini', baseUrl: mock.baseUrl('gemini'), apiKeys: [UPSTREAM_KEYS.gemini], models: ['gemini-2.5-pro'] },
+  ];
+}
+
+/** The model each upstream type serves in {@link mockProviders}. */
+export const UPSTREAM_MODEL = { openai: 'gpt-4.1', anthropic: 'claude-sonnet-4-6', gemini: 'gemini-2.5-pro' } as const;

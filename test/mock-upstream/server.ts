@@ -1,0 +1,255 @@
+/**
+ * The mock upstream's HTTP server: routes each request to its format module, records it,
+ * applies the first matching {@link Fault}, and writes the reply — honouring the delays, cuts and
+ * hangs that integration tests use to exercise the gateway's retries, timeouts and fallbacks.
+ *
+ * @module
+ */
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { anthropic } from './anthropic.js';
+import { gemini } from './gemini.js';
+import { openai } from './openai.js';
+import type { Fault, FormatSpec, MockFormat, MockUpstream, RecordedRequest, Reply } from './types.js';
+
+const SPECS: FormatSpec[] = [openai, anthropic, gemini];
+
+/** A registered fault with its own countdown, so the caller's object is never mutated. */
+type ActiveFault = Fault & { left: number };
+
+/** How to write one reply. */
+interface WritePlan {
+  headerDelayMs: number;
+  chunkDelayMs: number;
+  /** Drop the connection after this many stream events (or half a JSON body); undefined writes it all. */
+  cutAfter: number | undefined;
+}
+
+/** Per-response state: whether the mock itself dropped the socket, which is not a client abort. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  selfDestroyed: boolean;
+}
+
+function defaultModels(): Record<MockFormat, string[]> {
+  return {
+    openai: ['gpt-4.1', 'gpt-4.1-mini'],
+    anthropic: ['claude-sonnet-4-6', 'claude-haiku-4-5'],
+    gemini: ['gemini-2.5-pro', 'gemini-2.5-flash'],
+  };
+}
+
+function flattenHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Waits `ms`, returning early when the connection closes so aborted requests do not linger. */
+function pause(ms: number, res: ServerResponse): Promise<void> {
+  if (ms <= 0 || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
+}
+
+function writeChunk(res: ServerResponse, data: string | Buffer): Promise<void> {
+  return new Promise((resolve) => res.write(data, () => resolve()));
+}
+
+/** Drops the connection after what was written so far has been flushed, with no HTTP ending. */
+function cut(ex: Exchange): void {
+  ex.selfDestroyed = true;
+  const socket = ex.req.socket;
+  socket.end(() => socket.destroy());
+}
+
+async function write(ex: Exchange, reply: Reply, plan: WritePlan): Promise<void> {
+  const { res } = ex;
+  await pause(plan.headerDelayMs, res);
+  if (res.destroyed) return;
+  if (reply.kind === 'json') {
+    const bytes = Buffer.from(JSON.stringify(reply.body));
+    // The full length is declared even when cutting, so the client sees a truncated body.
+    res.writeHead(reply.status, { ...reply.headers, 'content-type': 'application/json', 'content-length': bytes.length });
+    if (plan.cutAfter === undefined) return void res.end(bytes);
+    await writeChunk(res, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    return cut(ex);
+  }
+  res.writeHead(200, reply.headers);
+  res.flushHeaders();
+  const frames = reply.frames.slice(0, plan.cutAfter ?? reply.frames.length);
+  for (const [i, frame] of frames.entries()) {
+    if (i > 0) await pause(plan.chunkDelayMs, res);
+    if (res.destroyed) return;
+    await writeChunk(res, frame);
+  }
+  if (plan.cutAfter === undefined) res.end();
+  else cut(ex);
+}
+
+/**
+ * Starts a mock of the OpenAI, Anthropic and Gemini APIs on 127.0.0.1 at a free port.
+ *
+ * @param options.chunkDelayMs - pause between streamed chunks (default 0); a `slow` fault overrides it
+ */
+export async function startMockUpstream(options: { chunkDelayMs?: number } = {}): Promise<MockUpstream> {
+  let faults: ActiveFault[] = [];
+  // Connections dropped by close() were not given up by their clients.
+  let closing = false;
+  const sockets = new Set<Socket>();
+
+  /** Finds the first fault matching the request and counts one use of it. */
+  function takeFault(rec: RecordedRequest): Fault | undefined {
+    const fault = faults.find(
+      (f) =>
+        (f.format === undefined || f.format === rec.format) &&
+        (f.key === undefined || f.key === rec.apiKey) &&
+        (f.model === undefined || f.model === rec.model),
+    );
+    if (fault !== undefined && --fault.left <= 0) faults = faults.filter((f) => f !== fault);
+    return fault;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://mock');
+    const method = req.method ?? 'GET';
+    const raw = await readBody(req);
+    const spec = SPECS.find((s) => url.pathname.startsWith(`${s.prefix}/`));
+    if (spec === undefined) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ error: { message: `no mock route for ${method} ${url.pathname}` } }));
+    }
+    const query = Object.fromEntries(url.searchParams);
+    const headers = flattenHeaders(req);
+    let body: any;
+    let badJson = false;
+    try {
+      body = raw.length > 0 ? JSON.parse(raw) : undefined;
+    } catch {
+      badJson = true;
+    }
+    const route = spec.route(method, url.pathname.slice(spec.prefix.length), body, query);
+    const rec: RecordedRequest = {
+      format: spec.format,
+      method,
+      path: url.pathname,
+      query,
+      headers,
+      apiKey: spec.apiKey(headers, query),
+      body,
+      model: route?.model ?? (typeof body?.model === 'string' ? body.model : undefined),
+      stream: route?.stream ?? false,
+      aborted: false,
+      finished: false,
+    };
+    mock.requests.push(rec);
+    const seq = mock.requests.length;
+    const ex: Exchange = { req, res, selfDestroyed: false };
+    res.on('finish', () => (rec.finished = true));
+    res.on('close', () => {
+      if (!res.writableFinished && !ex.selfDestroyed && !closing) rec.aborted = true;
+    });
+    // The client may have gone while the body was read, before the listener above existed.
+    if (res.destroyed) rec.aborted = true;
+    const plan: WritePlan = { headerDelayMs: 0, chunkDelayMs: options.chunkDelayMs ?? 0, cutAfter: undefined };
+    if (route === undefined) return write(ex, spec.error(404, `no route for ${method} ${url.pathname}`, seq), plan);
+
+    const fault = takeFault(rec);
+    if (fault?.kind === 'reset') {
+      ex.selfDestroyed = true;
+      return void req.socket.resetAndDestroy();
+    }
+    if (fault?.kind === 'slow') plan.headerDelayMs = plan.chunkDelayMs = fault.delayMs ?? 0;
+    if (fault?.kind === 'cut') plan.cutAfter = fault.afterChunks ?? 2;
+
+    let reply: Reply;
+    if (fault?.kind === 'status') {
+      const status = fault.status ?? 500;
+      reply = spec.error(status, fault.message ?? `mock fault ${status}`, seq);
+      if (fault.retryAfter !== undefined) reply.headers = { ...reply.headers, 'retry-after': fault.retryAfter };
+    } else if (rec.apiKey === undefined) {
+      reply = spec.error(401, spec.missingKeyMessage, seq);
+    } else if (badJson) {
+      reply = spec.error(400, 'The request body is not valid JSON.', seq);
+    } else {
+      reply = route.respond({ body, headers, query, seq, models: mock.models[spec.format] });
+    }
+    if (fault?.kind === 'hang') {
+      // A stream that hangs has started: headers out, then silence until the client gives up.
+      if (reply.kind === 'stream') {
+        res.writeHead(200, reply.headers);
+        res.flushHeaders();
+      }
+      return;
+    }
+    return write(ex, reply, plan);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // A bug in the mock must surface in the test, not as a hung request.
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `mock upstream error: ${String(err)}` } }));
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('mock upstream: no TCP address');
+  const url = `http://127.0.0.1:${address.port}`;
+
+  // Handlers read `mock.requests` and `mock.models` so tests may replace either, not only mutate them.
+  const mock: MockUpstream = {
+    url,
+    baseUrl: (format) => `${url}${SPECS.find((s) => s.format === format)?.prefix ?? ''}`,
+    requests: [],
+    models: defaultModels(),
+    fault(f) {
+      if (f.times === undefined || f.times > 0) faults.push({ ...f, left: f.times ?? Infinity });
+    },
+    clearFaults: () => void (faults = []),
+    reset() {
+      mock.requests.length = 0;
+      faults = [];
+    },
+    openConnections: () => sockets.size,
+    async waitFor(pred, timeoutMs = 2000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pred(mock.requests)) {
+        if (Date.now() > deadline) throw new Error(`mock upstream: condition not met within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        closing = true;
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Hanging requests would otherwise keep close() waiting forever.
+        server.closeAllConnections();
+      }),
+  };
+  return mock;
+}

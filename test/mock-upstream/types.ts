@@ -1,0 +1,119 @@
+/**
+ * Types shared by the mock upstream's server and its three wire-format modules.
+ *
+ * The public half ({@link MockFormat}, {@link RecordedRequest}, {@link Fault}, {@link MockUpstream})
+ * is re-exported from `index.ts`; the internal half ({@link Reply}, {@link Route},
+ * {@link FormatSpec}) is the contract between `server.ts` and the format modules.
+ *
+ * @module
+ */
+
+/** The wire formats the mock speaks; each is served under its own path prefix. */
+export type MockFormat = 'openai' | 'anthropic' | 'gemini';
+
+/** One request the mock received, kept in {@link MockUpstream.requests} in arrival order. */
+export interface RecordedRequest {
+  format: MockFormat;
+  method: string;
+  /** The URL path without the query string, prefix included (e.g. `/openai/v1/chat/completions`). */
+  path: string;
+  query: Record<string, string>;
+  /** Header names lower-cased; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  /** OpenAI: `Authorization: Bearer`; Anthropic: `x-api-key`; Gemini: `x-goog-api-key` or `?key=`. */
+  apiKey: string | undefined;
+  /** The parsed JSON body; undefined when the body was empty or not valid JSON. */
+  body: any;
+  /** `body.model`, or the `{model}` path segment for Gemini. */
+  model: string | undefined;
+  stream: boolean;
+  /** The client closed the connection before the mock finished responding. */
+  aborted: boolean;
+  /** The mock finished its response normally. */
+  finished: boolean;
+}
+
+/** A switchable misbehaviour. The first fault whose filters match a request applies to it. */
+export interface Fault {
+  /** Match filters; an absent filter matches anything. */
+  format?: MockFormat;
+  key?: string;
+  model?: string;
+  /** How many matching requests the fault applies to; absent means until cleared. */
+  times?: number;
+  kind: 'status' | 'slow' | 'reset' | 'cut' | 'hang';
+  /** Kind `status`: the HTTP status, answered with the format's own error body. */
+  status?: number;
+  /** Kind `status`: value of the `Retry-After` header, e.g. `'2'`. */
+  retryAfter?: string;
+  /** Kind `status`: the error message; default `mock fault <status>`. */
+  message?: string;
+  /** Kind `slow`: wait before sending headers, and for streams also between chunks. */
+  delayMs?: number;
+  /** Kind `cut`: for streams, drop the connection after this many events (default 2). */
+  afterChunks?: number;
+}
+
+/** A running mock upstream, as returned by `startMockUpstream`. */
+export interface MockUpstream {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** The base URL an SDK client or gateway provider of that format should use. */
+  baseUrl(format: MockFormat): string;
+  requests: RecordedRequest[];
+  fault(f: Fault): void;
+  clearFaults(): void;
+  /** Clears recorded requests and faults; response ids count from 1 again. */
+  reset(): void;
+  /** The models each format's models endpoint lists; mutable. */
+  models: Record<MockFormat, string[]>;
+  /** Sockets currently open to the mock. */
+  openConnections(): number;
+  /** Resolves once `pred(requests)` holds; rejects after `timeoutMs` (default 2000). */
+  waitFor(pred: (r: RecordedRequest[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** Drops every open connection (hanging requests included) and stops listening. */
+  close(): Promise<void>;
+}
+
+/** What a format module wants written: one JSON body, or a stream of pre-framed events. */
+export type Reply =
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  | {
+      kind: 'stream';
+      /** Each element is one event exactly as it goes on the wire (frame and separator included). */
+      frames: string[];
+      headers: Record<string, string>;
+    };
+
+/** A routed request as the format module sees it. */
+export interface Call {
+  body: any;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  /** 1-based position of the request in `requests`; response ids are built from it. */
+  seq: number;
+  /** The models the models endpoint should list. */
+  models: string[];
+}
+
+/** A request matched to one endpoint of a format. */
+export interface Route {
+  model: string | undefined;
+  stream: boolean;
+  /** Builds the answer, including the format's validation errors. */
+  respond(call: Call): Reply;
+}
+
+/** Everything the server needs to know about one wire format. */
+export interface FormatSpec {
+  format: MockFormat;
+  /** Path prefix under which the format is served, e.g. `/openai/v1`. */
+  prefix: string;
+  apiKey(headers: Record<string, string>, query: Record<string, string>): string | undefined;
+  /** The message of the 401 sent when {@link apiKey} finds no key. */
+  missingKeyMessage: string;
+  /** Finds the endpoint for a path below the prefix; undefined answers 404. `body` may be undefined. */
+  route(method: string, subPath: string, body: any, query: Record<string, string>): Route | undefined;
+  /** An error reply in the format's own error shape. */
+  error(status: number, message: string, seq: number): Reply;
+}
