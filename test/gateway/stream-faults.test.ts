@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
+import { anthropicClient, geminiClient, openaiClient } from '../helpers/clients.js';
 import { CLIENT_KEY, type TestHost, UPSTREAM_MODEL, mockProviders, startHost } from '../helpers/host.js';
 
 type Format = 'openai' | 'anthropic' | 'gemini';
@@ -110,4 +111,46 @@ it('an upstream 400 passes on as 400 with the upstream message', async () => {
   const res = await streamRequest('gemini', UPSTREAM_MODEL.anthropic);
   expect(res.status).toBe(400);
   expect(await res.json()).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT', message: expect.stringContaining('too short') } });
+});
+
+describe('the official SDKs raise on a stream cut midway, after the text so far', () => {
+  const cut = () => {
+    mock.reset();
+    mock.fault({ kind: 'cut', afterChunks: 4 });
+  };
+  const question = 'one two three four five six seven eight nine ten';
+
+  it('openai', async () => {
+    cut();
+    let text = '';
+    const run = async () => {
+      const s = await openaiClient(host.url).chat.completions.create({ model: UPSTREAM_MODEL.gemini, stream: true, messages: [{ role: 'user', content: question }] });
+      for await (const chunk of s) text += chunk.choices[0]?.delta.content ?? '';
+    };
+    await expect(run()).rejects.toThrow(/upstream stream failed/);
+    expect(text.length).toBeGreaterThan(0);
+  });
+
+  it('anthropic', async () => {
+    cut();
+    let text = '';
+    const run = async () => {
+      const s = anthropicClient(host.url).messages.stream({ model: UPSTREAM_MODEL.openai, max_tokens: 50, messages: [{ role: 'user', content: question }] });
+      s.on('text', (t) => (text += t));
+      await s.finalMessage();
+    };
+    await expect(run()).rejects.toThrow(/upstream stream failed/);
+    expect(text.length).toBeGreaterThan(0);
+  });
+
+  it('gemini', async () => {
+    cut();
+    let text = '';
+    const run = async () => {
+      const s = await geminiClient(host.url).models.generateContentStream({ model: UPSTREAM_MODEL.anthropic, contents: question });
+      for await (const chunk of s) text += chunk.text ?? '';
+    };
+    await expect(run()).rejects.toThrow(/upstream stream failed|Incomplete JSON segment/);
+    expect(text.length).toBeGreaterThan(0);
+  });
 });

@@ -34,7 +34,7 @@ function geminiStatus(status: number): string {
     case 403: return 'PERMISSION_DENIED';
     case 404: return 'NOT_FOUND';
     case 429: return 'RESOURCE_EXHAUSTED';
-    case 503: return 'UNAVAILABLE';
+    case 502: case 503: return 'UNAVAILABLE';
     case 504: return 'DEADLINE_EXCEEDED';
     default: return status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION';
   }

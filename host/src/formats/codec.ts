@@ -20,6 +20,11 @@ export interface SseEvent {
 export interface WireEvent {
   event?: string;
   data: unknown;
+  /**
+   * Written verbatim with no SSE framing (SSE streams only). Gemini needs it: its SDK raises a
+   * stream error only for a bare JSON error body, not for a `data:` event.
+   */
+  raw?: true;
 }
 
 /** A model entry for listings. */

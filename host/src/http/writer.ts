@@ -20,9 +20,10 @@ function serialise(data: unknown): string {
   return typeof data === 'string' ? data : JSON.stringify(data);
 }
 
-/** Frames one event as SSE. */
+/** Frames one event as SSE (a raw event goes as it is). */
 export function sseFrame(event: WireEvent): string {
   const data = serialise(event.data);
+  if (event.raw) return data;
   return event.event ? `event: ${event.event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
 }
 
@@ -44,6 +45,7 @@ export async function writeStream(
       if (res.destroyed) break;
       const next = await iterator.next();
       if (next.done) break;
+      if (next.value.raw && mode === 'json-array') continue;
       const chunk = mode === 'sse' ? sseFrame(next.value) : `${count === 0 ? '[' : ',\r\n'}${serialise(next.value.data)}`;
       count++;
       if (!res.write(chunk) && !res.destroyed) {

@@ -565,6 +565,7 @@ describe('gemini stream encoder', () => {
     const encoder = geminiCodec.createStreamEncoder();
     encoder.encode({ type: 'start', id: 'x', model: 'm' });
     encoder.encode({ type: 'finish', stopReason: 'end_turn' });
-    expect(encoder.fail('upstream cut')).toEqual([{ data: { error: { code: 502, message: 'upstream cut', status: 'INTERNAL' } } }]);
+    const body = { error: { code: 502, message: 'upstream cut', status: 'UNAVAILABLE' } };
+    expect(encoder.fail('upstream cut')).toEqual([{ data: body }, { data: JSON.stringify(body), raw: true }]);
   });
 });

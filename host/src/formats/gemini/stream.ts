@@ -150,7 +150,11 @@ class GeminiStreamEncoder implements StreamEncoder {
    * error it receives as a bare JSON network chunk; a `data:`-framed error ends its stream silently.
    */
   fail(message: string): WireEvent[] {
-    return [{ data: errorBody('gemini', 502, 'upstream_failed', message) }];
+    const body = errorBody('gemini', 502, 'upstream_failed', message);
+    // The `data:` event is for SSE parsers; the bare JSON after it, left without a delimiter,
+    // makes @google/genai raise: as a read of its own it is an ApiError, merged into a read with
+    // the event before it, it is an incomplete segment at the end of the stream.
+    return [{ data: body }, { data: JSON.stringify(body), raw: true }];
   }
 
   private sign(part: WireObject): WireObject {

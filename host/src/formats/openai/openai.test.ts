@@ -199,7 +199,7 @@ describe('openai decodeRequest', () => {
 });
 
 describe('openai encodeRequest', () => {
-  it('puts tool messages first, reasoning as reasoning_content, and lists dropped fields', () => {
+  it('puts tool messages first, drops earlier reasoning, and lists dropped fields', () => {
     const { body, dropped } = openaiCodec.encodeRequest({
       model: 'm',
       messages: [
@@ -226,7 +226,7 @@ describe('openai encodeRequest', () => {
     expect(body).toEqual({
       model: 'm',
       messages: [
-        { role: 'assistant', content: null, reasoning_content: 'hmm', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
         { role: 'tool', tool_call_id: 'c1', content: 'boom' },
         { role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: 'https://x.test/i.png' } }] },
       ],
@@ -234,6 +234,6 @@ describe('openai encodeRequest', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    expect(dropped.sort()).toEqual(['thinking.signature', 'tool_result.isError', 'topK']);
+    expect(dropped.sort()).toEqual(['thinking', 'tool_result.isError', 'topK']);
   });
 });

@@ -166,15 +166,12 @@ function encodeContent(parts: IRPart[]): string | Record<string, unknown>[] {
 function encodeAssistant(parts: IRPart[], dropped: Set<string>): Record<string, unknown> {
   const msg: Record<string, unknown> = { role: 'assistant' };
   const text = parts.filter((p) => p.type === 'text');
-  const thinking = parts.flatMap((p) => (p.type === 'thinking' ? [p] : []));
   const calls = parts.flatMap((p) => (p.type === 'tool_call' ? [p] : []));
   for (const p of parts) if (p.type === 'image' || p.type === 'tool_result') dropped.add(`assistant.${p.type}`);
   msg.content = text.length ? encodeContent(text) : null;
-  if (thinking.length) {
-    // Joined as the stream encoder concatenates them, so a client echoes back what it received.
-    msg.reasoning_content = thinking.map((p) => p.text).join('');
-    if (thinking.some((p) => p.signature)) dropped.add('thinking.signature');
-  }
+  // Reasoning is never sent back upstream: OpenAI has no field for it and DeepSeek rejects
+  // `reasoning_content` in input messages.
+  if (parts.some((p) => p.type === 'thinking')) dropped.add('thinking');
   if (calls.length) {
     msg.tool_calls = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   }
@@ -184,7 +181,7 @@ function encodeAssistant(parts: IRPart[], dropped: Set<string>): Record<string, 
 /**
  * Encodes an IR request as an upstream Chat Completions body. Tool results become `tool`
  * messages placed before the rest of their user message, since OpenAI wants them right after
- * the assistant's tool calls. Thinking travels as DeepSeek-style `reasoning_content`.
+ * the assistant's tool calls. Earlier reasoning is dropped (see `encodeAssistant`).
  */
 export function encodeRequest(request: IRRequest): EncodedBody {
   const dropped = new Set<string>();
