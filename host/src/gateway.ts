@@ -10,7 +10,9 @@ import { type LoadOptions, type LoadedConfig, loadConfig } from './config/load.j
 import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
 import { discoverModels } from './core/discovery.js';
+import type { ConductorShared } from './core/conductor/conductor.js';
 import { type Runtime, buildRuntime } from './core/runtime.js';
+import { MemoryStateStore } from './core/state/memory-store.js';
 import { createServer } from './http/server.js';
 import { createLogger } from './log.js';
 import { createUpstreamAgent } from './upstream/client.js';
@@ -24,6 +26,8 @@ export interface GatewayOptions extends LoadOptions {
 export class Gateway {
   #runtime: Runtime;
   #agent: Agent;
+  #shared: ConductorShared;
+  #options: GatewayOptions;
   #watcher: ConfigWatcher | undefined;
   #closed = false;
 
@@ -32,10 +36,14 @@ export class Gateway {
     readonly log: FastifyBaseLogger,
     runtime: Runtime,
     agent: Agent,
+    shared: ConductorShared,
+    options: GatewayOptions,
     readonly configFile: string | undefined,
   ) {
     this.#runtime = runtime;
     this.#agent = agent;
+    this.#shared = shared;
+    this.#options = options;
   }
 
   /** Loads the config and starts serving. Throws `ConfigError` for an invalid config. */
@@ -43,11 +51,22 @@ export class Gateway {
     const log = options.logger ?? createLogger();
     const loaded = loadConfig(options);
     const agent = createUpstreamAgent(loaded.config.limits);
-    const runtime = buildRuntime(loaded.config, agent);
+    // Cooldowns and counters survive restarts in authDir; a changed authDir needs a restart.
+    const store = await MemoryStateStore.open({
+      dir: loaded.config.authDir,
+      onError: (err) => log.warn({ reason: err.message }, 'credential state could not be restored or saved'),
+    });
+    const shared: ConductorShared = { store, inFlight: new Map() };
+    const runtime = buildRuntime(loaded.config, agent, shared);
     await discoverModels(runtime, log);
     let gateway: Gateway | undefined;
-    const server = createServer({ runtime: () => gateway!.#runtime, bodyLimit: loaded.config.limits.bodyBytes, logger: log });
-    gateway = new Gateway(server, log, runtime, agent, loaded.file);
+    const server = createServer({
+      runtime: () => gateway!.#runtime,
+      reload: () => gateway!.reload(),
+      bodyLimit: loaded.config.limits.bodyBytes,
+      logger: log,
+    });
+    gateway = new Gateway(server, log, runtime, agent, shared, options, loaded.file);
     await server.listen({ host: loaded.config.host, port: loaded.config.port });
     log.info({ url: gateway.url, config: loaded.file ?? 'built-in defaults', providers: loaded.config.providers.map((p) => p.name) }, 'switchyard listening');
     if (loaded.file && options.watch !== false) {
@@ -85,12 +104,21 @@ export class Gateway {
   async apply(loaded: LoadedConfig): Promise<void> {
     if (this.#closed) return;
     const previous = this.#runtime.config;
-    const next = buildRuntime(loaded.config, this.#agent);
+    const next = buildRuntime(loaded.config, this.#agent, this.#shared);
     await discoverModels(next, this.log);
     if (this.#closed) return;
     this.#runtime = next;
-    const restartNeeded = previous.host !== loaded.config.host || previous.port !== loaded.config.port || previous.limits.bodyBytes !== loaded.config.limits.bodyBytes;
+    const restartNeeded =
+      previous.host !== loaded.config.host ||
+      previous.port !== loaded.config.port ||
+      previous.authDir !== loaded.config.authDir ||
+      previous.limits.bodyBytes !== loaded.config.limits.bodyBytes;
     this.log.info({ providers: loaded.config.providers.map((p) => p.name), restartNeeded }, 'config applied');
+  }
+
+  /** Re-reads the config file now (management `POST /reload`). Throws `ConfigError` if it is invalid. */
+  async reload(): Promise<void> {
+    await this.apply(loadConfig({ ...this.#options, file: this.configFile ?? this.#options.file }));
   }
 
   async close(): Promise<void> {
@@ -98,6 +126,7 @@ export class Gateway {
     this.#closed = true;
     this.#watcher?.close();
     await this.server.close();
+    await this.#shared.store.close();
     await this.#agent.close();
   }
 }

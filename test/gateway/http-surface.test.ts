@@ -2,21 +2,11 @@
  * The HTTP surface in each client format: auth, bad bodies, unknown models, body limit,
  * listings, response headers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
+import { describe, expect, it } from 'vitest';
 import { anthropicClient, geminiClient, openaiClient } from '../helpers/clients.js';
-import { CLIENT_KEY, type TestHost, UPSTREAM_KEYS, mockProviders, startHost } from '../helpers/host.js';
+import { CLIENT_KEY, UPSTREAM_KEYS, useGateway } from '../helpers/host.js';
 
-let mock: MockUpstream;
-let host: TestHost;
-beforeAll(async () => {
-  mock = await startMockUpstream();
-  host = await startHost({ providers: mockProviders(mock), limits: { bodyBytes: 4096 } });
-});
-afterAll(async () => {
-  await host?.close();
-  await mock?.close();
-});
+const gateway = useGateway({ limits: { bodyBytes: 4096 } });
 
 type Shape = 'openai' | 'anthropic' | 'gemini';
 const ENDPOINTS: { format: Shape; path: string; body: Record<string, unknown> }[] = [
@@ -26,7 +16,7 @@ const ENDPOINTS: { format: Shape; path: string; body: Record<string, unknown> }[
 ];
 
 async function post(path: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${CLIENT_KEY}` }) {
-  const res = await fetch(`${host.url}${path}`, {
+  const res = await fetch(`${gateway.host.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -91,13 +81,13 @@ describe.each(ENDPOINTS)('$format errors', ({ format, path, body }) => {
 describe('listings', () => {
   it('OpenAI list through the openai SDK', async () => {
     const ids = [];
-    for await (const m of openaiClient(host.url).models.list()) ids.push(m.id);
+    for await (const m of openaiClient(gateway.host.url).models.list()) ids.push(m.id);
     expect(ids).toEqual(expect.arrayContaining(['gpt-4.1', 'gpt-4.1-mini', 'claude-sonnet-4-6', 'gemini-2.5-pro']));
   });
 
   it('Anthropic list through the anthropic SDK (anthropic-version header)', async () => {
     const ids = [];
-    for await (const m of anthropicClient(host.url).models.list()) {
+    for await (const m of anthropicClient(gateway.host.url).models.list()) {
       expect(m.type).toBe('model');
       ids.push(m.id);
     }
@@ -106,19 +96,19 @@ describe('listings', () => {
 
   it('Gemini list through the genai SDK', async () => {
     const names = [];
-    for await (const m of await geminiClient(host.url).models.list()) names.push(m.name);
+    for await (const m of await geminiClient(gateway.host.url).models.list()) names.push(m.name);
     expect(names).toEqual(expect.arrayContaining(['models/gpt-4.1', 'models/claude-sonnet-4-6', 'models/gemini-2.5-pro']));
   });
 
   it('401 on listings without a key', async () => {
-    expect((await fetch(`${host.url}/v1/models`)).status).toBe(401);
-    expect((await fetch(`${host.url}/v1beta/models`)).status).toBe(401);
+    expect((await fetch(`${gateway.host.url}/v1/models`)).status).toBe(401);
+    expect((await fetch(`${gateway.host.url}/v1beta/models`)).status).toBe(401);
   });
 });
 
 describe('proxied responses', () => {
   it('carry the switchyard headers and never a secret', async () => {
-    mock.reset();
+    gateway.mock.reset();
     const r = await post('/v1/chat/completions', { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] });
     expect(r.status).toBe(200);
     expect(r.headers.get('x-switchyard-provider')).toBe('anthropic');
@@ -132,11 +122,11 @@ describe('proxied responses', () => {
   });
 
   it('provider-qualified model names pick that provider', async () => {
-    mock.reset();
+    gateway.mock.reset();
     const r = await post('/v1/chat/completions', { model: 'gemini/gemini-2.5-pro', messages: [{ role: 'user', content: 'hi' }] });
     expect(r.status).toBe(200);
     expect(r.headers.get('x-switchyard-provider')).toBe('gemini');
-    expect(mock.requests[0]!.model).toBe('gemini-2.5-pro');
+    expect(gateway.mock.requests[0]!.model).toBe('gemini-2.5-pro');
   });
 
   it('name what a translation could not carry in x-switchyard-dropped', async () => {
@@ -151,15 +141,15 @@ describe('proxied responses', () => {
   });
 
   it('pass same-format fields through untouched', async () => {
-    mock.reset();
+    gateway.mock.reset();
     const r = await post('/v1/chat/completions', { model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }], seed: 7 });
     expect(r.status).toBe(200);
     expect(r.headers.get('x-switchyard-dropped')).toBeNull();
-    expect(mock.requests[0]!.body.seed).toBe(7);
+    expect(gateway.mock.requests[0]!.body.seed).toBe(7);
   });
 
   it('healthz answers without a key', async () => {
-    const res = await fetch(`${host.url}/healthz`);
+    const res = await fetch(`${gateway.host.url}/healthz`);
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 });

@@ -3,30 +3,22 @@
  * and never a clean ending; failures before the first byte are plain JSON errors; a client
  * that disconnects aborts the upstream call.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
+import { describe, expect, it } from 'vitest';
 import { anthropicClient, geminiClient, openaiClient } from '../helpers/clients.js';
-import { CLIENT_KEY, type TestHost, UPSTREAM_MODEL, mockProviders, startHost } from '../helpers/host.js';
+import { CLIENT_KEY, UPSTREAM_MODEL, useGateway } from '../helpers/host.js';
 
 type Format = 'openai' | 'anthropic' | 'gemini';
 const FORMATS: Format[] = ['openai', 'anthropic', 'gemini'];
 
-let mock: MockUpstream;
-let host: TestHost;
-beforeAll(async () => {
-  mock = await startMockUpstream();
-  host = await startHost({ providers: mockProviders(mock) });
-});
-afterAll(async () => {
-  await host?.close();
-  await mock?.close();
-});
+// These tests are about stream framing, not cooldowns: failures must not cool credentials for
+// the tests after them, and a 429 must be answered at once rather than waited out.
+const gateway = useGateway({ cooldown: { transientSeconds: 0 }, retry: { maxRetryInterval: 0 } });
 
 /** A streaming request in `client` format for `model` (a long question so the stream has many chunks). */
 function streamRequest(client: Format, model: string, signal?: AbortSignal): Promise<Response> {
   const text = 'one two three four five six seven eight nine ten';
   const init = (path: string, body: unknown) =>
-    fetch(`${host.url}${path}`, {
+    fetch(`${gateway.host.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
       body: JSON.stringify(body),
@@ -52,8 +44,8 @@ const ERROR_EVENT: Record<Format, RegExp> = {
 describe.each(FORMATS)('%s client', (client) => {
   describe.each(FORMATS)('from %s upstream', (upstream) => {
     it('an upstream cut mid-stream ends with an error event, not a clean end', async () => {
-      mock.reset();
-      mock.fault({ kind: 'cut', afterChunks: 4 });
+      gateway.mock.reset();
+      gateway.mock.fault({ kind: 'cut', afterChunks: 4 });
       const res = await streamRequest(client, UPSTREAM_MODEL[upstream]);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
@@ -64,8 +56,8 @@ describe.each(FORMATS)('%s client', (client) => {
   });
 
   it('an upstream failure before the first byte is a plain JSON error with its status', async () => {
-    mock.reset();
-    mock.fault({ kind: 'status', status: 500 });
+    gateway.mock.reset();
+    gateway.mock.fault({ kind: 'status', status: 500 });
     const res = await streamRequest(client, UPSTREAM_MODEL.openai);
     expect(res.status).toBe(502);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
@@ -73,41 +65,42 @@ describe.each(FORMATS)('%s client', (client) => {
   });
 
   it('a client that disconnects mid-stream aborts the upstream request', async () => {
-    mock.reset();
-    mock.fault({ kind: 'slow', delayMs: 200 });
+    gateway.mock.reset();
+    gateway.mock.fault({ kind: 'slow', delayMs: 200 });
     const controller = new AbortController();
     const res = await streamRequest(client, UPSTREAM_MODEL.anthropic, controller.signal);
     const reader = res.body!.getReader();
     await reader.read(); // the first event arrived: the stream is under way
     controller.abort();
-    await mock.waitFor((reqs) => reqs[0]?.aborted === true, 3000);
-    expect(mock.requests[0]!.finished).toBe(false);
+    await gateway.mock.waitFor((reqs) => reqs[0]?.aborted === true, 3000);
+    expect(gateway.mock.requests[0]!.finished).toBe(false);
   });
 });
 
 it('a client that disconnects before the first byte aborts the upstream request', async () => {
-  mock.reset();
-  mock.fault({ kind: 'hang' });
+  gateway.mock.reset();
+  gateway.mock.fault({ kind: 'hang' });
   const controller = new AbortController();
   const pending = streamRequest('openai', UPSTREAM_MODEL.gemini, controller.signal).catch((e: Error) => e);
-  await mock.waitFor((reqs) => reqs.length === 1, 3000);
+  await gateway.mock.waitFor((reqs) => reqs.length === 1, 3000);
   controller.abort();
   expect(await pending).toBeInstanceOf(Error);
-  await mock.waitFor((reqs) => reqs[0]?.aborted === true, 3000);
+  await gateway.mock.waitFor((reqs) => reqs[0]?.aborted === true, 3000);
 });
 
 it('a 429 upstream answers 429 with Retry-After in the client format', async () => {
-  mock.reset();
-  mock.fault({ kind: 'status', status: 429, retryAfter: '7' });
-  const res = await streamRequest('anthropic', UPSTREAM_MODEL.openai);
+  gateway.mock.reset();
+  // Its own model: the 429 cools openai#0 for gpt-4.1-mini only, not for the tests after it.
+  gateway.mock.fault({ kind: 'status', status: 429, retryAfter: '7' });
+  const res = await streamRequest('anthropic', 'gpt-4.1-mini');
   expect(res.status).toBe(429);
   expect(res.headers.get('retry-after')).toBe('7');
   expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
 });
 
 it('an upstream 400 passes on as 400 with the upstream message', async () => {
-  mock.reset();
-  mock.fault({ kind: 'status', status: 400, message: 'messages: too short' });
+  gateway.mock.reset();
+  gateway.mock.fault({ kind: 'status', status: 400, message: 'messages: too short' });
   const res = await streamRequest('gemini', UPSTREAM_MODEL.anthropic);
   expect(res.status).toBe(400);
   expect(await res.json()).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT', message: expect.stringContaining('too short') } });
@@ -115,8 +108,8 @@ it('an upstream 400 passes on as 400 with the upstream message', async () => {
 
 describe('the official SDKs raise on a stream cut midway, after the text so far', () => {
   const cut = () => {
-    mock.reset();
-    mock.fault({ kind: 'cut', afterChunks: 4 });
+    gateway.mock.reset();
+    gateway.mock.fault({ kind: 'cut', afterChunks: 4 });
   };
   const question = 'one two three four five six seven eight nine ten';
 
@@ -124,7 +117,7 @@ describe('the official SDKs raise on a stream cut midway, after the text so far'
     cut();
     let text = '';
     const run = async () => {
-      const s = await openaiClient(host.url).chat.completions.create({ model: UPSTREAM_MODEL.gemini, stream: true, messages: [{ role: 'user', content: question }] });
+      const s = await openaiClient(gateway.host.url).chat.completions.create({ model: UPSTREAM_MODEL.gemini, stream: true, messages: [{ role: 'user', content: question }] });
       for await (const chunk of s) text += chunk.choices[0]?.delta.content ?? '';
     };
     await expect(run()).rejects.toThrow(/upstream stream failed/);
@@ -135,7 +128,7 @@ describe('the official SDKs raise on a stream cut midway, after the text so far'
     cut();
     let text = '';
     const run = async () => {
-      const s = anthropicClient(host.url).messages.stream({ model: UPSTREAM_MODEL.openai, max_tokens: 50, messages: [{ role: 'user', content: question }] });
+      const s = anthropicClient(gateway.host.url).messages.stream({ model: UPSTREAM_MODEL.openai, max_tokens: 50, messages: [{ role: 'user', content: question }] });
       s.on('text', (t) => (text += t));
       await s.finalMessage();
     };
@@ -147,7 +140,7 @@ describe('the official SDKs raise on a stream cut midway, after the text so far'
     cut();
     let text = '';
     const run = async () => {
-      const s = await geminiClient(host.url).models.generateContentStream({ model: UPSTREAM_MODEL.anthropic, contents: question });
+      const s = await geminiClient(gateway.host.url).models.generateContentStream({ model: UPSTREAM_MODEL.anthropic, contents: question });
       for await (const chunk of s) text += chunk.text ?? '';
     };
     await expect(run()).rejects.toThrow(/upstream stream failed|Incomplete JSON segment/);

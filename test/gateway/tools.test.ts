@@ -2,25 +2,16 @@
  * Tool definitions, tool calls and tool results across formats, both ways: every client
  * format against every upstream type, with the call made stream and not.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MockUpstream, type RecordedRequest, startMockUpstream } from '../mock-upstream/index.js';
+import { describe, expect, it } from 'vitest';
+import type { RecordedRequest } from '../mock-upstream/index.js';
 import type { ClientFormat } from '../helpers/clients.js';
-import { type TestHost, UPSTREAM_MODEL, mockProviders, startHost } from '../helpers/host.js';
+import { UPSTREAM_MODEL, useGateway } from '../helpers/host.js';
 import { TOOL, TOOL_QUESTION, TOOL_RESULT, toolRoundTrip } from '../helpers/tools.js';
 
 const FORMATS: ClientFormat[] = ['openai', 'anthropic', 'gemini'];
 const TOOL_FINISH: Record<ClientFormat, string> = { openai: 'tool_calls', anthropic: 'tool_use', gemini: 'STOP' };
 
-let mock: MockUpstream;
-let host: TestHost;
-beforeAll(async () => {
-  mock = await startMockUpstream();
-  host = await startHost({ providers: mockProviders(mock) });
-});
-afterAll(async () => {
-  await host?.close();
-  await mock?.close();
-});
+const gateway = useGateway();
 
 /** The tool declarations an upstream request carried, as {name, parameters}. */
 function declaredTools(rec: RecordedRequest): { name: string; parameters: unknown }[] {
@@ -51,8 +42,8 @@ function toolResultOf(rec: RecordedRequest): { ref: string; content: unknown } {
 describe.each(FORMATS)('%s client', (client) => {
   describe.each(FORMATS)('to %s upstream', (upstream) => {
     it.each([false, true])('stream=%s: declares tools, relays the call and the result', async (stream) => {
-      mock.reset();
-      const run = await toolRoundTrip(client, host.url, UPSTREAM_MODEL[upstream], stream);
+      gateway.mock.reset();
+      const run = await toolRoundTrip(client, gateway.host.url, UPSTREAM_MODEL[upstream], stream);
 
       // The model's call reaches the client with the mock's arguments, named as declared.
       expect(run.call.name).toBe(TOOL.name);
@@ -61,11 +52,11 @@ describe.each(FORMATS)('%s client', (client) => {
       expect(run.finish).toBe(TOOL_FINISH[client]);
 
       // The tool declaration reached the upstream intact.
-      expect(mock.requests).toHaveLength(2);
-      expect(declaredTools(mock.requests[0]!)).toEqual([{ name: TOOL.name, parameters: TOOL.parameters }]);
+      expect(gateway.mock.requests).toHaveLength(2);
+      expect(declaredTools(gateway.mock.requests[0]!)).toEqual([{ name: TOOL.name, parameters: TOOL.parameters }]);
 
       // The result went back correlated to the upstream's own call id, and the model used it.
-      const result = toolResultOf(mock.requests[1]!);
+      const result = toolResultOf(gateway.mock.requests[1]!);
       expect(result.content).toEqual(TOOL_RESULT);
       expect(result.ref).toBe(upstream === 'anthropic' ? 'toolu_mock_1' : 'call_mock_1');
       expect(run.finalText).toBe(`tool result: ${JSON.stringify(TOOL_RESULT)}`);

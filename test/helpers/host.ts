@@ -5,9 +5,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { Gateway, createLogger } from '../../host/src/index.js';
-import type { MockUpstream } from '../mock-upstream/index.js';
+import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
 
 export const CLIENT_KEY = 'sk-client-test';
 
@@ -54,3 +55,31 @@ export function mockProviders(mock: MockUpstream): Record<string, unknown>[] {
 
 /** The model each upstream type serves in {@link mockProviders}. */
 export const UPSTREAM_MODEL = { openai: 'gpt-4.1', anthropic: 'claude-sonnet-4-6', gemini: 'gemini-2.5-pro' } as const;
+
+/**
+ * Registers `beforeAll`/`afterAll` hooks that start a mock upstream and a host serving
+ * {@link mockProviders} (plus `extra` config), and close both afterwards. Read `mock` and `host`
+ * inside tests or hooks: they are only set once `beforeAll` has run.
+ */
+export function useGateway(extra: Record<string, unknown> = {}): { readonly mock: MockUpstream; readonly host: TestHost } {
+  let mock: MockUpstream | undefined;
+  let host: TestHost | undefined;
+  beforeAll(async () => {
+    mock = await startMockUpstream();
+    host = await startHost({ providers: mockProviders(mock), ...extra });
+  });
+  afterAll(async () => {
+    await host?.close();
+    await mock?.close();
+  });
+  return {
+    get mock() {
+      if (!mock) throw new Error('useGateway: the mock upstream is not started yet (read it inside a test)');
+      return mock;
+    },
+    get host() {
+      if (!host) throw new Error('useGateway: the host is not started yet (read it inside a test)');
+      return host;
+    },
+  };
+}

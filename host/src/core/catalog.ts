@@ -1,15 +1,16 @@
 /**
  * The providers of a config, built once per config: each provider's credentials (with their
- * upstream endpoints precomputed) and the model names it serves, with aliases. Resolving a
- * client's model name to (provider, upstream model) candidates is a map lookup.
+ * upstream endpoints precomputed) and the model names it serves, with aliases.
  *
  * @module
  */
-import type { ModelListing } from '../formats/codec.js';
+import { createHash } from 'node:crypto';
 import type { FormatName } from '../formats/ir.js';
 import type { Config, ProviderConfig } from '../config/schema.js';
 import { DEFAULT_BASE_URLS } from '../config/schema.js';
 import { type UpstreamEndpoint, upstreamEndpoint } from '../upstream/providers.js';
+import type { Pool, PoolMember } from './conductor/pool.js';
+import { ModelRegistry } from './registry/registry.js';
 
 /** One API key of a provider. `id` (`provider#index`) is what logs, headers and management show. */
 export interface Credential {
@@ -18,6 +19,11 @@ export interface Credential {
   readonly index: number;
   /** A human label that never contains the key. */
   readonly label: string;
+  /**
+   * Stable identity for persisted state: the provider and a fingerprint of the API key, so a
+   * cooldown stays with its key when keys are added, removed or reordered.
+   */
+  readonly key: string;
   /** Upstream address and auth headers. Contains the secret: never serialise a Credential. */
   readonly endpoint: UpstreamEndpoint;
 }
@@ -33,21 +39,16 @@ export interface ProviderRuntime {
   isExcluded(model: string): boolean;
 }
 
-/** Where a model name can be served: a provider and the model name the upstream knows. */
-export interface Target {
-  readonly provider: ProviderRuntime;
-  readonly model: string;
-}
-
-interface ModelRoute extends Target {
-  /** The name clients use (an alias, or the upstream name). */
-  readonly name: string;
-}
-
+/**
+ * The providers of a config and the names each answers to. Every credential registers its
+ * provider's names in the {@link ModelRegistry}, which orders providers per model; the pools
+ * the conductor chooses among are derived once per name and cached.
+ */
 export class Catalog {
   readonly providers: ReadonlyMap<string, ProviderRuntime>;
+  readonly registry = new ModelRegistry();
   readonly #routes = new Map<string, ProviderRoutes>();
-  #byName = new Map<string, Target[]>();
+  readonly #pools = new Map<string, Pool | null>();
 
   constructor(config: Config) {
     const providers = new Map<string, ProviderRuntime>();
@@ -57,7 +58,7 @@ export class Catalog {
       this.#routes.set(p.name, new ProviderRoutes(runtime, p.models ? p.models.map(toMapping) : []));
     }
     this.providers = providers;
-    this.#reindex();
+    for (const routes of this.#routes.values()) this.#register(routes);
   }
 
   /** Replaces the models a provider serves (from the upstream's listing). */
@@ -65,51 +66,81 @@ export class Catalog {
     const routes = this.#routes.get(provider);
     if (!routes?.provider.discoversModels) return;
     routes.set(models.map((name) => ({ name })));
-    this.#reindex();
+    this.#register(routes);
   }
 
   /**
-   * The candidates for a client model name: providers serving it in config order, or the one
-   * provider a `provider/model` name points at. Empty when nothing serves it.
+   * The pool serving a client model name: every credential of every provider registering it
+   * (providers in registry order), or of the one provider a `provider/model` name points at.
+   * Undefined when nothing serves it.
    */
-  resolve(name: string): readonly Target[] {
-    const direct = this.#byName.get(name);
-    if (direct) return direct;
+  pool(name: string): Pool | undefined {
+    let pool = this.#pools.get(name);
+    if (pool === undefined) {
+      pool = this.#buildPool(name) ?? null;
+      this.#pools.set(name, pool);
+    }
+    return pool ?? undefined;
+  }
+
+  /** The upstream models a provider serves by name (listed or discovered). */
+  upstreamModels(provider: string): string[] {
+    const routes = this.#routes.get(provider);
+    return routes ? [...new Set([...routes.byName.values()].map((r) => r.model))] : [];
+  }
+
+  /** The client names under which `provider` serves upstream `model` (the model and its aliases). */
+  namesFor(provider: string, model: string): string[] {
+    const routes = this.#routes.get(provider);
+    if (!routes) return [];
+    const names: string[] = [];
+    for (const route of routes.byName.values()) if (route.model === model) names.push(route.name);
+    return names;
+  }
+
+  #buildPool(name: string): Pool | undefined {
+    const providers = this.registry.providers(name);
+    if (providers.length > 0) {
+      const members = providers.flatMap((p) => {
+        const routes = this.#routes.get(p)!;
+        const route = routes.byName.get(name)!;
+        return routes.provider.credentials.map((c) => member(routes.provider, c, route.model, name));
+      });
+      return { key: name, label: providers.length === 1 ? `${providers[0]}/${name}` : name, members };
+    }
     const slash = name.indexOf('/');
-    if (slash > 0) {
-      const routes = this.#routes.get(name.slice(0, slash));
-      const rest = name.slice(slash + 1);
-      if (routes && rest) {
-        const route = routes.byName.get(rest);
-        if (route) return [route];
-        // A qualified name may reach models the provider does not list; the upstream decides.
-        if (!routes.provider.isExcluded(rest)) return [{ provider: routes.provider, model: rest }];
-      }
-    }
-    return [];
+    if (slash <= 0) return undefined;
+    const routes = this.#routes.get(name.slice(0, slash));
+    const rest = name.slice(slash + 1);
+    if (!routes || !rest) return undefined;
+    // A qualified name may reach models the provider does not list; the upstream decides.
+    const model = routes.byName.get(rest)?.model ?? (routes.provider.isExcluded(rest) ? undefined : rest);
+    if (model === undefined) return undefined;
+    const members = routes.provider.credentials.map((c) => member(routes.provider, c, model, routes.byName.has(rest) ? rest : name));
+    return { key: name, label: `${routes.provider.name}/${model}`, members };
   }
 
-  /** Every model name clients can use, once each, in listing shape. */
-  list(): ModelListing[] {
-    return [...this.#byName.entries()].map(([id, targets]) => ({ id, ownedBy: targets[0]!.provider.name, created: 0 }));
+  #register(routes: ProviderRoutes): void {
+    const names = [...routes.byName.keys()];
+    for (const c of routes.provider.credentials) this.registry.register(c.id, routes.provider.name, names);
+    this.#pools.clear();
   }
+}
 
-  #reindex(): void {
-    const byName = new Map<string, Target[]>();
-    for (const routes of this.#routes.values()) {
-      for (const route of routes.byName.values()) {
-        const list = byName.get(route.name);
-        if (list) list.push(route);
-        else byName.set(route.name, [route]);
-      }
-    }
-    this.#byName = byName;
-  }
+function member(provider: ProviderRuntime, credential: Credential, model: string, registered: string): PoolMember {
+  return { id: credential.id, provider: provider.name, priority: provider.priority, weight: provider.weight, credential, providerRuntime: provider, model, registered };
 }
 
 interface ModelMapping {
   name: string;
   alias?: string;
+}
+
+interface ModelRoute {
+  /** The name clients use (an alias, or the upstream name). */
+  readonly name: string;
+  /** The name the upstream knows. */
+  readonly model: string;
 }
 
 /** The model names one provider answers to. */
@@ -123,7 +154,7 @@ class ProviderRoutes {
     for (const m of models) {
       if (this.provider.isExcluded(m.name)) continue;
       const name = m.alias ?? m.name;
-      this.byName.set(name, { name, provider: this.provider, model: m.name });
+      this.byName.set(name, { name, model: m.name });
     }
   }
 }
@@ -139,6 +170,7 @@ function buildProvider(p: ProviderConfig): ProviderRuntime {
     provider: p.name,
     index,
     label: `${p.name} key ${index + 1}`,
+    key: `${p.name}:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`,
     endpoint: upstreamEndpoint(p.type, baseUrl, key, p.headers),
   }));
   const excluded = p.excludedModels.map(wildcard);

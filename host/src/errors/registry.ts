@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   forbidden: 403,
   /** The model is unknown to the registry, the aliases and the virtual models. */
   model_not_found: 404,
+  /** A config reload asked through the management API found an invalid file. */
+  invalid_config: 400,
   /** No such endpoint. */
   not_found: 404,
   /** The request body exceeds the size limit. */

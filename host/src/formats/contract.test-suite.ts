@@ -8,7 +8,8 @@
  * @module
  */
 import { describe, expect, it } from 'vitest';
-import type { FormatCodec, SseEvent, WireEvent } from './codec.js';
+import { GatewayError } from '../errors/registry.js';
+import type { DecodeOptions, FormatCodec, SseEvent, WireEvent } from './codec.js';
 import type { IRRequest, IRResponse, IRStreamEvent } from './ir.js';
 
 export const sampleRequest: IRRequest = {
@@ -96,6 +97,24 @@ export function coalesce(events: IRStreamEvent[]): IRStreamEvent[] {
     else out.push(e);
   }
   return out;
+}
+
+/**
+ * Asserts that `codec` refuses to decode `body` with a 400 `invalid_body` whose message starts
+ * with the path of the offending `field`.
+ */
+export function expectInvalidBody(codec: FormatCodec, body: unknown, field: string, options: DecodeOptions = {}): void {
+  let error: unknown;
+  try {
+    codec.decodeRequest(body, options);
+  } catch (err) {
+    error = err;
+  }
+  expect(error, 'expected a 400 invalid_body').toBeInstanceOf(GatewayError);
+  const { status, code, message } = error as GatewayError;
+  expect(status).toBe(400);
+  expect(code).toBe('invalid_body');
+  expect(message.startsWith(`${field}: `), `message "${message}" starts with "${field}: "`).toBe(true);
 }
 
 /** The behaviour every codec must have. */

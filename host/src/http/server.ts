@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { listModels } from '../core/chain.js';
 import type { Runtime } from '../core/runtime.js';
 import { gatewayError } from '../errors/registry.js';
 import { CODECS } from '../formats/index.js';
@@ -16,10 +17,11 @@ import type { FormatName } from '../formats/ir.js';
 import { countTokens } from '../pipeline/count-tokens.js';
 import { type ChatResult, proxyChat } from '../pipeline/proxy.js';
 import { authenticate } from './auth.js';
+import { type ManagementOptions, registerManagement } from './management.js';
 import { formatOfUrl, routeFormat, sendError, toGatewayError } from './errors.js';
 import { writeStream } from './writer.js';
 
-export interface ServerOptions {
+export interface ServerOptions extends ManagementOptions {
   /** The runtime of the config in force; read once per request. */
   runtime: () => Runtime;
   bodyLimit: number;
@@ -66,6 +68,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  registerManagement(app, options);
 
   const chat = (format: FormatName, request: FastifyRequest, reply: FastifyReply, url?: { model: string; stream: boolean }) =>
     serveChat(options.runtime(), format, request, reply, url);
@@ -91,14 +94,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
 
   app.get('/v1/models', { config: { auth: true } }, async (req) => {
     const format: FormatName = req.headers['anthropic-version'] ? 'anthropic' : 'openai';
-    return CODECS[format].encodeModelList(options.runtime().catalog.list());
+    return CODECS[format].encodeModelList(listModels(options.runtime()));
   });
   app.get('/v1beta/models', { config: { format: 'gemini', auth: true } }, async () =>
-    CODECS.gemini.encodeModelList(options.runtime().catalog.list()),
+    CODECS.gemini.encodeModelList(listModels(options.runtime())),
   );
   app.get<{ Params: { target: string } }>('/v1beta/models/:target', { config: { format: 'gemini', auth: true } }, async (req) => {
     const name = req.params.target.replace(/^models\//, '');
-    const entry = options.runtime().catalog.list().find((m) => m.id === name);
+    const entry = listModels(options.runtime()).find((m) => m.id === name);
     if (!entry) throw gatewayError('model_not_found', `The model '${name}' does not exist`);
     return (CODECS.gemini.encodeModelList([entry]) as { models: unknown[] }).models[0];
   });

@@ -1,20 +1,20 @@
 /**
- * Token counting (`/v1/messages/count_tokens`, Gemini `:countTokens`). Anthropic and Gemini
- * upstreams count for real; OpenAI has no counting endpoint, so the host estimates (about four
- * characters a token, the rule of thumb OpenAI documents for English text).
+ * Token counting (`/v1/messages/count_tokens`, Gemini `:countTokens`), through the conductor
+ * like a chat request. Anthropic and Gemini upstreams count for real; OpenAI has no counting
+ * endpoint, so the host estimates (about four characters a token, OpenAI's rule of thumb for
+ * English text).
  *
  * @module
  */
-import { gatewayError } from '../errors/registry.js';
+import { resolveChain } from '../core/chain.js';
 import type { Runtime } from '../core/runtime.js';
 import { CODECS } from '../formats/index.js';
 import type { IRRequest } from '../formats/ir.js';
 import { readJson, sendUpstream } from '../upstream/client.js';
 import { countTokensPath } from '../upstream/providers.js';
-import { attemptsError, failedAttempt } from './attempts.js';
-import { resolveTarget } from './resolve.js';
+import { asObject } from './proxy.js';
 
-const ANTHROPIC_COUNT_FIELDS = ['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking'];
+const ANTHROPIC_COUNT_FIELDS = new Set(['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking']);
 
 /** Counts the input tokens of a request and answers in the client's count shape. */
 export async function countTokens(
@@ -24,38 +24,27 @@ export async function countTokens(
   urlModel: string | undefined,
   signal: AbortSignal,
 ): Promise<unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw gatewayError('invalid_body', 'body: expected a JSON object');
-  let raw = body as Record<string, unknown>;
+  let raw = asObject(body);
   // Gemini accepts either {contents} or a whole {generateContentRequest}.
   if (format === 'gemini' && typeof raw.generateContentRequest === 'object' && raw.generateContentRequest !== null) {
     raw = raw.generateContentRequest as Record<string, unknown>;
   }
   const { request } = CODECS[format].decodeRequest(raw, { model: urlModel, stream: false });
-  const target = resolveTarget(rt, request.model);
-  const credential = target.provider.credentials[0]!;
-  const upstream = CODECS[target.provider.type];
-  const path = countTokensPath(credential.endpoint, target.model);
-
-  let tokens: number;
-  if (path === undefined) {
-    tokens = estimateTokens(request);
-  } else {
-    const upstreamBody = upstream.encodeRequest({ ...request, model: target.model }).body;
+  const chain = resolveChain(rt, request.model);
+  const { value: tokens } = await rt.conductor.run(chain, { requestedModel: request.model, signal }, async (member) => {
+    const endpoint = member.credential.endpoint;
+    const path = countTokensPath(endpoint, member.model);
+    if (path === undefined) return estimateTokens(request);
+    const upstream = CODECS[member.providerRuntime.type];
+    const upstreamBody = upstream.encodeRequest({ ...request, model: member.model }).body;
     const countBody =
       upstream.name === 'anthropic'
-        ? Object.fromEntries(Object.entries(upstreamBody).filter(([k]) => ANTHROPIC_COUNT_FIELDS.includes(k)))
-        : { generateContentRequest: { model: `models/${target.model}`, ...upstreamBody } };
-    const started = performance.now();
-    try {
-      const response = await sendUpstream(rt.agent, credential.endpoint, { method: 'POST', path, body: JSON.stringify(countBody) }, signal, upstream.errorMessage);
-      const json = (await readJson(response)) as { input_tokens?: unknown; totalTokens?: unknown };
-      tokens = Number(upstream.name === 'anthropic' ? json.input_tokens : json.totalTokens) || 0;
-    } catch (err) {
-      if (signal.aborted) throw err;
-      const where = { provider: target.provider.name, model: target.model, credentialId: credential.id };
-      throw attemptsError(request.model, [failedAttempt(err, where, performance.now() - started)]);
-    }
-  }
+        ? Object.fromEntries(Object.entries(upstreamBody).filter(([k]) => ANTHROPIC_COUNT_FIELDS.has(k)))
+        : { generateContentRequest: { model: `models/${member.model}`, ...upstreamBody } };
+    const response = await sendUpstream(rt.agent, endpoint, { method: 'POST', path, body: JSON.stringify(countBody) }, signal, upstream.errorMessage);
+    const json = (await readJson(response)) as { input_tokens?: unknown; totalTokens?: unknown };
+    return Number(upstream.name === 'anthropic' ? json.input_tokens : json.totalTokens) || 0;
+  });
   return format === 'anthropic' ? { input_tokens: tokens } : { totalTokens: tokens };
 }
 

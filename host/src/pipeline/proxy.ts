@@ -1,13 +1,16 @@
 /**
- * The story of a chat request after HTTP: decode the client body, resolve the model to a
- * provider and credential, translate, call the upstream, translate back. Returns either a
- * whole JSON answer or a stream whose first event is already in hand, so errors before the
- * first byte are still plain JSON errors with their status.
+ * The story of a chat request after HTTP: decode the client body, resolve the model to a chain
+ * of credential pools, and let the conductor run attempts over it. One attempt translates for
+ * the member's upstream, calls it, and translates back. For streams the attempt ends when the
+ * first client event is in hand, so failover stays transparent until the first byte.
  *
  * @module
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { resolveChain } from '../core/chain.js';
+import { extractSessionId } from '../core/conductor/affinity.js';
+import type { PoolMember } from '../core/conductor/pool.js';
 import type { Runtime } from '../core/runtime.js';
 import { gatewayError } from '../errors/registry.js';
 import type { WireEvent } from '../formats/codec.js';
@@ -17,9 +20,7 @@ import { readJson, sendUpstream } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { chatPath } from '../upstream/providers.js';
 import { parseSse } from '../upstream/sse.js';
-import { type Attempt, attemptsError, failedAttempt } from './attempts.js';
-import { resolveTarget } from './resolve.js';
-import { translateRequest, translateResponse, translateStream } from './translate.js';
+import { type UpstreamBody, mergeDropped, translateRequest, translateResponse, translateStream } from './translate.js';
 
 export interface ChatRequest {
   requestId: string;
@@ -40,77 +41,83 @@ export type ChatResult =
   | { kind: 'json'; status: number; headers: Record<string, string>; body: unknown }
   | { kind: 'stream'; headers: Record<string, string>; events: AsyncIterable<WireEvent> };
 
+type Served =
+  | { kind: 'json'; body: unknown; dropped: readonly string[] }
+  | { kind: 'stream'; events: AsyncIterable<WireEvent> };
+
 /** Runs one chat request. Throws a `GatewayError` for anything the client should see as an error. */
 export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResult> {
   const client = CODECS[req.format];
-  if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-    throw gatewayError('invalid_body', 'body: expected a JSON object');
-  }
-  const rawBody = req.body as Record<string, unknown>;
+  const rawBody = asObject(req.body);
   const decoded = client.decodeRequest(rawBody, { model: req.urlModel, stream: req.urlStream });
-  const requested = decoded.request.model;
-  const target = resolveTarget(rt, requested);
-  const credential = target.provider.credentials[0]!;
-  const upstream = CODECS[target.provider.type];
-  const stream = decoded.request.stream;
-  const { body, dropped } = translateRequest(client, upstream, decoded, rawBody, target.model);
+  const { request } = decoded;
+  const chain = resolveChain(rt, request.model);
+  const sessionId = rt.config.routing.sessionAffinity ? extractSessionId(req.headers, rawBody, request) : undefined;
 
-  const where = { provider: target.provider.name, model: target.model, credentialId: credential.id };
-  const attempts: Attempt[] = [];
-  const sentAt = performance.now();
-  const fail = (err: unknown): never => {
-    if (req.signal.aborted) throw err;
-    attempts.push(failedAttempt(err, where, performance.now() - sentAt));
-    throw attemptsError(requested, attempts);
-  };
-
-  const response = await sendUpstream(
-    rt.agent,
-    credential.endpoint,
-    { method: 'POST', path: chatPath(credential.endpoint, target.model, stream), body, headers: forwardedHeaders(req, upstream.name) },
-    req.signal,
-    upstream.errorMessage,
-  ).catch(fail);
-
-  const headers = (upstreamMs: number): Record<string, string> => {
-    const h: Record<string, string> = {
-      'x-switchyard-request-id': req.requestId,
-      'x-switchyard-provider': target.provider.name,
-      'x-switchyard-model': target.model,
-      'x-switchyard-credential': credential.id,
-      'x-switchyard-attempts': String(attempts.length + 1),
-      'x-switchyard-overhead-ms': (performance.now() - req.startedAt - upstreamMs).toFixed(3),
-    };
-    if (dropped.length > 0) h['x-switchyard-dropped'] = dropped.join(',');
-    return h;
-  };
-
-  if (!stream) {
-    const json = await readJson(response).catch(fail);
-    const upstreamMs = performance.now() - sentAt;
-    let translated: { body: unknown; dropped: readonly string[] };
+  // Members of one provider share a translation; the body is built once per upstream model.
+  const bodies = new Map<string, UpstreamBody>();
+  let upstreamMs = 0;
+  const attempt = async (member: PoolMember): Promise<Served> => {
+    const upstream = CODECS[member.providerRuntime.type];
+    const cacheKey = `${upstream.name}|${member.model}`;
+    let translated = bodies.get(cacheKey);
+    if (!translated) {
+      translated = translateRequest(client, upstream, decoded, rawBody, member.model);
+      bodies.set(cacheKey, translated);
+    }
+    const endpoint = member.credential.endpoint;
+    const sentAt = performance.now();
     try {
-      translated = translateResponse(client, upstream, json);
-    } catch (err) {
-      return fail(new UpstreamError('http', `upstream answer could not be read: ${(err as Error).message}`, response.status));
+      const response = await sendUpstream(
+        rt.agent,
+        endpoint,
+        { method: 'POST', path: chatPath(endpoint, member.model, request.stream), body: translated.body, headers: forwardedHeaders(req, upstream.name) },
+        req.signal,
+        upstream.errorMessage,
+      );
+      if (!request.stream) {
+        const json = await readJson(response);
+        let out: { body: unknown; dropped: readonly string[] };
+        try {
+          out = translateResponse(client, upstream, json);
+        } catch (err) {
+          throw new UpstreamError('http', `upstream answer could not be read: ${(err as Error).message}`, response.status);
+        }
+        return { kind: 'json', body: out.body, dropped: mergeDropped(translated.dropped, out.dropped) };
+      }
+      const events = translateStream(parseSse(response.body), client, upstream, req.signal)[Symbol.asyncIterator]();
+      let first: IteratorResult<WireEvent>;
+      try {
+        first = await events.next();
+      } catch (err) {
+        response.body.destroy();
+        throw err;
+      }
+      if (first.done) throw new UpstreamError('stream', 'upstream stream was empty');
+      return { kind: 'stream', events: prepend(first.value, events) };
+    } finally {
+      upstreamMs += performance.now() - sentAt;
     }
-    const h = headers(upstreamMs);
-    if (translated.dropped.length > 0) {
-      h['x-switchyard-dropped'] = [...new Set([...dropped, ...translated.dropped])].join(',');
-    }
-    return { kind: 'json', status: 200, headers: h, body: translated.body };
-  }
+  };
 
-  const events = translateStream(parseSse(response.body), client, upstream, req.signal)[Symbol.asyncIterator]();
-  let first: IteratorResult<WireEvent>;
-  try {
-    first = await events.next();
-  } catch (err) {
-    response.body.destroy();
-    return fail(err);
-  }
-  if (first.done) return fail(new UpstreamError('stream', 'upstream stream was empty'));
-  return { kind: 'stream', headers: headers(performance.now() - sentAt), events: prepend(first.value, events) };
+  const { value, member, attempts } = await rt.conductor.run(chain, { requestedModel: request.model, signal: req.signal, sessionId }, attempt);
+  const headers: Record<string, string> = {
+    'x-switchyard-request-id': req.requestId,
+    'x-switchyard-provider': member.provider,
+    'x-switchyard-model': member.model,
+    'x-switchyard-credential': member.id,
+    'x-switchyard-attempts': String(attempts.length + 1),
+    'x-switchyard-overhead-ms': Math.max(0, performance.now() - req.startedAt - upstreamMs).toFixed(3),
+  };
+  const dropped = value.kind === 'json' ? value.dropped : bodies.get(`${member.providerRuntime.type}|${member.model}`)!.dropped;
+  if (dropped.length > 0) headers['x-switchyard-dropped'] = dropped.join(',');
+  return value.kind === 'json' ? { kind: 'json', status: 200, headers, body: value.body } : { kind: 'stream', headers, events: value.events };
+}
+
+/** The body as an object, or 400. */
+export function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw gatewayError('invalid_body', 'body: expected a JSON object');
+  return body as Record<string, unknown>;
 }
 
 /** Client headers an upstream of the same family understands (Anthropic beta flags). */

@@ -87,7 +87,8 @@ function streamFailureMessage(err: unknown): string {
   return `upstream stream failed: ${code ?? (err as Error).message ?? 'unknown error'}`;
 }
 
-function mergeDropped(a: readonly string[], b: readonly string[]): readonly string[] {
+/** `a` and `b` without repeats; no allocation when either is empty. */
+export function mergeDropped(a: readonly string[], b: readonly string[]): readonly string[] {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
   return [...new Set([...a, ...b])];

@@ -1,22 +1,7 @@
-import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import type { IRRequest, IRResponse } from '../ir.js';
 import { anthropicCodec as codec } from './index.js';
-
-/** An SDK client whose fetch records the request body and answers with `respond`. */
-function sdkClient(respond: (body: unknown) => Response): { client: Anthropic; sent: unknown[] } {
-  const sent: unknown[] = [];
-  const client = new Anthropic({
-    apiKey: 'test',
-    maxRetries: 0,
-    fetch: async (_url, init) => {
-      const body: unknown = init?.body ? JSON.parse(String(init.body)) : undefined;
-      sent.push(body);
-      return respond(body);
-    },
-  });
-  return { client, sent };
-}
+import { sdkClient } from './sdk-client.test-suite.js';
 
 const sampleResponse: IRResponse = {
   id: 'msg_01',

@@ -1,8 +1,8 @@
-import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { type SseEvent, UpstreamStreamError, type WireEvent } from '../codec.js';
 import type { IRStreamEvent } from '../ir.js';
 import { anthropicCodec as codec } from './index.js';
+import { sdkClient } from './sdk-client.test-suite.js';
 
 /** Parses an SSE transcript (as the upstream sends it) into events. */
 function sse(text: string): SseEvent[] {
@@ -23,21 +23,6 @@ function decodeAll(events: SseEvent[]): IRStreamEvent[] {
 
 function toSseText(events: WireEvent[]): string {
   return events.map((e) => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`).join('');
-}
-
-/** An SDK client whose fetch records the request body and answers with `respond`. */
-function sdkClient(respond: (body: unknown) => Response): { client: Anthropic; sent: unknown[] } {
-  const sent: unknown[] = [];
-  const client = new Anthropic({
-    apiKey: 'test',
-    maxRetries: 0,
-    fetch: async (_url, init) => {
-      const body: unknown = init?.body ? JSON.parse(String(init.body)) : undefined;
-      sent.push(body);
-      return respond(body);
-    },
-  });
-  return { client, sent };
 }
 
 describe('anthropic stream decoder', () => {

@@ -1,40 +1,10 @@
-import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../errors/registry.js';
-import { runCodecContract } from '../contract.test-suite.js';
+import { expectInvalidBody, runCodecContract } from '../contract.test-suite.js';
 import type { IRRequest } from '../ir.js';
 import { anthropicCodec as codec } from './index.js';
+import { sdkClient } from './sdk-client.test-suite.js';
 
 runCodecContract(codec);
-
-/** Asserts that decoding `body` fails with a 400 `invalid_body` whose message starts with `field`. */
-function expect400(body: unknown, field: string): void {
-  try {
-    codec.decodeRequest(body, {});
-  } catch (err) {
-    expect(err).toBeInstanceOf(GatewayError);
-    expect((err as GatewayError).status).toBe(400);
-    expect((err as GatewayError).code).toBe('invalid_body');
-    expect((err as GatewayError).message.startsWith(`${field}: `)).toBe(true);
-    return;
-  }
-  throw new Error('expected a 400');
-}
-
-/** An SDK client whose fetch records the request body and answers with `respond`. */
-function sdkClient(respond: (body: unknown) => Response): { client: Anthropic; sent: unknown[] } {
-  const sent: unknown[] = [];
-  const client = new Anthropic({
-    apiKey: 'test',
-    maxRetries: 0,
-    fetch: async (_url, init) => {
-      const body: unknown = init?.body ? JSON.parse(String(init.body)) : undefined;
-      sent.push(body);
-      return respond(body);
-    },
-  });
-  return { client, sent };
-}
 
 describe('anthropic decodeRequest', () => {
   const weatherTool = {
@@ -233,7 +203,7 @@ describe('anthropic decodeRequest', () => {
   it('takes the model from the options when the body has none, and names model when neither has it', () => {
     const body = { max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] };
     expect(codec.decodeRequest(body, { model: 'fallback' }).request.model).toBe('fallback');
-    expect400(body, 'model');
+    expectInvalidBody(codec, body, 'model');
   });
 
   it.each([
@@ -252,7 +222,7 @@ describe('anthropic decodeRequest', () => {
     [{ model: 7, messages: [] }, 'model'],
     [{ model: 'm' }, 'messages'],
   ])('rejects %j naming %s', (body, field) => {
-    expect400(body, field);
+    expectInvalidBody(codec, body, field);
   });
 
   it('decodes the body the official SDK sends', async () => {

@@ -1,27 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { UpstreamStreamError, type SseEvent } from '../codec.js';
-import { coalesce, runCodecContract, toSse } from '../contract.test-suite.js';
+import { coalesce, expectInvalidBody, runCodecContract, toSse } from '../contract.test-suite.js';
 import type { IRRequest, IRStreamEvent } from '../ir.js';
-import { GatewayError } from '../../errors/registry.js';
 import { geminiCodec } from './index.js';
 import { decodeFunctionResponse, encodeFunctionResponse } from './mapping.js';
 
 runCodecContract(geminiCodec);
 
 const decode = (body: unknown, options = { model: 'gemini-2.5-flash' }) => geminiCodec.decodeRequest(body, options);
-
-/** Asserts a 400 invalid_body whose message starts with the field path. */
-function expect400(body: unknown, field: string, options: { model?: string } = { model: 'm' }): void {
-  let error: unknown;
-  try {
-    geminiCodec.decodeRequest(body, options);
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(GatewayError);
-  expect(error).toMatchObject({ status: 400, code: 'invalid_body' });
-  expect((error as Error).message.startsWith(`${field}:`)).toBe(true);
-}
 
 const sse = (data: unknown): SseEvent => ({ data: JSON.stringify(data) });
 
@@ -200,20 +186,20 @@ describe('gemini decodeRequest', () => {
   });
 
   it('rejects bad fields with a 400 naming them', () => {
-    expect400({}, 'contents');
-    expect400({ contents: 'hi' }, 'contents');
-    expect400({ contents: [{ role: 'assistant', parts: [] }] }, 'contents[0].role');
-    expect400({ contents: [{ parts: [{ text: 1 }] }] }, 'contents[0].parts[0].text');
-    expect400({ contents: [{ parts: 'hi' }] }, 'contents[0].parts');
-    expect400({ contents: [{ parts: [{ inlineData: { data: 'x' } }] }] }, 'contents[0].parts[0].inlineData.mimeType');
-    expect400({ contents: [{ parts: [{ inline_data: { mime_type: 'image/png', data: 1 } }] }] }, 'contents[0].parts[0].inline_data.data');
-    expect400({ contents: [{ parts: [{ functionCall: { args: {} } }] }] }, 'contents[0].parts[0].functionCall.name');
-    expect400({ contents: [{ parts: [{ functionCall: { name: 'f', args: '{}' } }] }] }, 'contents[0].parts[0].functionCall.args');
-    expect400({ contents: [], generationConfig: { maxOutputTokens: '5' } }, 'generationConfig.maxOutputTokens');
-    expect400({ contents: [], generation_config: { temperature: 'hot' } }, 'generation_config.temperature');
-    expect400({ contents: [], tools: [{ functionDeclarations: [{ description: 'x' }] }] }, 'tools[0].functionDeclarations[0].name');
-    expect400({ contents: [], toolConfig: { functionCallingConfig: { mode: 'SOMETIMES' } } }, 'toolConfig.functionCallingConfig.mode');
-    expect400({ contents: [] }, 'model', {});
+    expectInvalidBody(geminiCodec, {}, 'contents', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: 'hi' }, 'contents', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [{ role: 'assistant', parts: [] }] }, 'contents[0].role', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [{ parts: [{ text: 1 }] }] }, 'contents[0].parts[0].text', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [{ parts: 'hi' }] }, 'contents[0].parts', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [{ parts: [{ inlineData: { data: 'x' } }] }] }, 'contents[0].parts[0].inlineData.mimeType', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [{ parts: [{ inline_data: { mime_type: 'image/png', data: 1 } }] }] }, 'contents[0].parts[0].inline_data.data', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [{ parts: [{ functionCall: { args: {} } }] }] }, 'contents[0].parts[0].functionCall.name', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [{ parts: [{ functionCall: { name: 'f', args: '{}' } }] }] }, 'contents[0].parts[0].functionCall.args', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [], generationConfig: { maxOutputTokens: '5' } }, 'generationConfig.maxOutputTokens', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [], generation_config: { temperature: 'hot' } }, 'generation_config.temperature', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [], tools: [{ functionDeclarations: [{ description: 'x' }] }] }, 'tools[0].functionDeclarations[0].name', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [], toolConfig: { functionCallingConfig: { mode: 'SOMETIMES' } } }, 'toolConfig.functionCallingConfig.mode', { model: 'm' });
+    expectInvalidBody(geminiCodec, { contents: [] }, 'model');
   });
 });
 

@@ -1,7 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../errors/registry.js';
-import { runCodecContract } from '../contract.test-suite.js';
+import { expectInvalidBody, runCodecContract } from '../contract.test-suite.js';
 import type { IRRequest } from '../ir.js';
 import { openaiCodec } from './index.js';
 
@@ -21,18 +20,6 @@ async function sdkBody(params: OpenAI.ChatCompletionCreateParamsNonStreaming): P
   });
   await client.chat.completions.create(params);
   return sent;
-}
-
-function expect400(body: unknown, field: string): void {
-  try {
-    openaiCodec.decodeRequest(body, {});
-    expect.unreachable('expected a 400');
-  } catch (err) {
-    expect(err).toBeInstanceOf(GatewayError);
-    expect((err as GatewayError).status).toBe(400);
-    expect((err as GatewayError).code).toBe('invalid_body');
-    expect((err as GatewayError).message.startsWith(`${field}:`)).toBe(true);
-  }
 }
 
 const weatherTool: OpenAI.ChatCompletionTool = {
@@ -182,19 +169,20 @@ describe('openai decodeRequest', () => {
 
   it('rejects bad fields with a 400 naming the field', () => {
     const m = (messages: unknown[]) => ({ model: 'm', messages });
-    expect400({ messages: [] }, 'model');
-    expect400(m([{ role: 'user', content: 'a' }, { role: 'user', content: 5 }]), 'messages[1].content');
-    expect400(m([{ role: 'robot', content: 'a' }]), 'messages[0].role');
-    expect400(m([{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }]), 'messages[0].content[0].image_url.url');
-    expect400(m([{ role: 'tool', content: 'x' }]), 'messages[0].tool_call_id');
-    expect400(
+    expectInvalidBody(openaiCodec, { messages: [] }, 'model');
+    expectInvalidBody(openaiCodec, m([{ role: 'user', content: 'a' }, { role: 'user', content: 5 }]), 'messages[1].content');
+    expectInvalidBody(openaiCodec, m([{ role: 'robot', content: 'a' }]), 'messages[0].role');
+    expectInvalidBody(openaiCodec, m([{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }]), 'messages[0].content[0].image_url.url');
+    expectInvalidBody(openaiCodec, m([{ role: 'tool', content: 'x' }]), 'messages[0].tool_call_id');
+    expectInvalidBody(
+      openaiCodec,
       m([{ role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: {} } }] }]),
       'messages[0].tool_calls[0].function.arguments',
     );
-    expect400({ ...m([]), tools: [{ type: 'function', function: {} }] }, 'tools[0].function.name');
-    expect400({ ...m([]), stop: 5 }, 'stop');
-    expect400({ ...m([]), max_tokens: '5' }, 'max_tokens');
-    expect400({ ...m([]), tool_choice: 'sometimes' }, 'tool_choice');
+    expectInvalidBody(openaiCodec, { ...m([]), tools: [{ type: 'function', function: {} }] }, 'tools[0].function.name');
+    expectInvalidBody(openaiCodec, { ...m([]), stop: 5 }, 'stop');
+    expectInvalidBody(openaiCodec, { ...m([]), max_tokens: '5' }, 'max_tokens');
+    expectInvalidBody(openaiCodec, { ...m([]), tool_choice: 'sometimes' }, 'tool_choice');
   });
 });
 

@@ -1,0 +1,226 @@
+/**
+ * The credential conductor: runs one request over a chain of pools. Inside a pool it picks a
+ * credential by strategy within the highest priority tier that has one available (wrapped by
+ * session affinity), applies each failure's cooldown, and moves on; a request error ends
+ * everything at once. When every pool is exhausted it starts another round, after waiting for
+ * the soonest cooldown if that is within `maxRetryInterval`.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../../config/schema.js';
+import { type GatewayError, gatewayError } from '../../errors/registry.js';
+import { UpstreamError } from '../../upstream/errors.js';
+import type { ModelRegistry } from '../registry/registry.js';
+import type { StateStore } from '../state/types.js';
+import { type Attempt, describeAttempt } from './attempts.js';
+import { applyFailure, isCooling } from './cooldown.js';
+import type { Pool, PoolMember } from './pool.js';
+import { createSelector, topTier } from './selectors/index.js';
+import type { FailureInput, Selector } from './types.js';
+
+/** What the conductor needs to know about the request it runs. */
+export interface RunContext {
+  /** The model the client asked for (for error messages). */
+  requestedModel: string;
+  signal: AbortSignal;
+  /** Session id for affinity, when the request has one. */
+  sessionId?: string;
+}
+
+/** A successful run: the attempt's value, who served it, and the failed attempts before it. */
+export interface RunResult<T> {
+  value: T;
+  member: PoolMember;
+  attempts: readonly Attempt[];
+}
+
+/** Live counters the gateway keeps across config reloads. */
+export interface ConductorShared {
+  /** Keyed by `Credential.key`, so state follows the API key, not its position in a list. */
+  store: StateStore;
+  /** Requests in flight per `Credential.key`. */
+  inFlight: Map<string, number>;
+}
+
+export class Conductor {
+  readonly #selector: Selector;
+  readonly #transientMs: number;
+
+  constructor(
+    readonly config: Pick<Config, 'routing' | 'retry' | 'cooldown'>,
+    readonly registry: ModelRegistry,
+    readonly shared: ConductorShared,
+  ) {
+    this.#selector = createSelector(config.routing.strategy, (key) => shared.store.nextCursor(key));
+    this.#transientMs = config.cooldown.transientSeconds * 1000;
+  }
+
+  /**
+   * Runs `attempt` over the chain until one succeeds. Throws the request error of the first
+   * attempt that blamed the request, the client's abort reason, or the exhaustion error (429 when
+   * everything was cooling, else 502 listing every attempt).
+   */
+  async run<T>(chain: readonly Pool[], ctx: RunContext, attempt: (member: PoolMember) => Promise<T>): Promise<RunResult<T>> {
+    const { requestRetry, maxRetryCredentials, maxRetryInterval } = this.config.retry;
+    const attempts: Attempt[] = [];
+    const skipped = new Set<string>();
+    for (let round = 0; ; round++) {
+      for (const pool of chain) {
+        const tried = new Set<PoolMember>();
+        for (;;) {
+          if (ctx.signal.aborted) throw ctx.signal.reason;
+          if (maxRetryCredentials > 0 && tried.size >= maxRetryCredentials) break;
+          const member = this.#pick(pool, tried, ctx.sessionId);
+          if (!member) {
+            if (tried.size === 0) skipped.add(pool.label);
+            break;
+          }
+          tried.add(member);
+          const started = performance.now();
+          this.#adjustInFlight(member, 1);
+          try {
+            const value = await attempt(member);
+            this.#succeeded(pool, member, ctx.sessionId);
+            return { value, member, attempts };
+          } catch (err) {
+            if (ctx.signal.aborted) throw err;
+            const failure = toFailure(err);
+            const requestError = this.#failed(pool, member, failure, ctx.sessionId);
+            attempts.push({
+              provider: member.provider,
+              model: member.model,
+              credentialId: member.id,
+              status: failure.status,
+              reason: failure.message,
+              durationMs: performance.now() - started,
+            });
+            if (requestError) throw requestFailure(failure);
+          } finally {
+            this.#adjustInFlight(member, -1);
+          }
+        }
+      }
+      if (round >= requestRetry) break;
+      const wait = this.#soonestReady(chain) - Date.now();
+      if (!Number.isFinite(wait) || wait > maxRetryInterval) break;
+      if (wait > 0) {
+        // Jitter spreads the herd of requests that all wait for the same cooldown to end.
+        const jitter = Math.random() * Math.min(wait / 4, 2000);
+        await sleep(Math.min(wait + jitter, maxRetryInterval), undefined, { signal: ctx.signal });
+      }
+    }
+    throw this.#exhausted(ctx.requestedModel, chain, attempts, skipped);
+  }
+
+  /** Whether any member of the pool can serve now. */
+  available(pool: Pool, now = Date.now()): boolean {
+    return pool.members.some((m) => !isCooling(this.shared.store.modelState(m.credential.key, m.model), now));
+  }
+
+  #pick(pool: Pool, tried: ReadonlySet<PoolMember>, sessionId: string | undefined): PoolMember | undefined {
+    const now = Date.now();
+    const store = this.shared.store;
+    const ready = pool.members.filter((m) => !tried.has(m) && !isCooling(store.modelState(m.credential.key, m.model), now));
+    if (ready.length === 0) return undefined;
+    const affinity = this.config.routing.sessionAffinity && sessionId !== undefined;
+    const bindKey = affinity ? `${sessionId}::${pool.key}` : '';
+    if (affinity) {
+      // A binding outranks priority: a session stays where its prompt cache is.
+      const bound = store.session(bindKey, now);
+      const member = bound === undefined ? undefined : ready.find((m) => m.credential.key === bound);
+      if (member) return member;
+    }
+    const member = ready.length === 1 ? ready[0]! : (this.#selector.pick(pool.key, topTier(ready)) as PoolMember);
+    if (affinity) store.bindSession(bindKey, member.credential.key, now + this.config.routing.sessionAffinityTtl);
+    return member;
+  }
+
+  #succeeded(pool: Pool, member: PoolMember, sessionId: string | undefined): void {
+    const store = this.shared.store;
+    store.recordResult(member.credential.key, true);
+    if (store.modelState(member.credential.key, member.model)) store.setModelState(member.credential.key, member.model, undefined);
+    this.registry.clearQuotaExceeded(member.id, member.registered);
+    this.registry.resume(member.id, member.registered);
+    if (this.config.routing.sessionAffinity && sessionId !== undefined) {
+      store.bindSession(`${sessionId}::${pool.key}`, member.credential.key, Date.now() + this.config.routing.sessionAffinityTtl);
+    }
+  }
+
+  /** Applies a failure's cooldown; returns true when the request itself was at fault. */
+  #failed(pool: Pool, member: PoolMember, failure: FailureInput, sessionId: string | undefined): boolean {
+    const store = this.shared.store;
+    const now = Date.now();
+    const prev = store.modelState(member.credential.key, member.model);
+    const { state, requestError } = applyFailure(prev, failure, now, { transientMs: this.#transientMs });
+    if (requestError) return true;
+    store.recordResult(member.credential.key, false);
+    if (state !== prev) store.setModelState(member.credential.key, member.model, state);
+    if (state?.reason === 'quota') this.registry.markQuotaExceeded(member.id, member.registered, now);
+    else if (state && state.reason !== 'transient') this.registry.suspend(member.id, member.registered, state.reason);
+    if (this.config.routing.sessionAffinity && sessionId !== undefined) store.unbindSession(`${sessionId}::${pool.key}`, member.credential.key);
+    return false;
+  }
+
+  /** The earliest time some member of the chain is ready again (now if one already is). */
+  #soonestReady(chain: readonly Pool[]): number {
+    const now = Date.now();
+    let soonest = Infinity;
+    for (const pool of chain) {
+      for (const m of pool.members) {
+        const state = this.shared.store.modelState(m.credential.key, m.model);
+        if (!isCooling(state, now)) return now;
+        soonest = Math.min(soonest, state!.until);
+      }
+    }
+    return soonest;
+  }
+
+  #exhausted(model: string, chain: readonly Pool[], attempts: readonly Attempt[], skipped: ReadonlySet<string>): GatewayError {
+    const onlyCooling = attempts.every((a) => a.status === 429);
+    if (onlyCooling) {
+      const soonest = this.#soonestReady(chain);
+      const seconds = Math.max(1, Math.ceil((soonest - Date.now()) / 1000));
+      const reset = Number.isFinite(soonest) ? new Date(soonest).toISOString() : 'unknown';
+      const via = chain.map((p) => p.label).join(', ');
+      return gatewayError('model_cooldown', `All credentials for model ${model} are cooling down (${via}); next reset at ${reset}, in ${seconds}s`, {
+        headers: { 'retry-after': String(Number.isFinite(soonest) ? seconds : 60) },
+      });
+    }
+    const lines = attempts.map(describeAttempt);
+    for (const label of skipped) lines.push(`${label}: skipped, every credential cooling down`);
+    return gatewayError(
+      'upstream_failed',
+      `upstream failed after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}: ${lines.join('; ')}`,
+    );
+  }
+
+  #adjustInFlight(member: PoolMember, delta: number): void {
+    const key = member.credential.key;
+    const next = (this.shared.inFlight.get(key) ?? 0) + delta;
+    if (next <= 0) this.shared.inFlight.delete(key);
+    else this.shared.inFlight.set(key, next);
+  }
+}
+
+/** Describes whatever an attempt threw in the terms the cooldown state machine takes. */
+function toFailure(err: unknown): FailureInput {
+  if (err instanceof UpstreamError) return { kind: err.kind, status: err.status, retryAfterMs: err.retryAfterMs, message: err.message };
+  // An executor plugin may throw an object with a numeric status, like an upstream.
+  const e = err as { status?: unknown; retryAfterMs?: unknown; message?: unknown };
+  if (typeof e?.status === 'number') {
+    return {
+      kind: 'http',
+      status: e.status,
+      retryAfterMs: typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined,
+      message: typeof e.message === 'string' ? e.message : `status ${e.status}`,
+    };
+  }
+  return { kind: 'network', message: (err as Error)?.message ?? String(err) };
+}
+
+/** The client error for an attempt the upstream blamed on the request (passed on with its status). */
+function requestFailure(failure: FailureInput): GatewayError {
+  return gatewayError('upstream_request_error', `upstream rejected the request: ${failure.message}`, { status: failure.status });
+}

@@ -1,0 +1,102 @@
+/**
+ * The management API (`/v0/management/*`, CONTRACT section 4): credentials with their
+ * cooldowns and counters, the registry view, resets and reload. Answers 404 when no
+ * `managementKey` is set; the key is checked in constant time. Never shows a secret.
+ *
+ * @module
+ */
+import type { FastifyInstance } from 'fastify';
+import { ConfigError } from '../config/load.js';
+import type { Runtime } from '../core/runtime.js';
+import { isCooling } from '../core/conductor/cooldown.js';
+import { gatewayError } from '../errors/registry.js';
+
+export interface ManagementOptions {
+  runtime: () => Runtime;
+  /** Re-reads the config file (and later the plugins dir). */
+  reload: () => Promise<void>;
+}
+
+interface ModelStatus {
+  status: 'active' | 'cooling';
+  reason?: string;
+  nextRetryAt?: string;
+}
+
+/** One credential as management shows it. */
+export function credentialView(rt: Runtime, providerName: string, index: number, now = Date.now()) {
+  const provider = rt.catalog.providers.get(providerName)!;
+  const credential = provider.credentials[index]!;
+  const { store, inFlight } = rt.conductor.shared;
+  const models: Record<string, ModelStatus> = {};
+  for (const model of rt.catalog.upstreamModels(provider.name)) models[model] = { status: 'active' };
+  let cooling = false;
+  for (const [model, state] of store.modelStates(credential.key)) {
+    if (!isCooling(state, now)) continue;
+    cooling = true;
+    models[model] = { status: 'cooling', reason: state.message ? `${state.reason}: ${state.message}` : state.reason, nextRetryAt: new Date(state.until).toISOString() };
+  }
+  const counters = store.counters(credential.key);
+  return {
+    id: credential.id,
+    provider: provider.name,
+    label: credential.label,
+    priority: provider.priority,
+    status: cooling ? 'cooling' : 'active',
+    models,
+    successes: counters.successes,
+    failures: counters.failures,
+    inFlight: inFlight.get(credential.key) ?? 0,
+  };
+}
+
+export function registerManagement(app: FastifyInstance, options: ManagementOptions): void {
+  app.register(
+    async (scope) => {
+      scope.addHook('onRequest', async (request) => {
+        const keys = options.runtime().managementKeys;
+        if (!keys) throw gatewayError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`);
+        const auth = request.headers.authorization;
+        const presented = typeof auth === 'string' ? /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() : undefined;
+        if (!presented) throw gatewayError('unauthorized', 'Missing management key: send Authorization: Bearer <managementKey>');
+        if (!keys.has(presented)) throw gatewayError('unauthorized', 'Invalid management key');
+      });
+
+      scope.get('/credentials', async () => {
+        const rt = options.runtime();
+        const now = Date.now();
+        return [...rt.catalog.providers.values()].flatMap((p) => p.credentials.map((_, i) => credentialView(rt, p.name, i, now)));
+      });
+
+      scope.post<{ Params: { id: string } }>('/credentials/:id/reset', async (request) => {
+        const rt = options.runtime();
+        const hash = request.params.id.lastIndexOf('#');
+        const provider = rt.catalog.providers.get(request.params.id.slice(0, hash));
+        const index = Number(request.params.id.slice(hash + 1));
+        const credential = hash > 0 ? provider?.credentials[index] : undefined;
+        if (!provider || !credential) throw gatewayError('not_found', `No credential '${request.params.id}'`);
+        rt.conductor.shared.store.clearCredential(credential.key);
+        for (const model of rt.catalog.upstreamModels(provider.name)) {
+          for (const name of rt.catalog.namesFor(provider.name, model)) {
+            rt.catalog.registry.clearQuotaExceeded(credential.id, name);
+            rt.catalog.registry.resume(credential.id, name);
+          }
+        }
+        return credentialView(rt, provider.name, index);
+      });
+
+      scope.get('/models', async () => options.runtime().catalog.registry.view());
+
+      scope.post('/reload', async () => {
+        try {
+          await options.reload();
+        } catch (err) {
+          if (err instanceof ConfigError) throw gatewayError('invalid_config', `config not applied, the running config stays: ${err.message}`);
+          throw err;
+        }
+        return { status: 'reloaded' };
+      });
+    },
+    { prefix: '/v0/management' },
+  );
+}
