@@ -19,6 +19,8 @@ export interface TestHost {
   configFile: string;
   /** Rewrites the config file (the gateway's watcher picks it up). */
   writeConfig(config: Record<string, unknown>): Promise<void>;
+  /** Stops the gateway and starts a new one on the same config file and authDir (a restart). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,18 +29,25 @@ export async function startHost(config: Record<string, unknown>, options: { watc
   const configFile = join(dir, 'switchyard.yaml');
   const write = (c: Record<string, unknown>) => writeFile(configFile, stringify({ port: 0, apiKeys: [CLIENT_KEY], ...c }));
   await write(config);
-  const gateway = await Gateway.start({ file: configFile, env: {}, watch: options.watch ?? false, logger: createLogger('silent') });
-  return {
-    gateway,
-    url: gateway.url,
+  const start = () => Gateway.start({ file: configFile, env: {}, watch: options.watch ?? false, logger: createLogger('silent') });
+  const host: TestHost = {
+    gateway: await start(),
+    get url() {
+      return this.gateway.url;
+    },
     dir,
     configFile,
     writeConfig: write,
+    async restart() {
+      await host.gateway.close();
+      host.gateway = await start();
+    },
     async close() {
-      await gateway.close();
+      await host.gateway.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return host;
 }
 
 /** Upstream keys the standard config gives each mock provider, one per provider. */

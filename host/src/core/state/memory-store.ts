@@ -9,6 +9,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CooldownReason, CredentialCounters, ModelState, StateStore } from './types.js';
 
+/** How a {@link MemoryStateStore} persists; every field is optional. */
 export interface MemoryStateStoreOptions {
   /** Folder of `state.json`; without it nothing is persisted. */
   dir?: string;
@@ -152,9 +153,7 @@ export class MemoryStateStore implements StateStore {
   retain(ids: ReadonlySet<string>): void {
     let changed = false;
     for (const map of [this.#models, this.#counters]) {
-      for (const id of map.keys()) {
-        if (!ids.has(id)) changed = map.delete(id) || changed;
-      }
+      for (const id of map.keys()) if (!ids.has(id)) changed = map.delete(id) || changed;
     }
     for (const [key, binding] of this.#sessions) {
       if (!ids.has(binding.credentialId)) this.#sessions.delete(key);
