@@ -118,6 +118,21 @@ describe('cooldowns', () => {
     expect(keysSeen()).toEqual(Array(3).fill(KEYS[1]));
   });
 
+  it('apply to a stream cut after its first byte, though it can no longer fail over', async () => {
+    await start({ providers: [pool(KEYS.slice(0, 2))], cooldown: { transientSeconds: 60 } });
+    mock.fault({ key: KEYS[0], kind: 'cut', afterChunks: 3, times: 1 });
+    const res = await fetch(`${host!.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+      body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'one two three four five six' }] }),
+    });
+    expect(res.headers.get('x-switchyard-credential')).toBe('pool#0');
+    expect(await res.text()).toContain('"error"');
+    const c = await credential('pool#0');
+    expect(c).toMatchObject({ status: 'cooling', failures: 1 });
+    expect(c.models['gpt-4.1'].reason).toMatch(/^transient/);
+  });
+
   it('are cleared by a credential reset', async () => {
     await start({ providers: [pool(KEYS.slice(0, 2))] });
     mock.fault({ key: KEYS[0], kind: 'status', status: 403, times: 1 });

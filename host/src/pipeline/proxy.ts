@@ -85,7 +85,8 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
         }
         return { kind: 'json', body: out.body, dropped: mergeDropped(translated.dropped, out.dropped) };
       }
-      const events = translateStream(parseSse(response.body), client, upstream, req.signal)[Symbol.asyncIterator]();
+      const onLateFailure = (err: unknown) => rt.conductor.failedLate(member, err);
+      const events = translateStream(parseSse(response.body), client, upstream, req.signal, onLateFailure)[Symbol.asyncIterator]();
       let first: IteratorResult<WireEvent>;
       try {
         first = await events.next();

@@ -51,6 +51,8 @@ export async function* translateStream(
   client: FormatCodec,
   upstream: FormatCodec,
   signal: AbortSignal,
+  /** Told of a failure after the first event, which the stream itself reports to the client. */
+  onLateFailure?: (err: unknown) => void,
 ): AsyncGenerator<WireEvent> {
   const passthrough = client === upstream;
   const decoder = upstream.createStreamDecoder();
@@ -77,6 +79,7 @@ export async function* translateStream(
     if (!passthrough) yield* encoder.end();
   } catch (err) {
     if (!started || signal.aborted) throw err;
+    onLateFailure?.(err);
     yield* encoder.fail(streamFailureMessage(err));
   }
 }

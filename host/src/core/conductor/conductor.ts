@@ -114,6 +114,18 @@ export class Conductor {
     throw this.#exhausted(ctx.requestedModel, chain, attempts, skipped);
   }
 
+  /**
+   * Records a failure that came after the answer started (a stream cut after its first byte):
+   * too late to fail over, but the credential still cools and counts it.
+   */
+  failedLate(member: PoolMember, err: unknown): void {
+    const store = this.shared.store;
+    const prev = store.modelState(member.credential.key, member.model);
+    const { state } = applyFailure(prev, toFailure(err), Date.now(), { transientMs: this.#transientMs });
+    store.recordResult(member.credential.key, false);
+    if (state !== prev) store.setModelState(member.credential.key, member.model, state);
+  }
+
   /** Whether any member of the pool can serve now. */
   available(pool: Pool, now = Date.now()): boolean {
     return pool.members.some((m) => !isCooling(this.shared.store.modelState(m.credential.key, m.model), now));
