@@ -98,6 +98,12 @@ export class Catalog {
     return names;
   }
 
+  /** Whether any provider lists `name`, keyless ones included. */
+  knows(name: string): boolean {
+    for (const routes of this.#routes.values()) if (routes.byName.has(name)) return true;
+    return false;
+  }
+
   #buildPool(name: string): Pool | undefined {
     const providers = this.registry.providers(name);
     if (providers.length > 0) {

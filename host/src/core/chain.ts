@@ -18,8 +18,10 @@ export function resolveChain(rt: Runtime, requested: string): readonly Pool[] {
   const virtual = rt.config.models[requested];
   if (!virtual) {
     const pool = rt.catalog.pool(requested);
-    if (!pool) throw gatewayError('model_not_found', `The model '${requested}' does not exist or is not served by any provider`);
-    if (pool.members.length === 0) throw gatewayError('no_provider', `No provider with a credential can serve model '${requested}'`);
+    if (!pool && !rt.catalog.knows(requested)) {
+      throw gatewayError('model_not_found', `The model '${requested}' does not exist or is not served by any provider`);
+    }
+    if (!pool || pool.members.length === 0) throw gatewayError('no_provider', `No provider with a credential can serve model '${requested}'`);
     return [pool];
   }
   const seen = new Set<string>();

@@ -108,7 +108,12 @@ export class Conductor {
       if (wait > 0) {
         // Jitter spreads the herd of requests that all wait for the same cooldown to end.
         const jitter = Math.random() * Math.min(wait / 4, 2000);
-        await sleep(Math.min(wait + jitter, maxRetryInterval), undefined, { signal: ctx.signal });
+        try {
+          await sleep(Math.min(wait + jitter, maxRetryInterval), undefined, { signal: ctx.signal });
+        } catch (err) {
+          // Node's AbortError wraps the reason; callers expect the client's reason itself.
+          throw ctx.signal.aborted ? ctx.signal.reason : err;
+        }
       }
     }
     throw this.#exhausted(ctx.requestedModel, chain, attempts, skipped);
@@ -190,9 +195,10 @@ export class Conductor {
   }
 
   #exhausted(model: string, chain: readonly Pool[], attempts: readonly Attempt[], skipped: ReadonlySet<string>): GatewayError {
-    const onlyCooling = attempts.every((a) => a.status === 429);
+    // "Cooling" only when nothing is ready: a retry budget spent while keys were free is a 502.
+    const soonest = this.#soonestReady(chain);
+    const onlyCooling = attempts.every((a) => a.status === 429) && soonest > Date.now();
     if (onlyCooling) {
-      const soonest = this.#soonestReady(chain);
       const seconds = Math.max(1, Math.ceil((soonest - Date.now()) / 1000));
       const reset = Number.isFinite(soonest) ? new Date(soonest).toISOString() : 'unknown';
       const via = chain.map((p) => p.label).join(', ');

@@ -1,0 +1,108 @@
+/**
+ * Shared fixture for the conductor and chain unit tests: a runtime built from a real config
+ * (in-memory state, an undici Agent that is never used) and a scripted attempt function that
+ * records which credentials were tried and answers per credential id.
+ *
+ * @module
+ */
+import { Agent } from 'undici';
+import { configSchema } from '../../config/schema.js';
+import type { GatewayError } from '../../errors/registry.js';
+import { UpstreamError } from '../../upstream/errors.js';
+import { resolveChain } from '../chain.js';
+import { buildRuntime, type Runtime } from '../runtime.js';
+import { MemoryStateStore } from '../state/memory-store.js';
+import type { ModelState } from '../state/types.js';
+import type { RunResult } from './conductor.js';
+import type { PoolMember } from './pool.js';
+
+/** Never dispatches anything: attempts are scripted. */
+const agent = new Agent();
+
+/** A provider entry of the config; `keys` become `apiKeys`, everything else passes through. */
+export function provider(name: string, keys: number | string[], rest: Record<string, unknown> = {}): Record<string, unknown> {
+  const apiKeys = typeof keys === 'number' ? Array.from({ length: keys }, (_, i) => `${name}-k${i}`) : keys;
+  return { name, type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKeys, models: ['m'], ...rest };
+}
+
+export interface Fixture {
+  rt: Runtime;
+  store: MemoryStateStore;
+  inFlight: Map<string, number>;
+}
+
+/** Parses `input` with the real config schema (defaults applied) and builds a runtime over it. */
+export function runtime(input: Record<string, unknown>): Fixture {
+  const config = configSchema.parse(input);
+  const store = new MemoryStateStore({});
+  const inFlight = new Map<string, number>();
+  return { rt: buildRuntime(config, agent, { store, inFlight }), store, inFlight };
+}
+
+/** The state-store key of credential `id` (`provider#index`). */
+export function keyOf(rt: Runtime, id: string): string {
+  const [name, index] = id.split('#');
+  const credential = rt.catalog.providers.get(name!)?.credentials[Number(index)];
+  if (!credential) throw new Error(`no credential ${id}`);
+  return credential.key;
+}
+
+/** Puts credential `id` in cooldown for `model` for `ms` from now (negative: already over). */
+export function cool(fx: Fixture, id: string, model: string, ms: number, state: Partial<ModelState> = {}): number {
+  const until = Date.now() + ms;
+  fx.store.setModelState(keyOf(fx.rt, id), model, { until, reason: 'quota', backoffLevel: 0, status: 429, ...state });
+  return until;
+}
+
+/** The cooldown of credential `id` for `model`. */
+export function stateOf(fx: Fixture, id: string, model: string): ModelState | undefined {
+  return fx.store.modelState(keyOf(fx.rt, id), model);
+}
+
+/** `'ok'` succeeds; anything else is thrown as is. */
+export type Step = 'ok' | unknown;
+
+export const http = (status: number, message = `${status} boom`, retryAfterMs?: number) =>
+  new UpstreamError('http', message, status, retryAfterMs);
+export const network = (message = 'ECONNRESET') => new UpstreamError('network', message);
+
+/**
+ * An attempt function answering per credential id: a single step always, a list one step per
+ * call (the last repeats). Unlisted credentials succeed. The script may be changed between runs.
+ */
+export function scripted(script: Record<string, Step | Step[]> = {}) {
+  const calls: string[] = [];
+  const counts = new Map<string, number>();
+  const attempt = async (member: PoolMember): Promise<string> => {
+    calls.push(member.id);
+    const n = counts.get(member.id) ?? 0;
+    counts.set(member.id, n + 1);
+    const entry = script[member.id] ?? 'ok';
+    const step = Array.isArray(entry) ? entry[Math.min(n, entry.length - 1)] : entry;
+    if (step === 'ok') return `${member.id}:${member.model}`;
+    throw step;
+  };
+  return { calls, attempt, script };
+}
+
+/** Resolves `model` and runs `attempt` over its chain. */
+export function run<T>(
+  fx: Fixture,
+  model: string,
+  attempt: (member: PoolMember) => Promise<T>,
+  options: { sessionId?: string; signal?: AbortSignal } = {},
+): Promise<RunResult<T>> {
+  const chain = resolveChain(fx.rt, model);
+  const ctx = { requestedModel: model, signal: options.signal ?? new AbortController().signal, sessionId: options.sessionId };
+  return fx.rt.conductor.run(chain, ctx, attempt);
+}
+
+/** The rejection of `promise`; fails when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as GatewayError;
+  }
+  throw new Error('expected the promise to reject');
+}
