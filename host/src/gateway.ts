@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createRequire } from 'node:module';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Agent } from 'undici';
 import { type LoadOptions, type LoadedConfig, loadConfig } from './config/load.js';
@@ -16,6 +17,11 @@ import { MemoryStateStore } from './core/state/memory-store.js';
 import { createServer } from './http/server.js';
 import { createLogger } from './log.js';
 import { createUpstreamAgent } from './upstream/client.js';
+import { executeNested } from './pipeline/plugins/nested.js';
+import { PluginHost } from './plugins/plugin-host.js';
+
+/** The compiled worker runtime every plugin pool runs. */
+const WORKER_ENTRY = createRequire(import.meta.url).resolve('@switchyard/plugin-sdk/worker');
 
 export interface GatewayOptions extends LoadOptions {
   /** Watch the config file for changes (default true). */
@@ -28,6 +34,7 @@ export class Gateway {
   #agent: Agent;
   #shared: ConductorShared;
   #options: GatewayOptions;
+  readonly #plugins: PluginHost;
   #watcher: ConfigWatcher | undefined;
   #closed = false;
 
@@ -38,12 +45,14 @@ export class Gateway {
     agent: Agent,
     shared: ConductorShared,
     options: GatewayOptions,
+    plugins: PluginHost,
     readonly configFile: string | undefined,
   ) {
     this.#runtime = runtime;
     this.#agent = agent;
     this.#shared = shared;
     this.#options = options;
+    this.#plugins = plugins;
   }
 
   /** Loads the config and starts serving. Throws `ConfigError` for an invalid config. */
@@ -57,16 +66,30 @@ export class Gateway {
       onError: (err) => log.warn({ reason: err.message }, 'credential state could not be restored or saved'),
     });
     const shared: ConductorShared = { store, inFlight: new Map() };
-    const runtime = buildRuntime(loaded.config, agent, shared);
-    await discoverModels(runtime, log);
     let gateway: Gateway | undefined;
+    const plugins = new PluginHost({
+      workerFilename: WORKER_ENTRY,
+      logger: log,
+      // A change in the set of active plugins (executors above all) rebuilds the catalog.
+      onChange: () => gateway && gateway.#rebuild(),
+      onHostRequest: async (pluginId, method, params) => {
+        if (method !== 'host.executeModel') throw new Error(`unknown host method ${method}`);
+        return executeNested(gateway!.#runtime, pluginId, params);
+      },
+    });
+    // A disabled plugins section loads nothing, so the host's lists simply stay empty.
+    await plugins.load(loaded.config.plugins);
+    const runtime = buildRuntime(loaded.config, agent, shared, plugins);
+    await discoverModels(runtime, log);
     const server = createServer({
       runtime: () => gateway!.#runtime,
       reload: () => gateway!.reload(),
+      plugins,
       bodyLimit: loaded.config.limits.bodyBytes,
       logger: log,
     });
-    gateway = new Gateway(server, log, runtime, agent, shared, options, loaded.file);
+    gateway = new Gateway(server, log, runtime, agent, shared, options, plugins, loaded.file);
+    plugins.watch();
     await server.listen({ host: loaded.config.host, port: loaded.config.port });
     log.info({ url: gateway.url, config: loaded.file ?? 'built-in defaults', providers: loaded.config.providers.map((p) => p.name) }, 'switchyard listening');
     if (loaded.file && options.watch !== false) {
@@ -104,7 +127,8 @@ export class Gateway {
   async apply(loaded: LoadedConfig): Promise<void> {
     if (this.#closed) return;
     const previous = this.#runtime.config;
-    const next = buildRuntime(loaded.config, this.#agent, this.#shared);
+    await this.#plugins.apply(loaded.config.plugins);
+    const next = buildRuntime(loaded.config, this.#agent, this.#shared, this.#plugins);
     await discoverModels(next, this.log);
     if (this.#closed) return;
     this.#runtime = next;
@@ -116,7 +140,21 @@ export class Gateway {
     this.log.info({ providers: loaded.config.providers.map((p) => p.name), restartNeeded }, 'config applied');
   }
 
-  /** Re-reads the config file now (management `POST /reload`). Throws `ConfigError` if it is invalid. */
+  /**
+   * Rebuilds the runtime for the same config after plugins changed, keeping the models already
+   * listed from upstreams (a plugin change does not call upstreams again).
+   */
+  #rebuild(): void {
+    if (this.#closed) return;
+    const current = this.#runtime;
+    const next = buildRuntime(current.config, this.#agent, this.#shared, current.plugins);
+    for (const provider of current.catalog.providers.values()) {
+      if (provider.discoversModels) next.catalog.setDiscoveredModels(provider.name, current.catalog.upstreamModels(provider.name));
+    }
+    this.#runtime = next;
+  }
+
+  /** Re-reads the config file and the plugins dir now (management `POST /reload`). Throws `ConfigError` if invalid. */
   async reload(): Promise<void> {
     await this.apply(loadConfig({ ...this.#options, file: this.configFile ?? this.#options.file }));
   }
@@ -126,6 +164,7 @@ export class Gateway {
     this.#closed = true;
     this.#watcher?.close();
     await this.server.close();
+    await this.#plugins.close();
     await this.#shared.store.close();
     await this.#agent.close();
   }

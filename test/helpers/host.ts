@@ -6,6 +6,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { Writable } from 'node:stream';
+import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { Gateway, createLogger } from '../../host/src/index.js';
 import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
@@ -24,12 +27,16 @@ export interface TestHost {
   close(): Promise<void>;
 }
 
-export async function startHost(config: Record<string, unknown>, options: { watch?: boolean } = {}): Promise<TestHost> {
+/** Log lines a test host wrote, parsed (pino JSON). */
+export type LogLines = Record<string, unknown>[];
+
+export async function startHost(config: Record<string, unknown>, options: { watch?: boolean; logs?: LogLines } = {}): Promise<TestHost> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-test-'));
   const configFile = join(dir, 'switchyard.yaml');
   const write = (c: Record<string, unknown>) => writeFile(configFile, stringify({ port: 0, apiKeys: [CLIENT_KEY], ...c }));
   await write(config);
-  const start = () => Gateway.start({ file: configFile, env: {}, watch: options.watch ?? false, logger: createLogger('silent') });
+  const logger = options.logs ? capturingLogger(options.logs) : createLogger('silent');
+  const start = () => Gateway.start({ file: configFile, env: {}, watch: options.watch ?? false, logger });
   const host: TestHost = {
     gateway: await start(),
     get url() {
@@ -48,6 +55,17 @@ export async function startHost(config: Record<string, unknown>, options: { watc
     },
   };
   return host;
+}
+
+/** A logger whose lines land in `lines`, so tests can assert what the host logged. */
+function capturingLogger(lines: LogLines): FastifyBaseLogger {
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return pino({ level: 'debug' }, stream) as FastifyBaseLogger;
 }
 
 /** Upstream keys the standard config gives each mock provider, one per provider. */

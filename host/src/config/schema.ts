@@ -51,6 +51,8 @@ const pluginItem = z.strictObject({
   env: z.array(z.string()).default([]),
   failClosed: z.boolean().default(false),
   config: z.unknown().default({}),
+  /** Heap limit of each worker, in MB; a plugin that exceeds it is fused. */
+  heapMb: z.number().int().min(16).max(4096).default(128),
 });
 
 export const configSchema = z
@@ -97,6 +99,8 @@ export const configSchema = z
         dir: z.string().default('./plugins'),
         callTimeout: duration.default(2_000),
         executorTimeout: duration.default(600_000),
+        /** First automatic restart delay of a fused plugin; doubles per consecutive fuse up to 30 min. */
+        restartDelay: duration.default(30_000),
         items: z.record(z.string(), pluginItem).default({}),
       })
       .prefault({}),

@@ -24,8 +24,11 @@ export interface Credential {
    * cooldown stays with its key when keys are added, removed or reordered.
    */
   readonly key: string;
-  /** Upstream address and auth headers. Contains the secret: never serialise a Credential. */
-  readonly endpoint: UpstreamEndpoint;
+  /**
+   * Upstream address and auth headers. Contains the secret: never serialise a Credential.
+   * Absent for an executor plugin's credential, which calls the plugin instead.
+   */
+  readonly endpoint?: UpstreamEndpoint;
 }
 
 export interface ProviderRuntime {
@@ -36,6 +39,8 @@ export interface ProviderRuntime {
   readonly credentials: readonly Credential[];
   /** True when the config lists no models, so they are listed from the upstream. */
   readonly discoversModels: boolean;
+  /** The executor plugin serving this provider, when it is not an HTTP upstream. */
+  readonly plugin?: string;
   isExcluded(model: string): boolean;
 }
 
@@ -44,20 +49,44 @@ export interface ProviderRuntime {
  * provider's names in the {@link ModelRegistry}, which orders providers per model; the pools
  * the conductor chooses among are derived once per name and cached.
  */
+/** An executor plugin's provider, as the catalog needs it. */
+export interface ExecutorSpec {
+  pluginId: string;
+  provider: string;
+  format: FormatName;
+  models: readonly { id: string }[];
+}
+
 export class Catalog {
   readonly providers: ReadonlyMap<string, ProviderRuntime>;
   readonly registry = new ModelRegistry();
+  /** Provider keys with at least one credential or an executor: what routers may target. */
+  readonly availableProviders: readonly string[];
+  /** Executor plugins whose provider key a configured provider already uses (config wins). */
+  readonly shadowedExecutors: readonly string[];
   readonly #routes = new Map<string, ProviderRoutes>();
   readonly #pools = new Map<string, Pool | null>();
 
-  constructor(config: Config) {
+  constructor(config: Config, executors: readonly ExecutorSpec[] = []) {
     const providers = new Map<string, ProviderRuntime>();
     for (const p of config.providers) {
       const runtime = buildProvider(p);
       providers.set(p.name, runtime);
       this.#routes.set(p.name, new ProviderRoutes(runtime, p.models ? p.models.map(toMapping) : []));
     }
+    const shadowed: string[] = [];
+    for (const e of executors) {
+      if (providers.has(e.provider)) {
+        shadowed.push(e.pluginId);
+        continue;
+      }
+      const runtime = executorProvider(e);
+      providers.set(e.provider, runtime);
+      this.#routes.set(e.provider, new ProviderRoutes(runtime, e.models.map((m) => ({ name: m.id }))));
+    }
     this.providers = providers;
+    this.shadowedExecutors = shadowed;
+    this.availableProviders = [...providers.values()].filter((p) => p.credentials.length > 0).map((p) => p.name);
     for (const routes of this.#routes.values()) this.#register(routes);
   }
 
@@ -189,6 +218,12 @@ function buildProvider(p: ProviderConfig): ProviderRuntime {
     discoversModels: p.models === undefined,
     isExcluded: (model) => excluded.some((re) => re.test(model)),
   };
+}
+
+/** An executor plugin as a provider: one credential slot, so cooldowns apply to it like to a key. */
+function executorProvider(e: ExecutorSpec): ProviderRuntime {
+  const credential: Credential = { id: `${e.provider}#0`, provider: e.provider, index: 0, label: `plugin ${e.pluginId}`, key: `${e.provider}:plugin:${e.pluginId}` };
+  return { name: e.provider, type: e.format, priority: 0, weight: 1, credentials: [credential], discoversModels: false, plugin: e.pluginId, isExcluded: () => false };
 }
 
 /** `*-preview` style patterns as anchored regular expressions. */

@@ -14,9 +14,9 @@ import type { Runtime } from './runtime.js';
 /** Fills the runtime's catalog with listed models; resolves within `timeoutMs` whatever happens. */
 export async function discoverModels(rt: Runtime, log: FastifyBaseLogger, timeoutMs = 5000): Promise<void> {
   const jobs = [...rt.catalog.providers.values()]
-    .filter((p) => p.discoversModels && p.credentials.length > 0)
+    .filter((p) => p.discoversModels && p.credentials[0]?.endpoint)
     .map(async (provider) => {
-      const endpoint = provider.credentials[0]!.endpoint;
+      const endpoint = provider.credentials[0]!.endpoint!;
       try {
         const response = await sendUpstream(
           rt.agent,

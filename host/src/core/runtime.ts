@@ -8,9 +8,12 @@
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
 import { type KeySet, keySet } from '../http/keys.js';
-import { Catalog } from './catalog.js';
+import type { PluginDirectory } from '../pipeline/plugins/directory.js';
+import { NO_PLUGINS } from '../pipeline/plugins/directory.js';
+import { Catalog, type ExecutorSpec } from './catalog.js';
 import { Conductor, type ConductorShared } from './conductor/conductor.js';
 import { isCooling } from './conductor/cooldown.js';
+import { schedulerHook } from '../pipeline/plugins/scheduler.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -21,10 +24,19 @@ export interface Runtime {
   /** The management key; undefined when management is off. */
   readonly managementKeys: KeySet | undefined;
   readonly agent: Dispatcher;
+  /** The live plugin directory: fused plugins leave its lists at once, without a rebuild. */
+  readonly plugins: PluginDirectory;
 }
 
-export function buildRuntime(config: Config, agent: Dispatcher, shared: ConductorShared): Runtime {
-  const catalog = new Catalog(config);
+/**
+ * Builds a runtime for `config` and the executor plugins active now (a change of that set
+ * builds a new runtime, like a config change does).
+ */
+export function buildRuntime(config: Config, agent: Dispatcher, shared: ConductorShared, plugins: PluginDirectory = NO_PLUGINS): Runtime {
+  const executors: ExecutorSpec[] = plugins
+    .active('executor')
+    .flatMap((p) => (p.executor ? [{ pluginId: p.id, provider: p.executor.provider, format: p.executor.format, models: p.executor.models }] : []));
+  const catalog = new Catalog(config, executors);
   const keys = new Set<string>();
   for (const provider of catalog.providers.values()) for (const c of provider.credentials) keys.add(c.key);
   shared.store.retain(keys);
@@ -32,10 +44,11 @@ export function buildRuntime(config: Config, agent: Dispatcher, shared: Conducto
   return {
     config,
     catalog,
-    conductor: new Conductor(config, catalog.registry, shared),
+    conductor: new Conductor(config, catalog.registry, shared, schedulerHook(plugins)),
     clientKeys: keySet(config.apiKeys),
     managementKeys: config.managementKey ? keySet([config.managementKey]) : undefined,
     agent,
+    plugins,
   };
 }
 

@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   no_provider: 503,
   /** The gateway is shutting down or a fail-closed component is unavailable. */
   unavailable: 503,
+  /** A request interceptor ended the request with its own reply (see {@link InterceptedReply}). */
+  intercepted: 403,
   /** A bug: should never reach a client. */
   internal: 500,
 } as const;
@@ -53,6 +55,19 @@ export class GatewayError extends Error {
     this.headers = options.headers;
   }
   readonly headers: Record<string, string> | undefined;
+}
+
+/**
+ * A reply a request interceptor chose instead of serving the request: sent as it is, with no
+ * upstream call and no retry.
+ */
+export class InterceptedReply extends GatewayError {
+  constructor(
+    readonly pluginId: string,
+    readonly reply: { status: number; body?: unknown; headers?: Record<string, string> },
+  ) {
+    super('intercepted', `request rejected by plugin ${pluginId}`, { status: reply.status, headers: reply.headers });
+  }
 }
 
 /** Creates a {@link GatewayError}; the status comes from the registry unless overridden. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type GatewayError, gatewayError, isGatewayError } from '../errors/registry.js';
+import { type GatewayError, InterceptedReply, gatewayError, isGatewayError } from '../errors/registry.js';
 import { errorBody } from '../errors/render.js';
 import type { FormatName } from '../formats/ir.js';
 
@@ -39,10 +39,14 @@ export function toGatewayError(err: unknown): GatewayError {
   return gatewayError('internal', 'Internal error', { cause: err });
 }
 
-/** Sends `err` in `format`'s error shape. */
+/** Sends `err` in `format`'s error shape (an interceptor's reply as the plugin wrote it). */
 export function sendError(reply: FastifyReply, format: FormatName, err: GatewayError, requestId: string): void {
   if (err.headers) reply.headers(err.headers);
   reply.header('x-switchyard-request-id', requestId);
+  if (err instanceof InterceptedReply) {
+    reply.code(err.status).send(err.reply.body ?? errorBody(format, err.status, err.code, err.message));
+    return;
+  }
   reply.code(err.status).send(errorBody(format, err.status, err.code, err.message));
 }
 

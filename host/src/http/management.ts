@@ -10,10 +10,13 @@ import { ConfigError } from '../config/load.js';
 import type { Runtime } from '../core/runtime.js';
 import { isCooling } from '../core/conductor/cooldown.js';
 import { gatewayError } from '../errors/registry.js';
+import type { PluginHost } from '../plugins/plugin-host.js';
 
 export interface ManagementOptions {
   runtime: () => Runtime;
-  /** Re-reads the config file (and later the plugins dir). */
+  /** The plugin host, for the plugins view and resets. */
+  plugins: Pick<PluginHost, 'list' | 'reset'>;
+  /** Re-reads the config file and the plugins dir. */
   reload: () => Promise<void>;
 }
 
@@ -86,6 +89,14 @@ export function registerManagement(app: FastifyInstance, options: ManagementOpti
       });
 
       scope.get('/models', async () => options.runtime().catalog.registry.view());
+
+      scope.get('/plugins', async () => options.plugins.list());
+
+      scope.post<{ Params: { id: string } }>('/plugins/:id/reset', async (request) => {
+        const snapshot = await options.plugins.reset(request.params.id);
+        if (!snapshot) throw gatewayError('not_found', `No plugin '${request.params.id}'`);
+        return snapshot;
+      });
 
       scope.post('/reload', async () => {
         try {

@@ -1,7 +1,7 @@
 /**
  * Token counting (`/v1/messages/count_tokens`, Gemini `:countTokens`), through the conductor
- * like a chat request. Anthropic and Gemini upstreams count for real; OpenAI has no counting
- * endpoint, so the host estimates (about four characters a token, OpenAI's rule of thumb for
+ * like a chat request. Anthropic and Gemini upstreams count for real; OpenAI upstreams and
+ * executor plugins have no counting endpoint, so the host estimates (about four characters a token, OpenAI's rule of thumb for
  * English text).
  *
  * @module
@@ -33,8 +33,9 @@ export async function countTokens(
   const chain = resolveChain(rt, request.model);
   const { value: tokens } = await rt.conductor.run(chain, { requestedModel: request.model, signal }, async (member) => {
     const endpoint = member.credential.endpoint;
-    const path = countTokensPath(endpoint, member.model);
-    if (path === undefined) return estimateTokens(request);
+    // Executor plugins and OpenAI upstreams have no counting endpoint.
+    const path = endpoint && countTokensPath(endpoint, member.model);
+    if (!endpoint || path === undefined) return estimateTokens(request);
     const upstream = CODECS[member.providerRuntime.type];
     const upstreamBody = upstream.encodeRequest({ ...request, model: member.model }).body;
     const countBody =

@@ -1,25 +1,31 @@
 /**
- * The story of a chat request after HTTP: decode the client body, resolve the model to a chain
- * of credential pools, and let the conductor run attempts over it. One attempt translates for
- * the member's upstream, calls it, and translates back. For streams the attempt ends when the
- * first client event is in hand, so failover stays transparent until the first byte.
+ * The story of a chat request after HTTP: decode the client body, route it (router plugins,
+ * else the model name) to a chain of credential pools, run the beforeAuth interceptors, and let
+ * the conductor run attempts over the chain. One attempt translates for the member's upstream,
+ * runs the afterAuth interceptors, calls the upstream (HTTP or an executor plugin) and
+ * translates back. For streams the attempt ends when the first client event is in hand, so
+ * failover stays transparent until the first byte. Successful answers pass the response or
+ * stream interceptors on the way out.
  *
  * @module
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { resolveChain } from '../core/chain.js';
 import { extractSessionId } from '../core/conductor/affinity.js';
 import type { PoolMember } from '../core/conductor/pool.js';
 import type { Runtime } from '../core/runtime.js';
 import { gatewayError } from '../errors/registry.js';
-import type { WireEvent } from '../formats/codec.js';
+import type { SseEvent, WireEvent } from '../formats/codec.js';
 import { CODECS } from '../formats/index.js';
 import type { FormatName } from '../formats/ir.js';
+import { CLIENT_AUTH_HEADERS } from '../http/auth.js';
 import { readJson, sendUpstream } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { chatPath } from '../upstream/providers.js';
 import { parseSse } from '../upstream/sse.js';
+import { callExecutor } from './plugins/executor.js';
+import { interceptRequest, interceptResponse, interceptStream } from './plugins/intercept.js';
+import { routeModel } from './plugins/route.js';
 import { type UpstreamBody, mergeDropped, translateRequest, translateResponse, translateStream } from './translate.js';
 
 export interface ChatRequest {
@@ -31,28 +37,58 @@ export interface ChatRequest {
   urlModel?: string;
   urlStream?: boolean;
   headers: IncomingHttpHeaders;
+  query?: Record<string, string | undefined>;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   /** `performance.now()` when the request arrived. */
   startedAt: number;
+  /** A nested call from this plugin: its router is skipped. */
+  skipRouter?: string;
 }
 
 export type ChatResult =
   | { kind: 'json'; status: number; headers: Record<string, string>; body: unknown }
   | { kind: 'stream'; headers: Record<string, string>; events: AsyncIterable<WireEvent> };
 
-type Served =
-  | { kind: 'json'; body: unknown; dropped: readonly string[] }
-  | { kind: 'stream'; events: AsyncIterable<WireEvent> };
+type Served = { kind: 'json'; body: unknown; dropped: readonly string[] } | { kind: 'stream'; events: AsyncIterable<WireEvent> };
 
 /** Runs one chat request. Throws a `GatewayError` for anything the client should see as an error. */
 export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResult> {
   const client = CODECS[req.format];
-  const rawBody = asObject(req.body);
-  const decoded = client.decodeRequest(rawBody, { model: req.urlModel, stream: req.urlStream });
-  const { request } = decoded;
-  const chain = resolveChain(rt, request.model);
-  const sessionId = rt.config.routing.sessionAffinity ? extractSessionId(req.headers, rawBody, request) : undefined;
+  const plugins = rt.plugins;
+  let rawBody = asObject(req.body);
+  let decoded = client.decodeRequest(rawBody, { model: req.urlModel, stream: req.urlStream });
+  const { model: requested, stream } = decoded.request;
+  const hasPlugins = plugins !== undefined && (plugins.active('modelRouter').length > 0 || plugins.active('requestInterceptor').length > 0);
+  const clientHeaders = hasPlugins ? pluginHeaders(req.headers) : {};
+
+  const { chain, routerId } = await routeModel(rt, {
+    requestId: req.requestId,
+    format: req.format,
+    model: requested,
+    stream,
+    headers: clientHeaders,
+    query: stringValues(req.query),
+    body: rawBody,
+    skipRouter: req.skipRouter,
+  });
+
+  // Headers interceptors add or change travel upstream with the request.
+  let upstreamHeaders = forwardedHeaders(req);
+  if (hasPlugins) {
+    const out = await interceptRequest(
+      plugins,
+      'beforeAuth',
+      { requestId: req.requestId, sourceFormat: req.format, model: chain[0]!.key, requestedModel: requested, stream, headers: clientHeaders, body: rawBody },
+      req.signal,
+    );
+    upstreamHeaders = { ...upstreamHeaders, ...changedHeaders(clientHeaders, out.headers) };
+    if (out.bodyChanged) {
+      rawBody = asObject(out.body);
+      decoded = client.decodeRequest(rawBody, { model: req.urlModel, stream: req.urlStream });
+    }
+  }
+  const sessionId = rt.config.routing.sessionAffinity ? extractSessionId(req.headers, rawBody, decoded.request) : undefined;
 
   // Members of one provider share a translation; the body is built once per upstream model.
   const bodies = new Map<string, UpstreamBody>();
@@ -65,54 +101,92 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
       translated = translateRequest(client, upstream, decoded, rawBody, member.model);
       bodies.set(cacheKey, translated);
     }
-    const endpoint = member.credential.endpoint;
+    let body = translated.body;
+    let headers = upstreamHeaders;
+    if (hasPlugins) {
+      const out = await interceptRequest(
+        plugins,
+        'afterAuth',
+        { requestId: req.requestId, sourceFormat: req.format, model: member.model, requestedModel: requested, stream, headers, body: JSON.parse(body), provider: member.provider, credentialId: member.id },
+        req.signal,
+      );
+      headers = out.headers;
+      if (out.bodyChanged) body = JSON.stringify(out.body);
+    }
     const sentAt = performance.now();
     try {
-      const response = await sendUpstream(
-        rt.agent,
-        endpoint,
-        { method: 'POST', path: chatPath(endpoint, member.model, request.stream), body: translated.body, headers: forwardedHeaders(req, upstream.name) },
-        req.signal,
-        upstream.errorMessage,
-      );
-      if (!request.stream) {
-        const json = await readJson(response);
+      let json: unknown;
+      let events: AsyncIterable<SseEvent>;
+      let release = () => {};
+      if (member.providerRuntime.plugin) {
+        const served = await callExecutor(rt, member, { requestId: req.requestId, requestedModel: requested, stream, body: JSON.parse(body), headers }, req.signal);
+        if (served.kind === 'json') json = served.body;
+        else events = served.events;
+      } else {
+        const endpoint = member.credential.endpoint!;
+        const path = chatPath(endpoint, member.model, stream);
+        const response = await sendUpstream(rt.agent, endpoint, { method: 'POST', path, body, headers }, req.signal, upstream.errorMessage);
+        if (!stream) json = await readJson(response);
+        else {
+          events = parseSse(response.body);
+          release = () => response.body.destroy();
+        }
+      }
+      if (!stream) {
         let out: { body: unknown; dropped: readonly string[] };
         try {
           out = translateResponse(client, upstream, json);
         } catch (err) {
-          throw new UpstreamError('http', `upstream answer could not be read: ${(err as Error).message}`, response.status);
+          throw new UpstreamError('http', `upstream answer could not be read: ${(err as Error).message}`, 200);
         }
         return { kind: 'json', body: out.body, dropped: mergeDropped(translated.dropped, out.dropped) };
       }
       const onLateFailure = (err: unknown) => rt.conductor.failedLate(member, err);
-      const events = translateStream(parseSse(response.body), client, upstream, req.signal, onLateFailure)[Symbol.asyncIterator]();
+      const passthrough = client === upstream && !member.providerRuntime.plugin;
+      const translatedEvents = translateStream(events!, client, upstream, req.signal, onLateFailure, passthrough)[Symbol.asyncIterator]();
       let first: IteratorResult<WireEvent>;
       try {
-        first = await events.next();
+        first = await translatedEvents.next();
       } catch (err) {
-        response.body.destroy();
+        release();
         throw err;
       }
       if (first.done) throw new UpstreamError('stream', 'upstream stream was empty');
-      return { kind: 'stream', events: prepend(first.value, events) };
+      return { kind: 'stream', events: prepend(first.value, translatedEvents) };
     } finally {
       upstreamMs += performance.now() - sentAt;
     }
   };
 
-  const { value, member, attempts } = await rt.conductor.run(chain, { requestedModel: request.model, signal: req.signal, sessionId }, attempt);
-  const headers: Record<string, string> = {
+  const { value, member, attempts } = await rt.conductor.run(chain, { requestedModel: requested, signal: req.signal, sessionId }, attempt);
+  let headers: Record<string, string> = {
     'x-switchyard-request-id': req.requestId,
     'x-switchyard-provider': member.provider,
     'x-switchyard-model': member.model,
     'x-switchyard-credential': member.id,
     'x-switchyard-attempts': String(attempts.length + 1),
-    'x-switchyard-overhead-ms': Math.max(0, performance.now() - req.startedAt - upstreamMs).toFixed(3),
   };
+  if (routerId !== undefined) headers['x-switchyard-router'] = routerId;
   const dropped = value.kind === 'json' ? value.dropped : bodies.get(`${member.providerRuntime.type}|${member.model}`)!.dropped;
   if (dropped.length > 0) headers['x-switchyard-dropped'] = dropped.join(',');
-  return value.kind === 'json' ? { kind: 'json', status: 200, headers, body: value.body } : { kind: 'stream', headers, events: value.events };
+  const overhead = () => Math.max(0, performance.now() - req.startedAt - upstreamMs).toFixed(3);
+
+  if (value.kind === 'stream') {
+    headers['x-switchyard-overhead-ms'] = overhead();
+    const meta = { requestId: req.requestId, sourceFormat: req.format };
+    const events = plugins.active('streamInterceptor').length > 0 ? interceptStream(plugins, value.events, meta) : value.events;
+    return { kind: 'stream', headers, events };
+  }
+  let body = value.body;
+  if (plugins.active('responseInterceptor').length > 0) {
+    ({ headers, body } = await interceptResponse(plugins, { ...meta(req, member), status: 200, headers, body }));
+  }
+  headers['x-switchyard-overhead-ms'] = overhead();
+  return { kind: 'json', status: 200, headers, body };
+}
+
+function meta(req: ChatRequest, member: PoolMember) {
+  return { requestId: req.requestId, sourceFormat: req.format, model: member.model, provider: member.provider };
 }
 
 /** The body as an object, or 400. */
@@ -122,9 +196,32 @@ export function asObject(body: unknown): Record<string, unknown> {
 }
 
 /** Client headers an upstream of the same family understands (Anthropic beta flags). */
-function forwardedHeaders(req: ChatRequest, upstream: FormatName): Record<string, string> | undefined {
+function forwardedHeaders(req: ChatRequest): Record<string, string> {
   const beta = req.headers['anthropic-beta'];
-  return req.format === 'anthropic' && upstream === 'anthropic' && typeof beta === 'string' ? { 'anthropic-beta': beta } : undefined;
+  return req.format === 'anthropic' && typeof beta === 'string' ? { 'anthropic-beta': beta } : {};
+}
+
+/** Client headers as plugins see them: single strings, the client's credentials removed. */
+function pluginHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || (CLIENT_AUTH_HEADERS as readonly string[]).includes(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** The headers interceptors set or changed (deletions only matter for what the host forwards). */
+function changedHeaders(before: Record<string, string>, after: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(after)) if (before[name] !== value) out[name] = value;
+  return out;
+}
+
+function stringValues(query: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query ?? {})) if (typeof v === 'string' && k !== 'key') out[k] = v;
+  return out;
 }
 
 async function* prepend<T>(head: T, rest: AsyncIterator<T>): AsyncGenerator<T> {

@@ -53,8 +53,12 @@ export async function* translateStream(
   signal: AbortSignal,
   /** Told of a failure after the first event, which the stream itself reports to the client. */
   onLateFailure?: (err: unknown) => void,
+  /**
+   * Forward same-format events untouched. Executor plugins yield events without their format's
+   * framing (`[DONE]`, ...), so theirs always go through the IR and the client's encoder.
+   */
+  passthrough = client === upstream,
 ): AsyncGenerator<WireEvent> {
-  const passthrough = client === upstream;
   const decoder = upstream.createStreamDecoder();
   const encoder = client.createStreamEncoder();
   let started = false;

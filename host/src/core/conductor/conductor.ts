@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/schema.js';
-import { type GatewayError, gatewayError } from '../../errors/registry.js';
+import { type GatewayError, gatewayError, isGatewayError } from '../../errors/registry.js';
 import { UpstreamError } from '../../upstream/errors.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import type { StateStore } from '../state/types.js';
@@ -36,6 +36,24 @@ export interface RunResult<T> {
   attempts: readonly Attempt[];
 }
 
+/** Live numbers of one credential, for a scheduler to choose by. */
+export interface MemberStats {
+  inFlight: number;
+  successes: number;
+  failures: number;
+}
+
+/**
+ * A scheduler plugin's say in a pick: a member among `ready`, a built-in strategy to delegate
+ * to, or undefined to let the configured strategy choose.
+ */
+export type SchedulerHook = (pick: {
+  pool: Pool;
+  ready: readonly PoolMember[];
+  sessionId?: string;
+  stats(member: PoolMember): MemberStats;
+}) => Promise<PoolMember | 'round-robin' | 'fill-first' | undefined>;
+
 /** Live counters the gateway keeps across config reloads. */
 export interface ConductorShared {
   /** Keyed by `Credential.key`, so state follows the API key, not its position in a list. */
@@ -46,14 +64,19 @@ export interface ConductorShared {
 
 export class Conductor {
   readonly #selector: Selector;
+  /** Built-in strategies a scheduler plugin may delegate to. */
+  readonly #delegates: Record<'round-robin' | 'fill-first', Selector>;
   readonly #transientMs: number;
 
   constructor(
     readonly config: Pick<Config, 'routing' | 'retry' | 'cooldown'>,
     readonly registry: ModelRegistry,
     readonly shared: ConductorShared,
+    readonly scheduler?: SchedulerHook,
   ) {
-    this.#selector = createSelector(config.routing.strategy, (key) => shared.store.nextCursor(key));
+    const cursor = (key: string) => shared.store.nextCursor(key);
+    this.#selector = createSelector(config.routing.strategy, cursor);
+    this.#delegates = { 'round-robin': createSelector('round-robin', cursor), 'fill-first': createSelector('fill-first', cursor) };
     this.#transientMs = config.cooldown.transientSeconds * 1000;
   }
 
@@ -72,7 +95,7 @@ export class Conductor {
         for (;;) {
           if (ctx.signal.aborted) throw ctx.signal.reason;
           if (maxRetryCredentials > 0 && tried.size >= maxRetryCredentials) break;
-          const member = this.#pick(pool, tried, ctx.sessionId);
+          const member = await this.#pick(pool, tried, ctx.sessionId);
           if (!member) {
             if (tried.size === 0) skipped.add(pool.label);
             break;
@@ -85,7 +108,8 @@ export class Conductor {
             this.#succeeded(pool, member, ctx.sessionId);
             return { value, member, attempts };
           } catch (err) {
-            if (ctx.signal.aborted) throw err;
+            // A client abort, or a reply the host itself chose (an interceptor's), ends the run.
+            if (ctx.signal.aborted || isGatewayError(err)) throw err;
             const failure = toFailure(err);
             const requestError = this.#failed(pool, member, failure, ctx.sessionId);
             attempts.push({
@@ -136,7 +160,7 @@ export class Conductor {
     return pool.members.some((m) => !isCooling(this.shared.store.modelState(m.credential.key, m.model), now));
   }
 
-  #pick(pool: Pool, tried: ReadonlySet<PoolMember>, sessionId: string | undefined): PoolMember | undefined {
+  async #pick(pool: Pool, tried: ReadonlySet<PoolMember>, sessionId: string | undefined): Promise<PoolMember | undefined> {
     const now = Date.now();
     const store = this.shared.store;
     const ready = pool.members.filter((m) => !tried.has(m) && !isCooling(store.modelState(m.credential.key, m.model), now));
@@ -149,7 +173,14 @@ export class Conductor {
       const member = bound === undefined ? undefined : ready.find((m) => m.credential.key === bound);
       if (member) return member;
     }
-    const member = ready.length === 1 ? ready[0]! : (this.#selector.pick(pool.key, topTier(ready)) as PoolMember);
+    let selector = this.#selector;
+    let member: PoolMember | undefined;
+    if (this.scheduler) {
+      const say = await this.scheduler({ pool, ready, sessionId, stats: (m) => this.#stats(m) });
+      if (typeof say === 'string') selector = this.#delegates[say];
+      else member = say;
+    }
+    member ??= ready.length === 1 ? ready[0]! : (selector.pick(pool.key, topTier(ready)) as PoolMember);
     if (affinity) store.bindSession(bindKey, member.credential.key, now + this.config.routing.sessionAffinityTtl);
     return member;
   }
@@ -212,6 +243,11 @@ export class Conductor {
       'upstream_failed',
       `upstream failed after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}: ${lines.join('; ')}`,
     );
+  }
+
+  #stats(member: PoolMember): MemberStats {
+    const counters = this.shared.store.counters(member.credential.key);
+    return { inFlight: this.shared.inFlight.get(member.credential.key) ?? 0, successes: counters.successes, failures: counters.failures };
   }
 
   #adjustInFlight(member: PoolMember, delta: number): void {

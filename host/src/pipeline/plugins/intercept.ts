@@ -1,0 +1,125 @@
+/**
+ * The interceptor capabilities. Request interceptors chain in priority order, each seeing what
+ * the one before left: headers merge (a null value deletes), a body replaces, a reject ends the
+ * request with the plugin's reply. A throwing interceptor is skipped, unless its config says
+ * `failClosed`: then the request fails with 503. Response and stream interceptors work the same
+ * way on successful answers; their failures are always skipped.
+ *
+ * @module
+ */
+import type { InterceptorPhase, RequestInterceptParams, StreamInterceptResult } from '@switchyard/plugin-sdk';
+import { InterceptedReply, gatewayError } from '../../errors/registry.js';
+import type { WireEvent } from '../../formats/codec.js';
+import type { FormatName } from '../../formats/ir.js';
+import type { PluginDirectory } from './directory.js';
+
+export interface Intercepted {
+  headers: Record<string, string>;
+  body: unknown;
+  /** True when some interceptor replaced the body. */
+  bodyChanged: boolean;
+}
+
+/** Runs the request interceptors of `phase` over headers and body. Throws InterceptedReply or 503. */
+export async function interceptRequest(
+  plugins: PluginDirectory,
+  phase: InterceptorPhase,
+  request: Omit<RequestInterceptParams, 'phase'>,
+  signal: AbortSignal,
+): Promise<Intercepted> {
+  const out: Intercepted = { headers: request.headers, body: request.body, bodyChanged: false };
+  for (const plugin of plugins.active('requestInterceptor')) {
+    if (plugin.interceptorPhase !== phase) continue;
+    let answer;
+    try {
+      answer = await plugin.call('request.intercept', { ...request, phase, headers: out.headers, body: out.body }, { signal });
+    } catch (err) {
+      if (plugin.failClosed) throw gatewayError('unavailable', `interceptor ${plugin.id} failed and is fail-closed: ${(err as Error).message}`);
+      continue;
+    }
+    if (answer === null) continue;
+    if ('reject' in answer) throw new InterceptedReply(plugin.id, answer.reject);
+    if (answer.headers) out.headers = mergeHeaders(out.headers, answer.headers);
+    if (answer.body !== undefined) {
+      out.body = answer.body;
+      out.bodyChanged = true;
+    }
+  }
+  return out;
+}
+
+/** Runs the response interceptors over a successful non-stream answer. */
+export async function interceptResponse(
+  plugins: PluginDirectory,
+  response: { requestId: string; sourceFormat: FormatName; model: string; provider: string; status: number; headers: Record<string, string>; body: unknown },
+): Promise<{ headers: Record<string, string>; body: unknown }> {
+  let { headers, body } = response;
+  for (const plugin of plugins.active('responseInterceptor')) {
+    try {
+      const answer = await plugin.call('response.intercept', { ...response, headers, body });
+      if (answer === null) continue;
+      if (answer.headers) headers = mergeHeaders(headers, answer.headers);
+      if (answer.body !== undefined) body = answer.body;
+    } catch {
+      // A failing response interceptor leaves the answer as it was.
+    }
+  }
+  return { headers, body };
+}
+
+/** Passes each stream event through the stream interceptors: replace, drop or keep. */
+export async function* interceptStream(
+  plugins: PluginDirectory,
+  events: AsyncIterable<WireEvent>,
+  meta: { requestId: string; sourceFormat: FormatName },
+): AsyncGenerator<WireEvent> {
+  let index = 0;
+  for await (const original of events) {
+    // Raw frames are transport, not events. Read the list per event: a plugin fused mid-stream leaves at once.
+    const interceptors = original.raw ? [] : plugins.active('streamInterceptor');
+    if (interceptors.length === 0) {
+      yield original;
+      continue;
+    }
+    let event: WireEvent | undefined = asObjectEvent(original);
+    for (const plugin of interceptors) {
+      try {
+        const answer: StreamInterceptResult = await plugin.call('stream.intercept', { ...meta, index, event: event! });
+        if (answer === null) continue;
+        if ('drop' in answer) {
+          event = undefined;
+          break;
+        }
+        event = answer.event;
+      } catch {
+        // Skipped: the event goes on as the previous interceptor left it.
+      }
+    }
+    index++;
+    if (event) yield event;
+  }
+}
+
+/**
+ * Plugins see the client-format event as an object: a passed-through event still holds its
+ * JSON text, parsed here only when an interceptor is there to read it.
+ */
+function asObjectEvent(event: WireEvent): WireEvent {
+  if (typeof event.data !== 'string' || (event.data[0] !== '{' && event.data[0] !== '[')) return event;
+  try {
+    return { event: event.event, data: JSON.parse(event.data) };
+  } catch {
+    return event;
+  }
+}
+
+/** `base` with `changes` applied: a string sets a header, null deletes it. Names are lower-cased. */
+export function mergeHeaders(base: Record<string, string>, changes: Record<string, string | null>): Record<string, string> {
+  const out = { ...base };
+  for (const [name, value] of Object.entries(changes)) {
+    const key = name.toLowerCase();
+    if (value === null) delete out[key];
+    else out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,258 @@
+/**
+ * One pool generation of a plugin and the calls into it (CONTRACT section 6; plugin-sdk's worker
+ * runtime is the other end). One host -> plugin call is one piscina task: the JSON-RPC request,
+ * the call's MessagePort (stream chunks, `$/cancel`, `host.executeModel`), the host-side
+ * deadline and the validation of the answer. A generation destroys itself when a deadline
+ * passes or a worker dies and reports it; what that means for the plugin (a fuse or not) is the
+ * supervisor's business.
+ *
+ * @module
+ */
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { z } from 'zod';
+import { ErrorCodes, Methods, executeModelParamsSchema, type WorkerData } from '@switchyard/plugin-sdk';
+import type { DiscoveredPlugin } from './discovery.js';
+import type { PluginItem } from './plugin-host.js';
+
+/** How a call failed: `error` is the plugin's JSON-RPC error answer, the rest are the host's verdicts. */
+export type PluginCallErrorKind = 'error' | 'invalid' | 'timeout' | 'crash' | 'unavailable';
+
+/** JSON-RPC "internal error", for failures that have no code of their own. */
+export const INTERNAL_ERROR = -32603;
+
+/** A failed plugin call. `code`: the plugin's code for `error`, `invalidResult` for `invalid`, else -32603. */
+export class PluginCallError extends Error {
+  constructor(
+    readonly kind: PluginCallErrorKind,
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = 'PluginCallError';
+  }
+}
+
+/** Per-call options of a plugin call. */
+export interface CallOptions {
+  /** Overrides the deadline (default: executorTimeout for executor calls, else the item's or global callTimeout). */
+  timeoutMs?: number;
+  /** Aborting sends `$/cancel` to the handler; the call still ends with the plugin's answer or its deadline. */
+  signal?: AbortSignal;
+  /** Receives each `stream.chunk` event of `executor.stream`; a throw cancels the call. */
+  onChunk?(event: unknown): void;
+  /** Answers the plugin's `host.executeModel` requests; a rejection goes back as a JSON-RPC error. */
+  onHostRequest?(method: string, params: unknown): Promise<unknown>;
+}
+
+/** Calls that get no port: per-chunk calls must stay cheap, and the others need no callbacks. */
+const PORTLESS = new Set<string>([Methods.streamIntercept, Methods.ping, Methods.register, Methods.shutdown]);
+/** setTimeout fires at once beyond this, so longer deadlines are clamped to it. */
+const MAX_TIMER = 2 ** 31 - 1;
+
+const MAX_QUEUE = 256;
+const SHUTDOWN_TIMEOUT = 2_000;
+
+let nextId = 0;
+
+/** An error's message, prefixed with its code when the message does not already name it. */
+export function describe(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return typeof e?.code === 'string' && !message.includes(e.code) ? `${e.code}: ${message}` : message;
+}
+
+/** What a generation's pool is started with. */
+export interface GenerationSpec {
+  /** Absolute path of the worker runtime module. */
+  filename: string;
+  plugin: Pick<DiscoveredPlugin, 'id' | 'entry'>;
+  item: PluginItem;
+}
+
+/**
+ * Called once when the generation ends by failure (it is already being destroyed): `kind` is
+ * set for a passed deadline or a dead worker, absent for a failure the owner declared.
+ */
+export type FailureHook = (gen: Generation, reason: string, kind?: 'timeout' | 'crash') => void;
+
+/** One piscina pool of a plugin, from start to destruction. */
+export class Generation {
+  private readonly pool: Piscina;
+  /** Calls running now. */
+  inFlight = 0;
+  /** Set once destruction began. */
+  dead = false;
+  /** Why the generation ended; for a failure, its root cause. */
+  failure?: string;
+  /** Set once draining began; resolves when the pool is gone. */
+  draining?: Promise<void>;
+  /** Resolves once the pool is destroyed, however the generation ended. */
+  readonly ended: Promise<void>;
+  private end!: () => void;
+  private idle?: () => void;
+  private readonly pluginId: string;
+
+  constructor(
+    spec: GenerationSpec,
+    private readonly onFailure: FailureHook,
+    onMessage: (msg: unknown) => void,
+  ) {
+    const { filename, plugin, item } = spec;
+    this.pluginId = plugin.id;
+    this.ended = new Promise((resolve) => (this.end = resolve));
+    // The worker's whole environment: the variables its item names, nothing else of the host's.
+    const env = Object.fromEntries(item.env.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name] as string]])));
+    const workerData: WorkerData = { pluginId: plugin.id, entry: plugin.entry, config: item.config };
+    this.pool = new Piscina({
+      filename,
+      minThreads: item.threads,
+      maxThreads: item.threads,
+      idleTimeout: Infinity,
+      atomics: 'disabled',
+      concurrentTasksPerWorker: 32,
+      maxQueue: MAX_QUEUE,
+      env,
+      resourceLimits: { maxOldGenerationSizeMb: item.heapMb ?? 128 },
+      workerData,
+    });
+    // Always listened to: an unheard 'error' would throw in the host. It is a worker dying
+    // while idle, or failing its bootstrap.
+    this.pool.on('error', (err: unknown) => this.fail(describe(err), 'crash'));
+    // A worker exiting while idle (process.exit in a timer) is neither: piscina just replaces
+    // it. Deferred so that a failed task or an 'error', which carry the reason, report first;
+    // our own destroy() marks the generation dead before any worker goes.
+    this.pool.on('workerDestroy', () => setImmediate(() => this.fail('a worker exited while idle', 'crash')));
+    this.pool.on('message', onMessage);
+  }
+
+  /** Whether the task queue is full, so a call would be refused. */
+  get saturated(): boolean {
+    return this.pool.queueSize >= MAX_QUEUE;
+  }
+
+  /** Runs one call (see {@link runCall}); a deadline or a crash fails the generation. */
+  async call(method: string, params: unknown, timeoutMs: number, opts: CallOptions = {}, schema?: z.ZodType): Promise<unknown> {
+    this.inFlight += 1;
+    try {
+      return await runCall(this.pool, method, params, timeoutMs, opts, schema);
+    } catch (err) {
+      const e = err as PluginCallError;
+      // A call of a generation destroyed under it did not crash anything: the plugin is just gone.
+      if (e.kind === 'crash' && this.dead) throw new PluginCallError('unavailable', INTERNAL_ERROR, `plugin ${this.pluginId} is unavailable: ${this.failure}`);
+      if (e.kind === 'timeout' || e.kind === 'crash') this.fail(e.message, e.kind);
+      throw e;
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) this.idle?.();
+    }
+  }
+
+  /** Ends the generation as failed, once: destroys it and reports to the owner. */
+  fail(reason: string, kind?: 'timeout' | 'crash'): void {
+    if (this.dead) return;
+    this.failure = reason;
+    void this.destroy(reason);
+    this.onFailure(this, reason, kind);
+  }
+
+  /** Lets running calls finish, gives the plugin its `plugin.shutdown`, then destroys the pool. */
+  drain(): Promise<void> {
+    this.draining ??= (async () => {
+      if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+      if (!this.dead) await this.call(Methods.shutdown, undefined, SHUTDOWN_TIMEOUT).catch(() => undefined);
+      await this.destroy('drained');
+    })();
+    return this.draining;
+  }
+
+  /** Terminates every worker now; running calls fail `unavailable`. Idempotent. */
+  destroy(reason: string): Promise<void> {
+    if (!this.dead) {
+      this.failure ??= reason;
+      this.dead = true;
+      void this.pool.destroy().then(this.end, this.end);
+    }
+    return this.ended;
+  }
+}
+
+/**
+ * Runs `method` as one task on `pool` and resolves with the (validated) result. Rejects with a
+ * {@link PluginCallError}: `timeout` when `timeoutMs` passes (the task is abandoned, not
+ * stopped: the caller must destroy the pool), `crash` when piscina rejects the task (the
+ * worker died), `error`/`invalid` for a JSON-RPC error or a result that fails `schema`.
+ */
+function runCall(pool: Piscina, method: string, params: unknown, timeoutMs: number, opts: CallOptions, schema?: z.ZodType): Promise<unknown> {
+  const request = { jsonrpc: '2.0', id: ++nextId, method, ...(params === undefined ? {} : { params }) };
+  const channel = PORTLESS.has(method) ? undefined : new MessageChannel();
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (err: PluginCallError | undefined, value?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (channel) {
+        // The answer came on piscina's port, so chunks posted just before it may still be queued on ours.
+        for (let m = receiveMessageOnPort(channel.port1); m; m = receiveMessageOnPort(channel.port1)) onPortMessage(channel.port1, m.message, opts);
+        channel.port1.close();
+      }
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const expired = () => finish(new PluginCallError('timeout', INTERNAL_ERROR, `deadline exceeded (${timeoutMs}ms) in ${method}`));
+    const timer = setTimeout(expired, Math.min(timeoutMs, MAX_TIMER));
+    const onAbort = () => channel?.port1.postMessage({ jsonrpc: '2.0', method: Methods.cancel });
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    channel?.port1.on('message', (msg: unknown) => onPortMessage(channel.port1, msg, opts));
+    const task = channel ? { request, port: channel.port2 } : { request };
+    pool.run(task, { transferList: channel ? [channel.port2] : [] }).then(
+      (response: unknown) => finish(...interpret(method, response, schema)),
+      (err: unknown) => finish(new PluginCallError('crash', INTERNAL_ERROR, describe(err))),
+    );
+  });
+}
+
+function interpret(method: string, response: unknown, schema?: z.ZodType): [PluginCallError | undefined, unknown?] {
+  const r = response as { result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } } | null;
+  if (r?.error) {
+    const code = typeof r.error.code === 'number' ? r.error.code : INTERNAL_ERROR;
+    return [new PluginCallError('error', code, String(r.error.message ?? 'plugin error'), r.error.data)];
+  }
+  const parsed = r !== null && typeof r === 'object' && 'result' in r ? (schema?.safeParse(r.result) ?? { success: true as const, data: r.result }) : undefined;
+  if (parsed?.success) return [undefined, parsed.data];
+  const why = parsed ? parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') : 'no JSON-RPC response';
+  return [new PluginCallError('invalid', ErrorCodes.invalidResult, `invalid ${method} result: ${why}`)];
+}
+
+/** Worker -> host traffic on a call's port: stream chunks and `host.executeModel` requests. */
+function onPortMessage(port: MessagePort, msg: unknown, opts: CallOptions): void {
+  const m = msg as { id?: string | number | null; method?: unknown; params?: { event?: unknown } } | null;
+  if (m?.method === Methods.streamChunk) {
+    try {
+      opts.onChunk?.(m.params?.event);
+    } catch {
+      // A consumer that cannot take a chunk cannot take the rest: stop the handler.
+      port.postMessage({ jsonrpc: '2.0', method: Methods.cancel });
+    }
+    return;
+  }
+  // Only requests are answered: the host sends the worker no requests, so it sends no responses.
+  if (typeof m?.method !== 'string' || m.id === undefined || m.id === null) return;
+  // Posting on a port closed because the call settled meanwhile is a no-op, as it should be.
+  const answer = (body: object) => port.postMessage({ jsonrpc: '2.0', id: m.id, ...body });
+  if (m.method !== Methods.executeModel || !opts.onHostRequest) {
+    return answer({ error: { code: -32601, message: `${m.method} is not available in this call` } });
+  }
+  const params = executeModelParamsSchema.safeParse(m.params);
+  if (!params.success) return answer({ error: { code: -32602, message: `invalid ${Methods.executeModel} params: ${params.error.issues[0]?.message}` } });
+  opts.onHostRequest(m.method, params.data).then(
+    (result) => answer({ result }),
+    (err: unknown) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      answer({ error: { code: typeof code === 'number' ? code : INTERNAL_ERROR, message: describe(err) } });
+    },
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * The worker's JSON-RPC server: one method per host -> plugin call. Each capability method
+ * validates its params, calls the plugin's handler, validates the answer and maps whatever
+ * went wrong to the protocol's error codes.
+ *
+ * @module
+ */
+import { JSONRPCErrorCode, JSONRPCServer } from 'json-rpc-2.0';
+import type { z } from 'zod';
+import { compatibleProtocol, ErrorCodes, Methods, PROTOCOL_VERSION } from '../protocol.js';
+import { methodSchemas, registerParamsSchema, type HostMethod, type RegisterResult, type UpstreamStatus } from '../schema.js';
+import type { Call } from './call.js';
+import type { LoadedPlugin } from './definition.js';
+import { describeIssues, errorMessage, RpcError } from './rpc-error.js';
+import { pump } from './stream.js';
+
+type Handler<M extends HostMethod> = (params: z.output<(typeof methodSchemas)[M]['params']>, call: Call) => unknown;
+
+/** Builds the server answering every host -> plugin method for `plugin`. */
+export function createServer(plugin: LoadedPlugin, pluginId: string): JSONRPCServer<Call> {
+  const { definition } = plugin;
+  // Handler failures are answers to the host, not worker events: the default listener would console.warn each one.
+  const server = new JSONRPCServer<Call>({ errorListener: () => {} });
+
+  server.addMethod(Methods.ping, () => 'pong');
+  server.addMethod(Methods.register, (params): RegisterResult => {
+    const { protocol } = parse(registerParamsSchema, params, Methods.register);
+    if (!compatibleProtocol(protocol)) {
+      throw new RpcError(ErrorCodes.protocolMismatch, `host protocol ${protocol} is not compatible with the SDK's protocol ${PROTOCOL_VERSION}`, {
+        host: protocol,
+        sdk: PROTOCOL_VERSION,
+      });
+    }
+    return { id: pluginId, protocol: PROTOCOL_VERSION, ...plugin.registration };
+  });
+  server.addMethod(Methods.shutdown, async () => {
+    try {
+      await definition.shutdown?.();
+    } catch (error) {
+      throw new RpcError(ErrorCodes.handlerError, errorMessage(error));
+    }
+    return null;
+  });
+
+  const serve = <M extends HostMethod>(method: M, handler: Handler<M> | undefined, upstream = false): void => {
+    server.addMethod(method, (params, call) => answer(method, handler, params, call, upstream));
+  };
+  const { requestInterceptor: interceptor, executor } = definition;
+  serve(Methods.route, definition.modelRouter && ((req, call) => definition.modelRouter!(req, call.ctx)));
+  serve(Methods.requestIntercept, interceptor && ((req, call) => interceptor.intercept(req, call.ctx)));
+  serve(Methods.responseIntercept, definition.responseInterceptor && ((res, call) => definition.responseInterceptor!(res, call.ctx)));
+  serve(Methods.streamIntercept, definition.streamInterceptor && ((chunk, call) => definition.streamInterceptor!(chunk, call.ctx)));
+  serve(Methods.schedulerPick, definition.scheduler && ((req, call) => definition.scheduler!(req, call.ctx)));
+  serve(Methods.executorExecute, executor && ((req, call) => executor.execute(req, call.ctx)), true);
+  serve(
+    Methods.executorStream,
+    executor?.stream &&
+      (async (req, call) => {
+        if (!call.sendChunk) throw new RpcError(JSONRPCErrorCode.InvalidRequest, 'executor.stream needs a callback port for its chunks');
+        await pump(executor.stream!(req, call.ctx), call.ctx.signal, call.sendChunk);
+        return {};
+      }),
+    true,
+  );
+  return server;
+}
+
+/** Runs one capability call; `upstream` lets a thrown `{status}` fail like an upstream (executors). */
+async function answer<M extends HostMethod>(method: M, handler: Handler<M> | undefined, params: unknown, call: Call, upstream: boolean): Promise<unknown> {
+  if (!handler) throw new RpcError(ErrorCodes.capabilityMissing, `the plugin does not define the capability behind ${method}`);
+  const { params: paramsSchema, result: resultSchema } = methodSchemas[method] as { params: z.ZodType; result: z.ZodType };
+  const request = parse(paramsSchema, params, method) as Parameters<Handler<M>>[0];
+  const { signal } = call.ctx;
+  let result: unknown;
+  try {
+    result = await handler(request, call);
+  } catch (error) {
+    throw mapThrown(error, signal, upstream);
+  }
+  // Whatever the handler managed to answer, the host has abandoned a cancelled call.
+  if (signal.aborted) throw new RpcError(ErrorCodes.cancelled, `${method} was cancelled`);
+  const checked = resultSchema.safeParse(result ?? null);
+  if (!checked.success) throw new RpcError(ErrorCodes.invalidResult, `${method} answered an invalid result: ${describeIssues(checked.error.issues)}`);
+  return checked.data;
+}
+
+/** Validates params, answering -32602 when they do not fit. */
+function parse<T>(schema: z.ZodType<T>, params: unknown, method: string): T {
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) throw new RpcError(JSONRPCErrorCode.InvalidParams, `invalid params for ${method}: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+/** Maps what a handler threw to the error the host gets. */
+function mapThrown(error: unknown, signal: AbortSignal, upstream: boolean): RpcError {
+  if (error instanceof RpcError) return error;
+  if (signal.aborted) return new RpcError(ErrorCodes.cancelled, `cancelled: ${errorMessage(error)}`);
+  const status = upstream ? upstreamStatusOf(error) : undefined;
+  if (status) return new RpcError(ErrorCodes.upstreamStatus, status.message ?? `upstream status ${status.status}`, status);
+  return new RpcError(ErrorCodes.handlerError, errorMessage(error));
+}
+
+/** Reads `{status, retryAfterMs?, message?}` off a thrown value; invalid optional parts are dropped. */
+function upstreamStatusOf(error: unknown): UpstreamStatus | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, retryAfterMs, message } = error as Record<string, unknown>;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) return undefined;
+  const data: UpstreamStatus = { status };
+  if (typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) data.retryAfterMs = retryAfterMs;
+  if (typeof message === 'string' && message !== '') data.message = message;
+  return data;
+}
