@@ -25,8 +25,10 @@ beforeAll(async () => {
   process.env.SWITCHYARD_TEST_HIDDEN = 'no';
   mock = await startMockUpstream();
   const providers = mockProviders(mock);
-  // Three keys on openai, so the scheduler has a choice.
+  // Three keys on openai, so the scheduler has a choice; claude-haiku-4-5 gets an invalid pick.
   (providers[0] as { apiKeys: string[] }).apiKeys = ['sk-o-0', 'sk-o-1', 'sk-o-2'];
+  (providers[1] as { apiKeys: string[]; models: string[] }).apiKeys = ['sk-a-0', 'sk-a-1'];
+  (providers[1] as { models: string[] }).models.push('claude-haiku-4-5');
   host = await startHost(
     {
       managementKey: MGMT,
@@ -182,8 +184,9 @@ describe('interceptors', () => {
 
   it('run afterAuth with the chosen provider and credential', async () => {
     mock.reset();
-    await chat('claude-sonnet-4-6');
-    expect(mock.requests[0]!.headers['x-after-auth']).toBe('anthropic:anthropic#0');
+    const r = await chat('claude-sonnet-4-6');
+    const credential = r.headers.get('x-switchyard-credential');
+    expect(mock.requests[0]!.headers['x-after-auth']).toBe(`anthropic:${credential}`);
   });
 
   it('fail the request with 503 when a fail-closed interceptor throws', async () => {
@@ -216,6 +219,12 @@ describe('scheduler', () => {
     mock.reset();
     for (let i = 0; i < 3; i++) expect((await chat('gpt-4.1-mini')).headers.get('x-switchyard-credential')).toBe('openai#2');
     expect(mock.requests.map((q) => q.apiKey)).toEqual(['sk-o-2', 'sk-o-2', 'sk-o-2']);
+  });
+
+  it('an invalid answer falls back to the built-in selector (round-robin)', async () => {
+    mock.reset();
+    for (let i = 0; i < 4; i++) expect((await chat('claude-haiku-4-5')).status).toBe(200);
+    expect(mock.requests.map((q) => q.apiKey)).toEqual(['sk-a-0', 'sk-a-1', 'sk-a-0', 'sk-a-1']);
   });
 
   it('delegates to a built-in strategy', async () => {
