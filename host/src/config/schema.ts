@@ -43,16 +43,20 @@ const provider = z.strictObject({
   excludedModels: z.array(z.string()).default([]),
 });
 
-const pluginItem = z.strictObject({
-  enabled: z.boolean().default(true),
-  priority: z.number().int().default(0),
-  threads: z.number().int().min(1).max(64).default(1),
+/**
+ * A plugin's config item. No defaults here: what the user leaves out falls back to the plugin
+ * package's own `switchyard.defaults`, then to the built-in ones (resolved by the plugin host).
+ */
+export const pluginItem = z.strictObject({
+  enabled: z.boolean().optional(),
+  priority: z.number().int().optional(),
+  threads: z.number().int().min(1).max(64).optional(),
   callTimeout: duration.optional(),
-  env: z.array(z.string()).default([]),
-  failClosed: z.boolean().default(false),
-  config: z.unknown().default({}),
+  env: z.array(z.string()).optional(),
+  failClosed: z.boolean().optional(),
+  config: z.unknown().optional(),
   /** Heap limit of each worker, in MB; a plugin that exceeds it is fused. */
-  heapMb: z.number().int().min(16).max(4096).default(128),
+  heapMb: z.number().int().min(16).max(4096).optional(),
 });
 
 export const configSchema = z

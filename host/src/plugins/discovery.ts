@@ -10,6 +10,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
+import { pluginItem } from '../config/schema.js';
+import type { PartialPluginItem } from './plugin-host.js';
 import { PROTOCOL_VERSION } from '@switchyard/plugin-sdk';
 
 /** A plugin package found in the plugins dir. */
@@ -26,6 +28,11 @@ export interface DiscoveredPlugin {
   protocolRange: string;
   /** Why the host will not run this plugin; absent when it can. */
   rejected?: string;
+  /**
+   * The package's own defaults for its config item (`switchyard.defaults`), e.g. a guard that
+   * is fail-closed unless the config says otherwise, or a plugin that is opt-in.
+   */
+  defaults?: PartialPluginItem;
 }
 
 /** A subfolder that is not a plugin package, with the reason (for the caller to log). */
@@ -45,7 +52,7 @@ interface PackageJson {
   name?: unknown;
   version?: unknown;
   main?: unknown;
-  switchyard?: { id?: unknown; protocol?: unknown };
+  switchyard?: { id?: unknown; protocol?: unknown; defaults?: unknown };
 }
 
 /**
@@ -119,9 +126,21 @@ async function readPlugin(path: string, folder: string, hostVersion: string): Pr
     entry: pathToFileURL(entryPath).href,
     protocolRange: typeof sy.protocol === 'string' ? sy.protocol : '',
   };
-  const problem = protocolRangeProblem(sy.protocol, hostVersion);
-  if (problem !== undefined) plugin.rejected = problem;
+  const defaults = packageDefaults(sy.defaults);
+  if (typeof defaults === 'string') plugin.rejected = defaults;
+  else if (defaults) plugin.defaults = defaults;
+  const problem = plugin.rejected ?? protocolRangeProblem(sy.protocol, hostVersion);
+  if (problem !== undefined) plugin.rejected ??= problem;
   // Caught here rather than as a worker bootstrap failure, whose message is far less clear.
   else if (!(await stat(entryPath).then((s) => s.isFile(), () => false))) plugin.rejected = `entry module ${entryPath} not found`;
   return plugin;
+}
+
+/** `switchyard.defaults`, validated like a config item; a string is why it is invalid. */
+function packageDefaults(raw: unknown): PartialPluginItem | string | undefined {
+  if (raw === undefined) return undefined;
+  const parsed = pluginItem.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  return `switchyard.defaults.${issue.path.join('.')}: ${issue.message}`;
 }

@@ -25,9 +25,21 @@ export interface PluginItem {
   heapMb?: number;
 }
 
-/** The item of a plugin folder the config does not mention. */
+/** What a config item or a package's `switchyard.defaults` may say; unsaid fields fall back. */
+export type PartialPluginItem = { [K in keyof PluginItem]?: PluginItem[K] | undefined };
+
+/** The item of a plugin folder neither the config nor the package says anything about. */
 export function defaultPluginItem(): PluginItem {
-  return { enabled: true, priority: 0, threads: 1, env: [], failClosed: false, config: undefined };
+  return { enabled: true, priority: 0, threads: 1, env: [], failClosed: false, config: undefined, heapMb: 128 };
+}
+
+/** The config's item over the package's defaults over the built-in ones. */
+export function resolveItem(packageDefaults: PartialPluginItem | undefined, configured: PartialPluginItem | undefined): PluginItem {
+  const item = defaultPluginItem() as unknown as Record<string, unknown>;
+  for (const layer of [packageDefaults, configured]) {
+    for (const [key, value] of Object.entries(layer ?? {})) if (value !== undefined) item[key] = value;
+  }
+  return item as unknown as PluginItem;
 }
 
 /** Plugin-wide durations in ms. */
@@ -41,7 +53,7 @@ export interface PluginTiming {
 export interface PluginsConfig extends PluginTiming {
   enabled: boolean;
   dir: string;
-  items: Record<string, PluginItem>;
+  items: Record<string, PartialPluginItem>;
 }
 
 type LogFn = (obj: Record<string, unknown>, msg?: string) => void;
@@ -186,7 +198,7 @@ export class PluginHost {
         continue;
       }
       seen.add(plugin.id);
-      const item = config.items[plugin.id] ?? defaultPluginItem();
+      const item = resolveItem(plugin.defaults, config.items[plugin.id]);
       const sup = this.supervisors.get(plugin.id);
       if (!sup) work.push(this.add(plugin, item));
       else if (basename(plugin.path) === folder || JSON.stringify(plugin) !== JSON.stringify(sup.plugin)) work.push(sup.reload(plugin, item));
