@@ -20,6 +20,12 @@ describe('config item resolution', () => {
     expect(resolveItem(undefined, undefined)).toEqual(defaultPluginItem());
   });
 
+  it('loads an opt-in plugin once the config gives it an item, unless the item disables it', () => {
+    expect(resolveItem({ enabled: false }, undefined).enabled).toBe(false);
+    expect(resolveItem({ enabled: false }, { config: { x: 1 } }).enabled).toBe(true);
+    expect(resolveItem({ enabled: false }, { enabled: false }).enabled).toBe(false);
+  });
+
   it('reads switchyard.defaults from the package', async () => {
     const { plugins } = await discoverPlugins(await pluginFolder({ defaults: { failClosed: true, enabled: false } }));
     expect(plugins[0]).toMatchObject({ id: 'p', defaults: { failClosed: true, enabled: false } });

@@ -33,12 +33,17 @@ export function defaultPluginItem(): PluginItem {
   return { enabled: true, priority: 0, threads: 1, env: [], failClosed: false, config: undefined, heapMb: 128 };
 }
 
-/** The config's item over the package's defaults over the built-in ones. */
+/**
+ * The config's item over the package's defaults over the built-in ones. An opt-in plugin (its
+ * package says `enabled: false`) loads once the config gives it an item: writing one means it is
+ * wanted, unless the item itself says `enabled: false`.
+ */
 export function resolveItem(packageDefaults: PartialPluginItem | undefined, configured: PartialPluginItem | undefined): PluginItem {
   const item = defaultPluginItem() as unknown as Record<string, unknown>;
   for (const layer of [packageDefaults, configured]) {
     for (const [key, value] of Object.entries(layer ?? {})) if (value !== undefined) item[key] = value;
   }
+  if (configured !== undefined && configured.enabled === undefined) item.enabled = true;
   return item as unknown as PluginItem;
 }
 
