@@ -16,6 +16,7 @@ import { type Runtime, buildRuntime } from './core/runtime.js';
 import { MemoryStateStore } from './core/state/memory-store.js';
 import { createServer } from './http/server.js';
 import { createLogger } from './log.js';
+import { createMetrics } from './metrics/registry.js';
 import { createUpstreamAgent } from './upstream/client.js';
 import { executeNested } from './pipeline/plugins/nested.js';
 import { PluginHost } from './plugins/plugin-host.js';
@@ -85,6 +86,7 @@ export class Gateway {
       runtime: () => gateway!.#runtime,
       reload: () => gateway!.reload(),
       plugins,
+      metrics: createMetrics(),
       bodyLimit: loaded.config.limits.bodyBytes,
       logger: log,
     });

@@ -16,12 +16,14 @@ import { CODECS } from '../formats/index.js';
 import type { FormatName } from '../formats/ir.js';
 import { countTokens } from '../pipeline/count-tokens.js';
 import { type ChatResult, proxyChat } from '../pipeline/proxy.js';
+import type { Metrics } from '../metrics/registry.js';
 import { authenticate } from './auth.js';
 import { type ManagementOptions, registerManagement } from './management.js';
 import { formatOfUrl, routeFormat, sendError, toGatewayError } from './errors.js';
 import { writeStream } from './writer.js';
 
 export interface ServerOptions extends ManagementOptions {
+  metrics: Metrics;
   /** The runtime of the config in force; read once per request. */
   runtime: () => Runtime;
   bodyLimit: number;
@@ -68,6 +70,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', options.metrics.registry.contentType);
+    return options.metrics.registry.metrics();
+  });
   registerManagement(app, options);
 
   const chat = (format: FormatName, request: FastifyRequest, reply: FastifyReply, url?: { model: string; stream: boolean }) =>

@@ -1,0 +1,16 @@
+/** The fixed realistic request of the bench: a system prompt and a 2 KB user message. */
+const paragraph =
+  'Switchyard routes requests across providers, keys and models, translating between wire formats and keeping every credential healthy. ';
+
+export function chatBody(model: string, stream: boolean): string {
+  let user = '';
+  while (user.length < 2048) user += paragraph;
+  return JSON.stringify({
+    model,
+    stream,
+    messages: [
+      { role: 'system', content: 'You are a careful assistant. Answer briefly and cite nothing you cannot verify.' },
+      { role: 'user', content: user.slice(0, 2048) },
+    ],
+  });
+}

@@ -1,0 +1,2 @@
+// Bench: a stream interceptor that keeps every event, to price one hop per stream event.
+export default { streamInterceptor: () => undefined };

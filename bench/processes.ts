@@ -1,0 +1,87 @@
+/**
+ * Child processes of the bench: the mock upstream, the bare pass-through and gateway hosts, each
+ * in its own process so none shares another's event loop (they do share the machine's cores,
+ * as a real deployment's load generator would not: the numbers are conservative).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+export interface Child {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+    });
+}
+
+/** Starts a tsx script that prints `{"url": ...}` when ready. */
+async function startScript(script: string, args: string[]): Promise<Child> {
+  const child = spawn(TSX, [join(ROOT, 'bench', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return { url: (JSON.parse(line) as { url: string }).url, pid: child.pid!, stop: stopper(child) };
+}
+
+export const startMock = (chunkDelayMs = 0) => startScript('mock-server.ts', [String(chunkDelayMs)]);
+export const startPassthrough = (upstreamBase: string) => startScript('passthrough.ts', [upstreamBase]);
+
+export const HOST_KEY = 'bench-client-key';
+
+/** Starts `switchyard serve` (the built CLI) with a config serving gpt-4.1 from the mock. */
+export async function startHost(mockUrl: string, port: number, plugins?: string): Promise<Child> {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
+  const config = {
+    host: '127.0.0.1',
+    port,
+    apiKeys: [HOST_KEY],
+    authDir: join(dir, 'auths'),
+    providers: [{ name: 'openai', type: 'openai', baseUrl: `${mockUrl}/openai/v1`, apiKeys: ['bench-upstream'], models: ['gpt-4.1'] }],
+    plugins: { dir: plugins ?? join(dir, 'no-plugins') },
+  };
+  await writeFile(join(dir, 'switchyard.yaml'), stringify(config));
+  const child = spawn(process.execPath, [join(ROOT, 'host/dist/cli/main.js'), 'serve', '--config', join(dir, 'switchyard.yaml')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn' },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`host exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 200) throw new Error('host did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, pid: child.pid!, stop: stopper(child) };
+}
+
+/** Resident set size of a process, MB. */
+export async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+/** The host's event-loop lag p99 since its previous scrape, ms. */
+export async function loopLagP99Ms(hostUrl: string): Promise<number> {
+  const text = await (await fetch(`${hostUrl}/metrics`)).text();
+  return Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000;
+}
