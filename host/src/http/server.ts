@@ -61,6 +61,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler((err, request, reply) => {
+    // The client left: its request was aborted on purpose and there is no one to answer.
+    if (reply.raw.destroyed) return;
     const gerr = toGatewayError(err);
     if (gerr.status >= 500 && gerr.code === 'internal') request.log.error({ err }, 'unhandled error');
     sendError(reply, routeFormat(request), gerr, request.id);
@@ -151,6 +153,8 @@ async function serveChat(
   });
   if (result.kind === 'json') {
     reply.headers(result.headers).code(result.status);
+    // JSON text from a same-format upstream goes out as it came, with no serialisation.
+    if (result.rawJson) reply.type('application/json; charset=utf-8');
     return result.body;
   }
   reply.hijack();

@@ -39,6 +39,11 @@ export async function writeStream(
 ): Promise<void> {
   res.writeHead(200, mode === 'sse' ? { ...SSE_HEADERS, ...headers } : { 'content-type': 'application/json', ...headers });
   let count = 0;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
   const iterator = events[Symbol.asyncIterator]();
   try {
     for (;;) {
@@ -48,6 +53,12 @@ export async function writeStream(
       if (next.value.raw && mode === 'json-array') continue;
       const chunk = mode === 'sse' ? sseFrame(next.value) : `${count === 0 ? '[' : ',\r\n'}${serialise(next.value.data)}`;
       count++;
+      // Events decoded from one upstream read arrive in one tick: cork so they leave in one write.
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
       if (!res.write(chunk) && !res.destroyed) {
         await Promise.race([once(res, 'drain'), once(res, 'close')]);
       }

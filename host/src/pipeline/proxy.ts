@@ -19,7 +19,7 @@ import type { SseEvent, WireEvent } from '../formats/codec.js';
 import { CODECS } from '../formats/index.js';
 import type { FormatName } from '../formats/ir.js';
 import { CLIENT_AUTH_HEADERS } from '../http/auth.js';
-import { readJson, sendUpstream } from '../upstream/client.js';
+import { readJson, readJsonText, sendUpstream } from '../upstream/client.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { chatPath } from '../upstream/providers.js';
 import { parseSse } from '../upstream/sse.js';
@@ -46,11 +46,14 @@ export interface ChatRequest {
   skipRouter?: string;
 }
 
+/** `body` is an object, or JSON text when `rawJson` (a same-format answer sent back as it came). */
 export type ChatResult =
-  | { kind: 'json'; status: number; headers: Record<string, string>; body: unknown }
+  | { kind: 'json'; status: number; headers: Record<string, string>; body: unknown; rawJson?: boolean }
   | { kind: 'stream'; headers: Record<string, string>; events: AsyncIterable<WireEvent> };
 
-type Served = { kind: 'json'; body: unknown; dropped: readonly string[] } | { kind: 'stream'; events: AsyncIterable<WireEvent> };
+type Served =
+  | { kind: 'json'; body: unknown; rawJson: boolean; dropped: readonly string[] }
+  | { kind: 'stream'; events: AsyncIterable<WireEvent> };
 
 /** Runs one chat request. Throws a `GatewayError` for anything the client should see as an error. */
 export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResult> {
@@ -126,6 +129,8 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
         const endpoint = member.credential.endpoint!;
         const path = chatPath(endpoint, member.model, stream);
         const response = await sendUpstream(rt.agent, endpoint, { method: 'POST', path, body, headers }, req.signal, upstream.errorMessage);
+        // Same format: the answer goes back as the upstream wrote it, never parsed.
+        if (!stream && client === upstream) return { kind: 'json', body: await readJsonText(response), rawJson: true, dropped: translated.dropped };
         if (!stream) json = await readJson(response);
         else {
           events = parseSse(response.body);
@@ -139,7 +144,7 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
         } catch (err) {
           throw new UpstreamError('http', `upstream answer could not be read: ${(err as Error).message}`, 200);
         }
-        return { kind: 'json', body: out.body, dropped: mergeDropped(translated.dropped, out.dropped) };
+        return { kind: 'json', body: out.body, rawJson: false, dropped: mergeDropped(translated.dropped, out.dropped) };
       }
       const onLateFailure = (err: unknown) => rt.conductor.failedLate(member, err);
       const passthrough = client === upstream && !member.providerRuntime.plugin;
@@ -177,12 +182,15 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
     const events = plugins.active('streamInterceptor').length > 0 ? interceptStream(plugins, value.events, meta) : value.events;
     return { kind: 'stream', headers, events };
   }
-  let body = value.body;
+  let { body, rawJson } = value;
   if (plugins.active('responseInterceptor').length > 0) {
-    ({ headers, body } = await interceptResponse(plugins, { ...meta(req, member), status: 200, headers, body }));
+    // Interceptors read objects: parse only when one is there.
+    const parsed = rawJson ? JSON.parse(body as string) : body;
+    ({ headers, body } = await interceptResponse(plugins, { ...meta(req, member), status: 200, headers, body: parsed }));
+    rawJson = false;
   }
   headers['x-switchyard-overhead-ms'] = overhead();
-  return { kind: 'json', status: 200, headers, body };
+  return { kind: 'json', status: 200, headers, body, rawJson };
 }
 
 function meta(req: ChatRequest, member: PoolMember) {

@@ -78,17 +78,35 @@ function describeError(status: number, text: string, errorMessage: (body: unknow
   return message ? `${status} ${message}` : `HTTP ${status}`;
 }
 
-/** Reads a whole upstream JSON body. A body that is not JSON is a network-class failure. */
-export async function readJson(response: UpstreamResponse): Promise<unknown> {
-  let text: string;
+/** Reads a whole upstream body as text. A body cut short is a network-class failure. */
+export async function readText(response: UpstreamResponse): Promise<string> {
   try {
-    text = await response.body.text();
+    return await response.body.text();
   } catch (err) {
     throw fromTransportError(err);
   }
+}
+
+/** Reads a whole upstream JSON body. A body that is not JSON is a network-class failure. */
+export async function readJson(response: UpstreamResponse): Promise<unknown> {
+  const text = await readText(response);
   try {
     return JSON.parse(text);
   } catch {
-    throw new UpstreamError('network', `upstream answered ${response.status} with a body that is not JSON`);
+    throw notJson(response);
   }
+}
+
+/**
+ * Reads a JSON object body without parsing it, for a same-format answer that goes back as it
+ * came. Only its first character is checked: the client parses it anyway.
+ */
+export async function readJsonText(response: UpstreamResponse): Promise<string> {
+  const text = await readText(response);
+  if (!/^\s*\{/.test(text)) throw notJson(response);
+  return text;
+}
+
+function notJson(response: UpstreamResponse): UpstreamError {
+  return new UpstreamError('network', `upstream answered ${response.status} with a body that is not a JSON object`);
 }

@@ -67,37 +67,69 @@ export async function interceptResponse(
   return { headers, body };
 }
 
-/** Passes each stream event through the stream interceptors: replace, drop or keep. */
+/** Stream events whose interception may be under way at once. */
+const STREAM_WINDOW = 32;
+
+/**
+ * Passes each stream event through the stream interceptors: replace, drop or keep. Events are
+ * pipelined: each one's interception starts as soon as it arrives, while earlier ones are still
+ * in a worker, and results leave in order. A long stream pays one worker round trip of latency,
+ * not one per event.
+ */
 export async function* interceptStream(
   plugins: PluginDirectory,
   events: AsyncIterable<WireEvent>,
   meta: { requestId: string; sourceFormat: FormatName },
 ): AsyncGenerator<WireEvent> {
+  const source = events[Symbol.asyncIterator]();
+  const pending: Promise<WireEvent | undefined>[] = [];
+  let next: Promise<IteratorResult<WireEvent>> | undefined;
+  let done = false;
   let index = 0;
-  for await (const original of events) {
-    // Raw frames are transport, not events. Read the list per event: a plugin fused mid-stream leaves at once.
-    const interceptors = original.raw ? [] : plugins.active('streamInterceptor');
-    if (interceptors.length === 0) {
-      yield original;
-      continue;
-    }
-    let event: WireEvent | undefined = asObjectEvent(original);
-    for (const plugin of interceptors) {
-      try {
-        const answer: StreamInterceptResult = await plugin.call('stream.intercept', { ...meta, index, event: event! });
-        if (answer === null) continue;
-        if ('drop' in answer) {
-          event = undefined;
-          break;
+  try {
+    while (!done || pending.length > 0) {
+      if (!done && pending.length < STREAM_WINDOW) {
+        next ??= source.next();
+        // With nothing in flight, wait for the source; else take whichever settles first.
+        const first = pending.length === 0 ? 'source' : await Promise.race([next.then(() => 'source' as const), pending[0]!.then(() => 'head' as const)]);
+        if (first === 'source') {
+          const result = await next;
+          next = undefined;
+          if (result.done) done = true;
+          else pending.push(interceptEvent(plugins, result.value, meta, index++));
+          continue;
         }
-        event = answer.event;
-      } catch {
-        // Skipped: the event goes on as the previous interceptor left it.
       }
+      const event = await pending.shift()!;
+      if (event) yield event;
     }
-    index++;
-    if (event) yield event;
+  } finally {
+    await source.return?.();
   }
+}
+
+/** One event through every stream interceptor, in priority order. */
+async function interceptEvent(
+  plugins: PluginDirectory,
+  original: WireEvent,
+  meta: { requestId: string; sourceFormat: FormatName },
+  index: number,
+): Promise<WireEvent | undefined> {
+  // Raw frames are transport, not events. Read the list per event: a plugin fused mid-stream leaves at once.
+  const interceptors = original.raw ? [] : plugins.active('streamInterceptor');
+  if (interceptors.length === 0) return original;
+  let event: WireEvent = asObjectEvent(original);
+  for (const plugin of interceptors) {
+    try {
+      const answer: StreamInterceptResult = await plugin.call('stream.intercept', { ...meta, index, event });
+      if (answer === null) continue;
+      if ('drop' in answer) return undefined;
+      event = answer.event;
+    } catch {
+      // Skipped: the event goes on as the previous interceptor left it.
+    }
+  }
+  return event;
 }
 
 /**

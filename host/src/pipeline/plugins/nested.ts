@@ -29,7 +29,7 @@ export async function executeNested(rt: Runtime, callerId: string, rawParams: un
       startedAt: performance.now(),
       skipRouter: callerId,
     });
-    if (result.kind === 'json') return { status: result.status, headers: result.headers, body: result.body };
+    if (result.kind === 'json') return { status: result.status, headers: result.headers, body: result.rawJson ? JSON.parse(result.body as string) : result.body };
     const events: unknown[] = [];
     for await (const event of result.events) if (!event.raw) events.push(event.event ? { event: event.event, data: event.data } : event.data);
     return { status: 200, headers: result.headers, body: events };
