@@ -41,28 +41,44 @@ async function pluginsDir(names: string[]): Promise<string> {
   return dir;
 }
 
-/** Holds `count` streams open through the host at once; counts failures and the host's loop lag. */
-async function scaleRun(hostUrl: string, count: number) {
+/**
+ * Opens `count` streams through the host, spread over `rampMs` (a real fleet does not arrive in
+ * one millisecond), holds them all open, and reads the host's event loop lag p99 twice: over the
+ * ramp, and over the hold, from the moment the last stream got its headers until all ended.
+ */
+async function scaleRun(hostUrl: string, count: number, rampMs = 2000) {
   const agent = new Agent({ connections: count + 10, keepAliveTimeout: 10_000 });
-  const body = JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'one two three four five six seven eight nine ten eleven twelve' }] });
+  // 40 words at 150 ms an event: each stream lasts about 6 s, well past the ramp.
+  const words = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+  const body = JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: words }] });
   await loopLagP99Ms(hostUrl); // resets the host's lag histogram
+  let open = 0;
+  let rampLag = NaN;
+  let allOpen: () => void;
+  const opened = new Promise<void>((resolve) => (allOpen = resolve));
   const started = performance.now();
   const results = await Promise.allSettled(
-    Array.from({ length: count }, async () => {
+    Array.from({ length: count }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, (i * rampMs) / count));
       const res = await request(`${hostUrl}/v1/chat/completions`, {
         method: 'POST',
         dispatcher: agent,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${HOST_KEY}` },
         body,
       });
+      if (++open === count) {
+        rampLag = await loopLagP99Ms(hostUrl);
+        allOpen();
+      }
       const text = await res.body.text();
       if (res.statusCode !== 200 || !text.includes('[DONE]')) throw new Error(`status ${res.statusCode}`);
     }),
   );
+  await opened.catch(() => undefined);
   const seconds = (performance.now() - started) / 1000;
   const lagP99 = await loopLagP99Ms(hostUrl);
   await agent.close();
-  return { streams: count, failed: results.filter((r) => r.status === 'rejected').length, seconds, loopLagP99Ms: lagP99 };
+  return { streams: count, failed: results.filter((r) => r.status === 'rejected').length, seconds, rampMs, rampLoopLagP99Ms: rampLag, loopLagP99Ms: lagP99 };
 }
 
 async function main(): Promise<void> {

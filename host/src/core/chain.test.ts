@@ -143,6 +143,16 @@ describe('resolveChain: errors', () => {
   });
 });
 
+describe('nested virtual models', () => {
+  it('expand a virtual candidate in place, and skip a cycle', () => {
+    const { rt } = runtime({
+      providers: [provider('a', 1), provider('b', 1), provider('c', 1)],
+      models: { outer: { primary: 'a/m', fallbacks: ['inner'] }, inner: { primary: 'b/m', fallbacks: ['outer', 'c/m'] } },
+    });
+    expect(resolveChain(rt, 'outer').map((p) => p.label)).toEqual(['a/m', 'b/m', 'c/m']);
+  });
+});
+
 describe('fallback chain through the conductor', () => {
   const fallbackRuntime = (overrides: Record<string, unknown> = {}) =>
     runtime({

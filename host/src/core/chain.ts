@@ -26,7 +26,7 @@ export function resolveChain(rt: Runtime, requested: string): readonly Pool[] {
   }
   const seen = new Set<string>();
   const chain: Pool[] = [];
-  for (const name of [virtual.primary, ...virtual.fallbacks]) {
+  for (const name of candidates(rt, requested)) {
     const pool = rt.catalog.pool(name);
     if (!pool) continue;
     const members = pool.members.filter((m) => {
@@ -39,6 +39,17 @@ export function resolveChain(rt: Runtime, requested: string): readonly Pool[] {
   }
   if (chain.length === 0) throw gatewayError('no_provider', `No candidate of virtual model '${requested}' can be served by a configured provider`);
   return chain;
+}
+
+/**
+ * The candidate names of a virtual model, in order, with any candidate that is itself a virtual
+ * model expanded in its place (a virtual model met twice on one path is a cycle: skipped).
+ */
+function candidates(rt: Runtime, name: string, path: readonly string[] = []): string[] {
+  const virtual = rt.config.models[name];
+  if (!virtual) return [name];
+  if (path.includes(name)) return [];
+  return [virtual.primary, ...virtual.fallbacks].flatMap((c) => candidates(rt, c, [...path, name]));
 }
 
 /** Every model name clients can use: registry models that are listable, then virtual models. */

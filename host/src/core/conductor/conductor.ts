@@ -176,7 +176,8 @@ export class Conductor {
     let selector = this.#selector;
     let member: PoolMember | undefined;
     if (this.scheduler) {
-      const say = await this.scheduler({ pool, ready, sessionId, stats: (m) => this.#stats(m) });
+      // A scheduler chooses within the top tier, like the built-in strategies.
+      const say = await this.scheduler({ pool, ready: topTier(ready) as PoolMember[], sessionId, stats: (m) => this.#stats(m) });
       if (typeof say === 'string') selector = this.#delegates[say];
       else member = say;
     }
