@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { createRequire } from 'node:module';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Agent } from 'undici';
 import { type LoadOptions, type LoadedConfig, loadConfig } from './config/load.js';
@@ -20,9 +19,10 @@ import { createMetrics } from './metrics/registry.js';
 import { createUpstreamAgent } from './upstream/client.js';
 import { executeNested } from './pipeline/plugins/nested.js';
 import { PluginHost } from './plugins/plugin-host.js';
+import { workerEntry } from '@switchyard/plugin-sdk/transport';
 
 /** The compiled worker runtime every plugin pool runs. */
-const WORKER_ENTRY = createRequire(import.meta.url).resolve('@switchyard/plugin-sdk/worker');
+const WORKER_ENTRY = workerEntry();
 
 export interface GatewayOptions extends LoadOptions {
   /** Watch the config file for changes (default true). */

@@ -1,53 +1,47 @@
 #!/usr/bin/env node
 /**
- * The `switchyard` command.
+ * The `switchyard` command: dispatches to one module per command.
  *
  * @module
  */
-import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/load.js';
-import { Gateway } from '../gateway.js';
+import { newPlugin } from './new-plugin.js';
+import { CliError } from './errors.js';
+import { plugins } from './plugins.js';
+import { serve } from './serve.js';
 
 const USAGE = `Usage:
-  switchyard serve [--config FILE] [--port N]   serve the gateway (default 127.0.0.1:8317)
+  switchyard serve [--config FILE] [--port N]
+      Serve the gateway (default 127.0.0.1:8317).
+  switchyard plugins list [--config FILE]
+      Show what the config would load from its plugins dir: id, version, priority, threads,
+      capabilities and state (active, disabled, rejected, skipped, fused) with the reason.
+  switchyard plugins check DIR [--config FILE]
+      Validate the plugin package in DIR and start it with its register handshake, as the
+      gateway would (with its item from FILE when given). Exit 0 when it would load, else 1.
+  switchyard new-plugin NAME --capability router|executor|interceptor|scheduler [--dir PARENT]
+      Scaffold a plugin package in PARENT/NAME (default ./NAME), with tests.
+  switchyard --help
+      Show this help.
 `;
 
-async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } } });
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) fail(`--port: expected a port number, got ${values.port}`);
-  let gateway: Gateway;
-  try {
-    gateway = await Gateway.start({ file: values.config, port });
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
-  const stop = async () => {
-    await gateway.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-function fail(message: string): never {
-  process.stderr.write(`switchyard: ${message}\n`);
-  process.exit(2);
-}
+/** Every command: resolves with the exit status, or nothing for a command that keeps running. */
+const commands: Record<string, (args: string[]) => Promise<number | void>> = { serve, plugins, 'new-plugin': newPlugin };
 
 const [command, ...rest] = process.argv.slice(2);
-switch (command) {
-  case 'serve':
-    await serve(rest);
-    break;
-  case undefined:
-  case '-h':
-  case '--help':
-  case 'help':
-    process.stdout.write(USAGE);
-    break;
-  default:
-    process.stderr.write(`switchyard: unknown command '${command}'\n${USAGE}`);
-    process.exit(2);
+if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+  process.stdout.write(USAGE);
+} else if (!Object.hasOwn(commands, command)) {
+  process.stderr.write(`switchyard: unknown command '${command}'\n${USAGE}`);
+  process.exitCode = 2;
+} else {
+  try {
+    const status = await commands[command]!(rest);
+    if (status !== undefined) process.exitCode = status;
+  } catch (err) {
+    // parseArgs throws these for an unknown option or a missing value: a usage error too.
+    const parse = String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    if (!(err instanceof CliError) && !parse) throw err;
+    process.stderr.write(`switchyard: ${(err as Error).message}\n`);
+    process.exitCode = err instanceof CliError ? err.exitCode : 2;
+  }
 }

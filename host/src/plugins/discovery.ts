@@ -7,7 +7,7 @@
  * @module
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { pluginItem } from '../config/schema.js';
@@ -92,7 +92,7 @@ export async function discoverPlugins(dir: string, hostVersion: string = PROTOCO
   const seen = new Map<string, string>();
   for (const name of folders) {
     const path = join(root, name);
-    const found = await readPlugin(path, name, hostVersion);
+    const found = await readPlugin(path, hostVersion);
     if ('reason' in found) {
       result.skipped.push(found);
       continue;
@@ -106,7 +106,13 @@ export async function discoverPlugins(dir: string, hostVersion: string = PROTOCO
   return result;
 }
 
-async function readPlugin(path: string, folder: string, hostVersion: string): Promise<DiscoveredPlugin | SkippedFolder> {
+/**
+ * Reads one plugin folder the way {@link discoverPlugins} reads each subfolder: a folder that is
+ * not a plugin package comes back as a {@link SkippedFolder}, a plugin the host cannot run
+ * with its `rejected` reason.
+ */
+export async function readPlugin(path: string, hostVersion: string = PROTOCOL_VERSION): Promise<DiscoveredPlugin | SkippedFolder> {
+  const folder = basename(path);
   let pkg: PackageJson;
   try {
     pkg = JSON.parse(await readFile(join(path, 'package.json'), 'utf8')) as PackageJson;

@@ -10,7 +10,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Capability } from '@switchyard/plugin-sdk';
 import { discoverPlugins, type DiscoveredPlugin } from './discovery.js';
-import { describe } from './generation.js';
+import { describe } from '@switchyard/plugin-sdk/transport';
 import { PluginSupervisor, type PluginSnapshot, type SupervisorOptions } from './supervisor.js';
 
 /** One `plugins.items` entry of the config (durations in ms). */

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@switchyard/plugin-sdk';
-import { PluginCallError } from './generation.js';
+import { PluginCallError } from '@switchyard/plugin-sdk/transport';
 import { fakeWorker, liveWorkers, recordingLogger, until } from './harness.test-suite.js';
 import { defaultPluginItem, type PluginItem } from './plugin-host.js';
 import { PluginSupervisor, type SupervisorOptions } from './supervisor.js';

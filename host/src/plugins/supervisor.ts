@@ -11,7 +11,7 @@ import { ErrorCodes, Methods, PROTOCOL_VERSION, compatibleProtocol, logParamsSch
 import type { Capability, HostMethod, RegisterResult } from '@switchyard/plugin-sdk';
 import type { DiscoveredPlugin } from './discovery.js';
 import { FusePolicy } from './fuse.js';
-import { Generation, INTERNAL_ERROR, PluginCallError, describe, type CallOptions } from './generation.js';
+import { Generation, INTERNAL_ERROR, PluginCallError, describe, type CallOptions } from '@switchyard/plugin-sdk/transport';
 import type { PluginItem, PluginLogger, PluginTiming } from './plugin-host.js';
 
 export type PluginState = 'active' | 'fused' | 'disabled' | 'rejected' | 'starting';
@@ -237,7 +237,11 @@ export class PluginSupervisor {
   }
 
   private spawn(): Generation {
-    const spec = { filename: this.opts.workerFilename, plugin: this.plugin, item: this.item };
+    const { plugin, item } = this;
+    // The worker's whole environment: the variables its item names, nothing else of the host's.
+    const env = Object.fromEntries(item.env.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name] as string]])));
+    const workerData = { pluginId: plugin.id, entry: plugin.entry, config: item.config };
+    const spec = { filename: this.opts.workerFilename, workerData, threads: item.threads, env, heapMb: item.heapMb ?? 128 };
     const gen = new Generation(spec, (g, reason, kind) => this.failed(g, reason, kind), (msg) => this.workerLog(msg));
     this.live.add(gen);
     void gen.ended.then(() => this.live.delete(gen));

@@ -1,19 +1,15 @@
 /**
- * One pool generation of a plugin and the calls into it (CONTRACT section 6; plugin-sdk's worker
- * runtime is the other end). One host -> plugin call is one piscina task: the JSON-RPC request,
- * the call's MessagePort (stream chunks, `$/cancel`, `host.executeModel`), the host-side
- * deadline and the validation of the answer. A generation destroys itself when a deadline
- * passes or a worker dies and reports it; what that means for the plugin (a fuse or not) is the
- * supervisor's business.
+ * One host -> plugin call as one piscina task: the JSON-RPC request, the call's MessagePort
+ * (stream chunks, `$/cancel`, `host.executeModel`), the host-side deadline and the validation of
+ * the answer. The worker runtime (`../worker`) is the other end.
  *
  * @module
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { z } from 'zod';
-import { ErrorCodes, Methods, executeModelParamsSchema, type WorkerData } from '@switchyard/plugin-sdk';
-import type { DiscoveredPlugin } from './discovery.js';
-import type { PluginItem } from './plugin-host.js';
+import { ErrorCodes, Methods } from '../protocol.js';
+import { executeModelParamsSchema } from '../schema.js';
 
 /** How a call failed: `error` is the plugin's JSON-RPC error answer, the rest are the host's verdicts. */
 export type PluginCallErrorKind = 'error' | 'invalid' | 'timeout' | 'crash' | 'unavailable';
@@ -23,6 +19,12 @@ export const INTERNAL_ERROR = -32603;
 
 /** A failed plugin call. `code`: the plugin's code for `error`, `invalidResult` for `invalid`, else -32603. */
 export class PluginCallError extends Error {
+  /**
+   * @param kind - how the call failed
+   * @param code - the JSON-RPC error code
+   * @param message - what went wrong
+   * @param data - the plugin's error `data` (e.g. `{status}` of an upstream-like failure)
+   */
   constructor(
     readonly kind: PluginCallErrorKind,
     readonly code: number,
@@ -51,9 +53,6 @@ const PORTLESS = new Set<string>([Methods.streamIntercept, Methods.ping, Methods
 /** setTimeout fires at once beyond this, so longer deadlines are clamped to it. */
 const MAX_TIMER = 2 ** 31 - 1;
 
-const MAX_QUEUE = 256;
-const SHUTDOWN_TIMEOUT = 2_000;
-
 let nextId = 0;
 
 /** An error's message, prefixed with its code when the message does not already name it. */
@@ -63,128 +62,13 @@ export function describe(err: unknown): string {
   return typeof e?.code === 'string' && !message.includes(e.code) ? `${e.code}: ${message}` : message;
 }
 
-/** What a generation's pool is started with. */
-export interface GenerationSpec {
-  /** Absolute path of the worker runtime module. */
-  filename: string;
-  plugin: Pick<DiscoveredPlugin, 'id' | 'entry'>;
-  item: PluginItem;
-}
-
-/**
- * Called once when the generation ends by failure (it is already being destroyed): `kind` is
- * set for a passed deadline or a dead worker, absent for a failure the owner declared.
- */
-export type FailureHook = (gen: Generation, reason: string, kind?: 'timeout' | 'crash') => void;
-
-/** One piscina pool of a plugin, from start to destruction. */
-export class Generation {
-  private readonly pool: Piscina;
-  /** Calls running now. */
-  inFlight = 0;
-  /** Set once destruction began. */
-  dead = false;
-  /** Why the generation ended; for a failure, its root cause. */
-  failure?: string;
-  /** Set once draining began; resolves when the pool is gone. */
-  draining?: Promise<void>;
-  /** Resolves once the pool is destroyed, however the generation ended. */
-  readonly ended: Promise<void>;
-  private end!: () => void;
-  private idle?: () => void;
-  private readonly pluginId: string;
-
-  constructor(
-    spec: GenerationSpec,
-    private readonly onFailure: FailureHook,
-    onMessage: (msg: unknown) => void,
-  ) {
-    const { filename, plugin, item } = spec;
-    this.pluginId = plugin.id;
-    this.ended = new Promise((resolve) => (this.end = resolve));
-    // The worker's whole environment: the variables its item names, nothing else of the host's.
-    const env = Object.fromEntries(item.env.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name] as string]])));
-    const workerData: WorkerData = { pluginId: plugin.id, entry: plugin.entry, config: item.config };
-    this.pool = new Piscina({
-      filename,
-      minThreads: item.threads,
-      maxThreads: item.threads,
-      idleTimeout: Infinity,
-      atomics: 'disabled',
-      concurrentTasksPerWorker: 32,
-      maxQueue: MAX_QUEUE,
-      env,
-      resourceLimits: { maxOldGenerationSizeMb: item.heapMb ?? 128 },
-      workerData,
-    });
-    // Always listened to: an unheard 'error' would throw in the host. It is a worker dying
-    // while idle, or failing its bootstrap.
-    this.pool.on('error', (err: unknown) => this.fail(describe(err), 'crash'));
-    // A worker exiting while idle (process.exit in a timer) is neither: piscina just replaces
-    // it. Deferred so that a failed task or an 'error', which carry the reason, report first;
-    // our own destroy() marks the generation dead before any worker goes.
-    this.pool.on('workerDestroy', () => setImmediate(() => this.fail('a worker exited while idle', 'crash')));
-    this.pool.on('message', onMessage);
-  }
-
-  /** Whether the task queue is full, so a call would be refused. */
-  get saturated(): boolean {
-    return this.pool.queueSize >= MAX_QUEUE;
-  }
-
-  /** Runs one call (see {@link runCall}); a deadline or a crash fails the generation. */
-  async call(method: string, params: unknown, timeoutMs: number, opts: CallOptions = {}, schema?: z.ZodType): Promise<unknown> {
-    this.inFlight += 1;
-    try {
-      return await runCall(this.pool, method, params, timeoutMs, opts, schema);
-    } catch (err) {
-      const e = err as PluginCallError;
-      // A call of a generation destroyed under it did not crash anything: the plugin is just gone.
-      if (e.kind === 'crash' && this.dead) throw new PluginCallError('unavailable', INTERNAL_ERROR, `plugin ${this.pluginId} is unavailable: ${this.failure}`);
-      if (e.kind === 'timeout' || e.kind === 'crash') this.fail(e.message, e.kind);
-      throw e;
-    } finally {
-      this.inFlight -= 1;
-      if (this.inFlight === 0) this.idle?.();
-    }
-  }
-
-  /** Ends the generation as failed, once: destroys it and reports to the owner. */
-  fail(reason: string, kind?: 'timeout' | 'crash'): void {
-    if (this.dead) return;
-    this.failure = reason;
-    void this.destroy(reason);
-    this.onFailure(this, reason, kind);
-  }
-
-  /** Lets running calls finish, gives the plugin its `plugin.shutdown`, then destroys the pool. */
-  drain(): Promise<void> {
-    this.draining ??= (async () => {
-      if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-      if (!this.dead) await this.call(Methods.shutdown, undefined, SHUTDOWN_TIMEOUT).catch(() => undefined);
-      await this.destroy('drained');
-    })();
-    return this.draining;
-  }
-
-  /** Terminates every worker now; running calls fail `unavailable`. Idempotent. */
-  destroy(reason: string): Promise<void> {
-    if (!this.dead) {
-      this.failure ??= reason;
-      this.dead = true;
-      void this.pool.destroy().then(this.end, this.end);
-    }
-    return this.ended;
-  }
-}
-
 /**
  * Runs `method` as one task on `pool` and resolves with the (validated) result. Rejects with a
  * {@link PluginCallError}: `timeout` when `timeoutMs` passes (the task is abandoned, not
  * stopped: the caller must destroy the pool), `crash` when piscina rejects the task (the
  * worker died), `error`/`invalid` for a JSON-RPC error or a result that fails `schema`.
  */
-function runCall(pool: Piscina, method: string, params: unknown, timeoutMs: number, opts: CallOptions, schema?: z.ZodType): Promise<unknown> {
+export function runCall(pool: Piscina, method: string, params: unknown, timeoutMs: number, opts: CallOptions, schema?: z.ZodType): Promise<unknown> {
   const request = { jsonrpc: '2.0', id: ++nextId, method, ...(params === undefined ? {} : { params }) };
   const channel = PORTLESS.has(method) ? undefined : new MessageChannel();
   return new Promise((resolve, reject) => {
