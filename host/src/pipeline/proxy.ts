@@ -62,7 +62,8 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
   let rawBody = asObject(req.body);
   let decoded = client.decodeRequest(rawBody, { model: req.urlModel, stream: req.urlStream });
   const { model: requested, stream } = decoded.request;
-  const hasPlugins = plugins !== undefined && (plugins.active('modelRouter').length > 0 || plugins.active('requestInterceptor').length > 0);
+  const hasPlugins =
+    plugins.active('modelRouter').length > 0 || plugins.active('requestInterceptor').length > 0 || plugins.failClosedDown().length > 0;
   const clientHeaders = hasPlugins ? pluginHeaders(req.headers) : {};
 
   const { chain, routerId } = await routeModel(rt, {

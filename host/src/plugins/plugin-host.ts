@@ -96,6 +96,7 @@ export class PluginHost {
   /** Shared with every supervisor, which reads it at each use: a config change applies in place. */
   private readonly timing: PluginTiming = { callTimeout: 0, executorTimeout: 0, restartDelay: 0 };
   private readonly cache = new Map<Capability, readonly PluginSupervisor[]>();
+  private downCache: readonly string[] | undefined;
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private config?: PluginsConfig;
   private watcher?: FSWatcher;
@@ -156,6 +157,19 @@ export class PluginHost {
       this.cache.set(capability, list);
     }
     return list;
+  }
+
+  /**
+   * Enabled plugins configured `failClosed` that are not active (fused, failed to start,
+   * rejected): a guard that cannot run must stop requests, not wave them through. Cached.
+   */
+  failClosedDown(): readonly string[] {
+    let down = this.downCache;
+    if (!down) {
+      down = [...this.supervisors.values()].filter((s) => s.item.enabled && s.item.failClosed && s.state !== 'active').map((s) => s.id).sort();
+      this.downCache = down;
+    }
+    return down;
   }
 
   /** Stops watching and destroys every plugin now. */
@@ -274,6 +288,7 @@ export class PluginHost {
   /** Invalidates the dispatch lists and tells the owner when the active set really changed. */
   private changed(): void {
     this.cache.clear();
+    this.downCache = undefined;
     const active = [...this.supervisors.values()].filter((s) => s.state === 'active').sort(byId);
     const signature = JSON.stringify(active.map((s) => [s.id, s.item.priority, s.registration]));
     if (signature === this.signature) return;

@@ -35,7 +35,9 @@ export interface PluginDirectory {
   /** Active plugins having `capability`, by priority descending then id ascending. */
   active(capability: Capability): readonly ActivePlugin[];
   get(id: string): ActivePlugin | undefined;
+  /** Plugins configured fail-closed that cannot run now: requests must fail (503) until they can. */
+  failClosedDown(): readonly string[];
 }
 
 /** The directory of a host with no plugins. */
-export const NO_PLUGINS: PluginDirectory = { active: () => [], get: () => undefined };
+export const NO_PLUGINS: PluginDirectory = { active: () => [], get: () => undefined, failClosedDown: () => [] };

@@ -27,6 +27,10 @@ export async function interceptRequest(
   request: Omit<RequestInterceptParams, 'phase'>,
   signal: AbortSignal,
 ): Promise<Intercepted> {
+  if (phase === 'beforeAuth') {
+    const down = plugins.failClosedDown();
+    if (down.length > 0) throw gatewayError('unavailable', `fail-closed plugin${down.length > 1 ? 's' : ''} ${down.join(', ')} cannot run; requests are refused until ${down.length > 1 ? 'they recover' : 'it recovers'}`);
+  }
   const out: Intercepted = { headers: request.headers, body: request.body, bodyChanged: false };
   for (const plugin of plugins.active('requestInterceptor')) {
     if (plugin.interceptorPhase !== phase) continue;
