@@ -37,6 +37,11 @@ export const Methods = {
   executeModel: 'host.executeModel',
   /** plugin -> host notification: a log line. */
   log: 'host.log',
+  /**
+   * plugin -> host notification on `parentPort`, carrying a MessagePort: the callback channel
+   * of a call that came without one (`params: {id, port}`, `id` the call's JSON-RPC id).
+   */
+  callPort: '$/callPort',
 } as const;
 
 export type MethodName = (typeof Methods)[keyof typeof Methods];

@@ -112,7 +112,9 @@ it('stays fused after 3 fuses in 10 minutes, until reset', async () => {
 
 it('a router killed while 100 concurrent requests flow fails none of them', async () => {
   await until(async () => (await plugin('router-exit')).state === 'active', 5000, 'router-exit active');
+  const crashesBefore = (await plugin('router-exit')).crashes as number;
   const statuses = await Promise.all(Array.from({ length: 100 }, (_, i) => chat(i === 50 ? 'trigger-exit' : 'gpt-4.1')));
   expect(statuses.filter((s) => s !== 200)).toEqual([]);
-  expect((await plugin('router-exit')).state).toBe('fused');
+  // It was killed (it may already be restarting: the delay is short here).
+  expect((await plugin('router-exit')).crashes).toBe(crashesBefore + 1);
 });

@@ -62,9 +62,11 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
   let rawBody = asObject(req.body);
   let decoded = client.decodeRequest(rawBody, { model: req.urlModel, stream: req.urlStream });
   const { model: requested, stream } = decoded.request;
-  const hasPlugins =
-    plugins.active('modelRouter').length > 0 || plugins.active('requestInterceptor').length > 0 || plugins.failClosedDown().length > 0;
-  const clientHeaders = hasPlugins ? pluginHeaders(req.headers) : {};
+  // Each plugin stage costs only when a plugin takes part in it (the lists are cached).
+  const interceptors = plugins.active('requestInterceptor');
+  const beforeAuth = interceptors.some((p) => p.interceptorPhase === 'beforeAuth') || plugins.failClosedDown().length > 0;
+  const afterAuth = interceptors.some((p) => p.interceptorPhase === 'afterAuth');
+  const clientHeaders = beforeAuth || plugins.active('modelRouter').length > 0 ? pluginHeaders(req.headers) : {};
 
   const { chain, routerId } = await routeModel(rt, {
     requestId: req.requestId,
@@ -79,7 +81,7 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
 
   // Headers interceptors add or change travel upstream with the request.
   let upstreamHeaders = forwardedHeaders(req);
-  if (hasPlugins) {
+  if (beforeAuth) {
     const out = await interceptRequest(
       plugins,
       'beforeAuth',
@@ -107,7 +109,7 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
     }
     let body = translated.body;
     let headers = upstreamHeaders;
-    if (hasPlugins) {
+    if (afterAuth) {
       const out = await interceptRequest(
         plugins,
         'afterAuth',

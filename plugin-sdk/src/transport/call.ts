@@ -48,8 +48,30 @@ export interface CallOptions {
   onHostRequest?(method: string, params: unknown): Promise<unknown>;
 }
 
-/** Calls that get no port: per-chunk calls must stay cheap, and the others need no callbacks. */
-const PORTLESS = new Set<string>([Methods.streamIntercept, Methods.ping, Methods.register, Methods.shutdown]);
+/**
+ * Calls that come with a port: executors, for their chunks and cancels. A port costs a short
+ * call about as much as the call itself, so every other call gets one only if its handler asks
+ * for host callbacks: the worker then sends one over `parentPort` ({@link acceptCallPort}).
+ */
+const EAGER_PORT = new Set<string>([Methods.executorExecute, Methods.executorStream]);
+
+/** Portless calls in flight, by JSON-RPC id, waiting for a port their handler may open. */
+const awaitingPort = new Map<number, (port: MessagePort) => void>();
+
+/**
+ * Hands a port a worker opened for a portless call (a `$/callPort` message from `parentPort`)
+ * to that call. Returns false for any other message. A port for a call that has ended is closed.
+ */
+export function acceptCallPort(message: unknown): boolean {
+  const m = message as { method?: unknown; params?: { id?: unknown; port?: unknown } } | null;
+  if (m?.method !== Methods.callPort) return false;
+  const port = m.params?.port as MessagePort | undefined;
+  if (!port) return true;
+  const attach = typeof m.params?.id === 'number' ? awaitingPort.get(m.params.id) : undefined;
+  if (attach) attach(port);
+  else port.close();
+  return true;
+}
 /** setTimeout fires at once beyond this, so longer deadlines are clamped to it. */
 const MAX_TIMER = 2 ** 31 - 1;
 
@@ -69,8 +91,11 @@ export function describe(err: unknown): string {
  * worker died), `error`/`invalid` for a JSON-RPC error or a result that fails `schema`.
  */
 export function runCall(pool: Piscina, method: string, params: unknown, timeoutMs: number, opts: CallOptions, schema?: z.ZodType): Promise<unknown> {
-  const request = { jsonrpc: '2.0', id: ++nextId, method, ...(params === undefined ? {} : { params }) };
-  const channel = PORTLESS.has(method) ? undefined : new MessageChannel();
+  const id = ++nextId;
+  const request = { jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) };
+  const channel = EAGER_PORT.has(method) ? new MessageChannel() : undefined;
+  /** The host's end of the call's callback channel, once there is one. */
+  let port: MessagePort | undefined = channel?.port1;
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (err: PluginCallError | undefined, value?: unknown) => {
@@ -78,19 +103,26 @@ export function runCall(pool: Piscina, method: string, params: unknown, timeoutM
       settled = true;
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
-      if (channel) {
+      if (!channel) awaitingPort.delete(id);
+      if (port) {
         // The answer came on piscina's port, so chunks posted just before it may still be queued on ours.
-        for (let m = receiveMessageOnPort(channel.port1); m; m = receiveMessageOnPort(channel.port1)) onPortMessage(channel.port1, m.message, opts);
-        channel.port1.close();
+        for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) onPortMessage(port, m.message, opts);
+        port.close();
       }
       if (err) reject(err);
       else resolve(value);
     };
     const expired = () => finish(new PluginCallError('timeout', INTERNAL_ERROR, `deadline exceeded (${timeoutMs}ms) in ${method}`));
     const timer = setTimeout(expired, Math.min(timeoutMs, MAX_TIMER));
-    const onAbort = () => channel?.port1.postMessage({ jsonrpc: '2.0', method: Methods.cancel });
+    const onAbort = () => port?.postMessage({ jsonrpc: '2.0', method: Methods.cancel });
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    channel?.port1.on('message', (msg: unknown) => onPortMessage(channel.port1, msg, opts));
+    const listen = (p: MessagePort) => {
+      port = p;
+      p.on('message', (msg: unknown) => onPortMessage(p, msg, opts));
+      if (opts.signal?.aborted) onAbort();
+    };
+    if (channel) listen(channel.port1);
+    else awaitingPort.set(id, listen);
     const task = channel ? { request, port: channel.port2 } : { request };
     pool.run(task, { transferList: channel ? [channel.port2] : [] }).then(
       (response: unknown) => finish(...interpret(method, response, schema)),

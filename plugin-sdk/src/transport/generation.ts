@@ -11,7 +11,7 @@ import { Piscina } from 'piscina';
 import type { z } from 'zod';
 import { Methods } from '../protocol.js';
 import type { WorkerData } from '../schema.js';
-import { INTERNAL_ERROR, PluginCallError, describe, runCall, type CallOptions } from './call.js';
+import { INTERNAL_ERROR, PluginCallError, acceptCallPort, describe, runCall, type CallOptions } from './call.js';
 
 const MAX_QUEUE = 256;
 const SHUTDOWN_TIMEOUT = 2_000;
@@ -98,7 +98,10 @@ export class Generation {
     // it. Deferred so that a failed task or an 'error', which carry the reason, report first;
     // our own destroy() marks the generation dead before any worker goes.
     this.pool.on('workerDestroy', () => setImmediate(() => this.fail('a worker exited while idle', 'crash')));
-    this.pool.on('message', onMessage);
+    // Callback ports of portless calls travel on parentPort too; everything else is a log line.
+    this.pool.on('message', (message: unknown) => {
+      if (!acceptCallPort(message)) onMessage(message);
+    });
   }
 
   /** Whether the task queue is full, so a call would be refused. */

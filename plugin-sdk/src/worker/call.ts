@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { MessagePort } from 'node:worker_threads';
-import { JSONRPCClient, isJSONRPCResponse, type JSONRPCResponse } from 'json-rpc-2.0';
+import { MessageChannel, parentPort, type MessagePort } from 'node:worker_threads';
+import { JSONRPCClient, isJSONRPCResponse, type JSONRPCID, type JSONRPCResponse } from 'json-rpc-2.0';
 import { ErrorCodes, Methods } from '../protocol.js';
 import { executeModelParamsSchema, executeModelResultSchema, type ExecuteModelResult } from '../schema.js';
 import type { PluginContext, SetupContext } from '../types.js';
@@ -22,22 +22,50 @@ export interface Call {
   close(): void;
 }
 
-/** Opens the side channel of a call to `method`; `port` is absent for the cheap per-chunk calls. */
-export function openCall(method: string, base: SetupContext, port: MessagePort | undefined): Call {
-  if (!port) {
-    const unavailable = new Error(`host callbacks are unavailable in this handler: the host passes no callback port with ${method}`);
-    return {
-      // Nothing can cancel a call without a port, so this signal never aborts; it is still one per
-      // call, so listeners a handler forgets to remove die with its call instead of piling up.
-      ctx: { ...base, signal: new AbortController().signal, host: { executeModel: () => Promise.reject(unavailable) } },
-      sendChunk: undefined,
-      close: () => {},
-    };
-  }
+/** The callback channel of a call: a MessagePort to the host, with a JSON-RPC client on it. */
+interface Channel {
+  executeModel(params: unknown): Promise<ExecuteModelResult>;
+  sendChunk(event: unknown): void;
+  close(): void;
+}
 
+/**
+ * Opens the side channel of a call to `method`. Executor calls come with a `port`; the short
+ * capability calls (routers, interceptors, schedulers) come without one, since creating and
+ * transferring a port would cost them more than the call itself. For those the worker opens a
+ * channel to the host lazily, over `parentPort`, the first time the handler calls
+ * `host.executeModel`; a cancel reaches such a handler only once that channel exists.
+ */
+export function openCall(method: string, base: SetupContext, port: MessagePort | undefined, requestId: JSONRPCID = null): Call {
   const controller = new AbortController();
-  const client = new JSONRPCClient((message) => port.postMessage(message));
+  let channel = port ? connect(port, controller) : undefined;
+  const lazyChannel = (): Channel => {
+    if (!channel) {
+      const { port1, port2 } = new MessageChannel();
+      parentPort!.postMessage({ jsonrpc: '2.0', method: Methods.callPort, params: { id: requestId, port: port2 } }, [port2]);
+      channel = connect(port1, controller);
+    }
+    return channel;
+  };
   let ended = false;
+  const executeModel = (params: unknown): Promise<ExecuteModelResult> => {
+    if (ended) return Promise.reject(new Error('host.executeModel: the call that owned this context has ended'));
+    if (requestId === null && !port) return Promise.reject(new Error(`host callbacks are unavailable in this handler (${method})`));
+    return lazyChannel().executeModel(params);
+  };
+  return {
+    ctx: { ...base, signal: controller.signal, host: { executeModel } },
+    sendChunk: port ? (event) => channel!.sendChunk(event) : undefined,
+    close: () => {
+      ended = true;
+      channel?.close();
+    },
+  };
+}
+
+/** The JSON-RPC client and cancel handling on one call's port. */
+function connect(port: MessagePort, controller: AbortController): Channel {
+  const client = new JSONRPCClient((message) => port.postMessage(message));
 
   const cancel = (): void => {
     if (controller.signal.aborted) return;
@@ -54,19 +82,16 @@ export function openCall(method: string, base: SetupContext, port: MessagePort |
   // The host closing its end first means nobody will read the answer: same as a cancel.
   port.on('close', cancel);
 
-  const executeModel = async (params: unknown): Promise<ExecuteModelResult> => {
-    if (ended) throw new Error('host.executeModel: the call that owned this context has ended');
-    controller.signal.throwIfAborted();
-    const request = executeModelParamsSchema.safeParse(params);
-    if (!request.success) throw new TypeError(`host.executeModel: invalid params: ${describeIssues(request.error.issues)}`);
-    const result = executeModelResultSchema.safeParse(await client.request(Methods.executeModel, request.data));
-    if (!result.success) throw new TypeError(`host.executeModel: the host answered an invalid result: ${describeIssues(result.error.issues)}`);
-    return result.data;
-  };
-
   return {
-    ctx: { ...base, signal: controller.signal, host: { executeModel } },
-    sendChunk: (event) => {
+    async executeModel(params) {
+      controller.signal.throwIfAborted();
+      const request = executeModelParamsSchema.safeParse(params);
+      if (!request.success) throw new TypeError(`host.executeModel: invalid params: ${describeIssues(request.error.issues)}`);
+      const result = executeModelResultSchema.safeParse(await client.request(Methods.executeModel, request.data));
+      if (!result.success) throw new TypeError(`host.executeModel: the host answered an invalid result: ${describeIssues(result.error.issues)}`);
+      return result.data;
+    },
+    sendChunk(event) {
       try {
         port.postMessage({ jsonrpc: '2.0', method: Methods.streamChunk, params: { event } });
       } catch (error) {
@@ -74,8 +99,7 @@ export function openCall(method: string, base: SetupContext, port: MessagePort |
         throw new RpcError(ErrorCodes.invalidResult, `executor.stream yielded an event that cannot be sent: ${errorMessage(error)}`);
       }
     },
-    close: () => {
-      ended = true;
+    close() {
       port.off('message', onMessage);
       port.off('close', cancel);
       client.rejectAllPendingRequests('the call has ended');

@@ -32,7 +32,7 @@ const server = createServer(plugin, pluginId);
 
 /** Serves one host -> plugin call: answers the JSON-RPC request (null for a notification). */
 export default async function serveCall({ request, port }: WorkerTask): Promise<JSONRPCResponse | null> {
-  const call = openCall(request.method, base, port);
+  const call = openCall(request.method, base, port, request.id ?? null);
   try {
     return await server.receive(request, call);
   } finally {

@@ -95,9 +95,23 @@ describe('call side channel', () => {
     expect(resultOf(response)).toMatchObject({ reason: '-32000:nested failed' });
   });
 
-  it('rejects ctx.host.executeModel in a handler called without a port', async () => {
-    const chunk = { requestId: 'r', index: 0, sourceFormat: 'openai', event: { data: {} } };
-    const answer = resultOf(await call(basic.pool, 'stream.intercept', chunk)) as { event: { data: string } };
-    expect(answer.event.data).toContain('no callback port with stream.intercept');
+  it('opens a callback port over parentPort when a portless handler calls ctx.host.executeModel', async () => {
+    const opened: unknown[] = [];
+    const onMessage = (message: { method?: string; params?: { id?: unknown; port?: MessagePort } }) => {
+      if (message?.method !== '$/callPort' || !message.params?.port) return;
+      const port = message.params.port;
+      opened.push(message.params.id);
+      // The test plays the host: it answers the nested call on the port the worker opened.
+      port.on('message', (req: { id: number }) => port.postMessage({ jsonrpc: '2.0', id: req.id, result: { status: 200, headers: {}, body: { ok: true } } }));
+    };
+    basic.pool.on('message', onMessage);
+    try {
+      const chunk = { requestId: 'r', index: 0, sourceFormat: 'openai', event: { data: {} } };
+      // The fixture answers null once its nested call succeeded.
+      expect(resultOf(await call(basic.pool, 'stream.intercept', chunk))).toBeNull();
+      expect(opened).toHaveLength(1);
+    } finally {
+      basic.pool.off('message', onMessage);
+    }
   });
 });
