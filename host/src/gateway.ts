@@ -64,6 +64,8 @@ export class Gateway {
     // Cooldowns and counters survive restarts in authDir; a changed authDir needs a restart.
     const store = await MemoryStateStore.open({
       dir: loaded.config.authDir,
+      // Counters change on every request: one write a second is plenty, and a crash loses at most that.
+      flushDelayMs: 1000,
       onError: (err) => log.warn({ reason: err.message }, 'credential state could not be restored or saved'),
     });
     const shared: ConductorShared = { store, inFlight: new Map() };

@@ -47,12 +47,13 @@ export interface MemberStats {
  * A scheduler plugin's say in a pick: a member among `ready`, a built-in strategy to delegate
  * to, or undefined to let the configured strategy choose.
  */
-export type SchedulerHook = (pick: {
-  pool: Pool;
-  ready: readonly PoolMember[];
-  sessionId?: string;
-  stats(member: PoolMember): MemberStats;
-}) => Promise<PoolMember | 'round-robin' | 'fill-first' | undefined>;
+export interface SchedulerHook {
+  /** Whether a scheduler takes part now; checked first, so picks cost nothing without one. */
+  present(): boolean;
+  pick(pick: { pool: Pool; ready: readonly PoolMember[]; sessionId?: string; stats(member: PoolMember): MemberStats }): Promise<
+    PoolMember | 'round-robin' | 'fill-first' | undefined
+  >;
+}
 
 /** Live counters the gateway keeps across config reloads. */
 export interface ConductorShared {
@@ -175,9 +176,9 @@ export class Conductor {
     }
     let selector = this.#selector;
     let member: PoolMember | undefined;
-    if (this.scheduler) {
+    if (this.scheduler?.present()) {
       // A scheduler chooses within the top tier, like the built-in strategies.
-      const say = await this.scheduler({ pool, ready: topTier(ready) as PoolMember[], sessionId, stats: (m) => this.#stats(m) });
+      const say = await this.scheduler.pick({ pool, ready: topTier(ready) as PoolMember[], sessionId, stats: (m) => this.#stats(m) });
       if (typeof say === 'string') selector = this.#delegates[say];
       else member = say;
     }

@@ -9,7 +9,8 @@ import type { SchedulerHook } from '../../core/conductor/conductor.js';
 import type { PluginDirectory } from './directory.js';
 
 export function schedulerHook(plugins: PluginDirectory): SchedulerHook {
-  return async ({ pool, ready, sessionId, stats }) => {
+  return { present: () => plugins.active('scheduler').length > 0, pick };
+  async function pick({ pool, ready, sessionId, stats }: Parameters<SchedulerHook['pick']>[0]) {
     const scheduler = plugins.active('scheduler')[0];
     if (!scheduler) return undefined;
     const providers = [...new Set(ready.map((m) => m.provider))].join(',');
@@ -32,5 +33,5 @@ export function schedulerHook(plugins: PluginDirectory): SchedulerHook {
     if ('credentialId' in answer) return ready.find((m) => m.id === answer.credentialId);
     if ('delegate' in answer) return answer.delegate;
     return undefined;
-  };
+  }
 }
