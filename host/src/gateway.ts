@@ -1,6 +1,8 @@
 /**
  * The running gateway: loads the config, builds the runtime, serves HTTP, and swaps in a new
  * runtime when the config file changes (in-flight requests finish on the one they started with).
+ * Shutting down stops accepting, lets requests in flight finish up to a deadline, then stops
+ * the plugins and flushes the credential state.
  *
  * @module
  */
@@ -13,9 +15,10 @@ import { discoverModels } from './core/discovery.js';
 import type { ConductorShared } from './core/conductor/conductor.js';
 import { type Runtime, buildRuntime } from './core/runtime.js';
 import { MemoryStateStore } from './core/state/memory-store.js';
+import { gatewayError } from './errors/registry.js';
 import { createServer } from './http/server.js';
 import { createLogger } from './log.js';
-import { createMetrics } from './metrics/registry.js';
+import { Metrics } from './metrics/registry.js';
 import { createUpstreamAgent } from './upstream/client.js';
 import { executeNested } from './pipeline/plugins/nested.js';
 import { PluginHost } from './plugins/plugin-host.js';
@@ -23,6 +26,10 @@ import { workerEntry } from '@switchyard/plugin-sdk/transport';
 
 /** The compiled worker runtime every plugin pool runs. */
 const WORKER_ENTRY = workerEntry();
+/** After a shutdown's deadline ended the requests in flight, how long their answers may take to go out. */
+const FORCE_CLOSE_MS = 1_000;
+/** How often a shutdown closes keep-alive connections that went idle, so none holds it up. */
+const REAP_IDLE_MS = 100;
 
 export interface GatewayOptions extends LoadOptions {
   /** Watch the config file for changes (default true). */
@@ -30,14 +37,17 @@ export interface GatewayOptions extends LoadOptions {
   logger?: FastifyBaseLogger;
 }
 
+/** A running gateway; start one with {@link Gateway.start}. */
 export class Gateway {
   #runtime: Runtime;
   #agent: Agent;
   #shared: ConductorShared;
   #options: GatewayOptions;
   readonly #plugins: PluginHost;
+  readonly #metrics: Metrics;
   #watcher: ConfigWatcher | undefined;
   #closed = false;
+  #stopped: Promise<void> | undefined;
 
   private constructor(
     readonly server: FastifyInstance,
@@ -47,6 +57,7 @@ export class Gateway {
     shared: ConductorShared,
     options: GatewayOptions,
     plugins: PluginHost,
+    metrics: Metrics,
     readonly configFile: string | undefined,
   ) {
     this.#runtime = runtime;
@@ -54,6 +65,7 @@ export class Gateway {
     this.#shared = shared;
     this.#options = options;
     this.#plugins = plugins;
+    this.#metrics = metrics;
   }
 
   /** Loads the config and starts serving. Throws `ConfigError` for an invalid config. */
@@ -70,9 +82,11 @@ export class Gateway {
     });
     const shared: ConductorShared = { store, inFlight: new Map() };
     let gateway: Gateway | undefined;
+    const metrics = new Metrics(() => gateway && gateway.#runtime);
     const plugins = new PluginHost({
       workerFilename: WORKER_ENTRY,
       logger: log,
+      observer: metrics,
       // A change in the set of active plugins (executors above all) rebuilds the catalog.
       onChange: () => gateway && gateway.#rebuild(),
       onHostRequest: async (pluginId, method, params) => {
@@ -82,17 +96,17 @@ export class Gateway {
     });
     // A disabled plugins section loads nothing, so the host's lists simply stay empty.
     await plugins.load(loaded.config.plugins);
-    const runtime = buildRuntime(loaded.config, agent, shared, plugins);
+    const runtime = buildRuntime(loaded.config, agent, shared, plugins, metrics);
     await discoverModels(runtime, log);
     const server = createServer({
       runtime: () => gateway!.#runtime,
       reload: () => gateway!.reload(),
       plugins,
-      metrics: createMetrics(),
-      bodyLimit: loaded.config.limits.bodyBytes,
+      metrics,
+      limits: loaded.config.limits,
       logger: log,
     });
-    gateway = new Gateway(server, log, runtime, agent, shared, options, plugins, loaded.file);
+    gateway = new Gateway(server, log, runtime, agent, shared, options, plugins, metrics, loaded.file);
     plugins.watch();
     await server.listen({ host: loaded.config.host, port: loaded.config.port });
     log.info({ url: gateway.url, config: loaded.file ?? 'built-in defaults', providers: loaded.config.providers.map((p) => p.name) }, 'switchyard listening');
@@ -126,13 +140,13 @@ export class Gateway {
 
   /**
    * Applies a new config: builds and fills the new runtime first, then swaps it in, so no
-   * request sees a half-built one. Listen address and body limit changes need a restart.
+   * request sees a half-built one. Listen address and client limit changes need a restart.
    */
   async apply(loaded: LoadedConfig): Promise<void> {
     if (this.#closed) return;
     const previous = this.#runtime.config;
     await this.#plugins.apply(loaded.config.plugins);
-    const next = buildRuntime(loaded.config, this.#agent, this.#shared, this.#plugins);
+    const next = buildRuntime(loaded.config, this.#agent, this.#shared, this.#plugins, this.#metrics);
     await discoverModels(next, this.log);
     if (this.#closed) return;
     this.#runtime = next;
@@ -140,7 +154,9 @@ export class Gateway {
       previous.host !== loaded.config.host ||
       previous.port !== loaded.config.port ||
       previous.authDir !== loaded.config.authDir ||
-      previous.limits.bodyBytes !== loaded.config.limits.bodyBytes;
+      previous.limits.bodyBytes !== loaded.config.limits.bodyBytes ||
+      previous.limits.requestTimeout !== loaded.config.limits.requestTimeout ||
+      previous.limits.socketTimeout !== loaded.config.limits.socketTimeout;
     this.log.info({ providers: loaded.config.providers.map((p) => p.name), restartNeeded }, 'config applied');
   }
 
@@ -151,7 +167,7 @@ export class Gateway {
   #rebuild(): void {
     if (this.#closed) return;
     const current = this.#runtime;
-    const next = buildRuntime(current.config, this.#agent, this.#shared, current.plugins);
+    const next = buildRuntime(current.config, this.#agent, this.#shared, current.plugins, this.#metrics);
     for (const provider of current.catalog.providers.values()) {
       if (provider.discoversModels) next.catalog.setDiscoveredModels(provider.name, current.catalog.upstreamModels(provider.name));
     }
@@ -163,11 +179,45 @@ export class Gateway {
     await this.apply(loadConfig({ ...this.#options, file: this.configFile ?? this.#options.file }));
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Stops gracefully: stops accepting connections, lets the requests in flight finish for up to
+   * `deadlineMs`, then ends those still open (a stream with its format's error event, a pending
+   * answer with 503), stops the plugin pools and flushes the credential state. Idempotent.
+   */
+  shutdown(deadlineMs: number): Promise<void> {
+    this.#stopped ??= this.#stop(deadlineMs);
+    return this.#stopped;
+  }
+
+  /** Stops like {@link shutdown}, waiting for the requests in flight however long they take. */
+  close(): Promise<void> {
+    return this.shutdown(Infinity);
+  }
+
+  async #stop(deadlineMs: number): Promise<void> {
     this.#closed = true;
     this.#watcher?.close();
-    await this.server.close();
+    const http = this.server.server;
+    // fastify closes the listener (new connections are refused) and resolves once every request ended.
+    const drained = this.server.close();
+    // Node closes only the connections idle at close(): one whose answer ends later would linger.
+    const reaper = setInterval(() => http.closeIdleConnections(), REAP_IDLE_MS);
+    let force: NodeJS.Timeout | undefined;
+    const deadline = Number.isFinite(deadlineMs)
+      ? setTimeout(() => {
+          const open = this.server.abortInFlight(gatewayError('unavailable', 'The gateway is shutting down'));
+          this.log.warn({ requests: open, deadlineMs }, 'shutdown deadline passed: ending the requests still in flight');
+          // A client that reads nothing would hold its answer, and the shutdown, forever.
+          force = setTimeout(() => http.closeAllConnections(), FORCE_CLOSE_MS);
+        }, deadlineMs)
+      : undefined;
+    try {
+      await drained;
+    } finally {
+      clearInterval(reaper);
+      clearTimeout(deadline);
+      clearTimeout(force);
+    }
     await this.#plugins.close();
     await this.#shared.store.close();
     await this.#agent.close();

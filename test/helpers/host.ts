@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { Writable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
-import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { Gateway, createLogger } from '../../host/src/index.js';
 import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
@@ -57,7 +56,7 @@ export async function startHost(config: Record<string, unknown>, options: { watc
   return host;
 }
 
-/** A logger whose lines land in `lines`, so tests can assert what the host logged. */
+/** The host's own logger (redaction included) with its lines landing in `lines`, so tests can assert what the host logged. */
 function capturingLogger(lines: LogLines): FastifyBaseLogger {
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -65,7 +64,7 @@ function capturingLogger(lines: LogLines): FastifyBaseLogger {
       done();
     },
   });
-  return pino({ level: 'debug' }, stream) as FastifyBaseLogger;
+  return createLogger('debug', stream);
 }
 
 /** Upstream keys the standard config gives each mock provider, one per provider. */

@@ -1,5 +1,6 @@
 /**
- * `switchyard serve`: runs the gateway until SIGINT or SIGTERM.
+ * `switchyard serve`: runs the gateway until SIGINT or SIGTERM, then shuts it down gracefully
+ * within the config's `shutdownTimeout`.
  *
  * @module
  */
@@ -20,10 +21,24 @@ export async function serve(args: string[]): Promise<void> {
     if (err instanceof ConfigError) throw new CliError(err.message, 2);
     throw err;
   }
-  const stop = async () => {
-    await gateway.close();
-    process.exit(0);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // A second signal means the operator will not wait for the drain.
+    if (stopping) process.exit(1);
+    stopping = true;
+    const deadlineMs = gateway.config.shutdownTimeout;
+    gateway.log.info({ signal, deadlineMs }, 'shutting down: no new connections, requests in flight may finish');
+    gateway.shutdown(deadlineMs).then(
+      () => {
+        gateway.log.info({}, 'switchyard stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        gateway.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }

@@ -66,6 +66,8 @@ export const configSchema = z
     apiKeys: z.array(z.string().min(1)).default([]),
     managementKey: z.string().min(1).optional(),
     authDir: z.string().default('./auths'),
+    /** On SIGTERM/SIGINT, how long in-flight requests and streams may take to finish before they are ended. */
+    shutdownTimeout: duration.default(10_000),
     routing: z
       .strictObject({
         strategy: z.enum(['round-robin', 'fill-first', 'weighted']).default('round-robin'),
@@ -91,6 +93,13 @@ export const configSchema = z
         headersTimeout: duration.default(300_000),
         /** Longest silence between two chunks of an upstream body. */
         bodyTimeout: duration.default(300_000),
+        /** Longest a client may take to send its whole request, headers and body (0 = no limit). */
+        requestTimeout: duration.default(120_000),
+        /**
+         * A client socket silent this long is closed (0 = never). Above the upstream timeouts, and
+         * as long as the SDKs' own default request timeout (10 min), so no legitimate wait hits it.
+         */
+        socketTimeout: duration.default(600_000),
       })
       .prefault({}),
     providers: z.array(provider).default([]),

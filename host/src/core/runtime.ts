@@ -14,6 +14,7 @@ import { Catalog, type ExecutorSpec } from './catalog.js';
 import { Conductor, type ConductorShared } from './conductor/conductor.js';
 import { isCooling } from './conductor/cooldown.js';
 import { schedulerHook } from '../pipeline/plugins/scheduler.js';
+import type { PipelineObserver } from '../pipeline/proxy.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -26,13 +27,21 @@ export interface Runtime {
   readonly agent: Dispatcher;
   /** The live plugin directory: fused plugins leave its lists at once, without a rebuild. */
   readonly plugins: PluginDirectory;
+  /** Told of upstream calls and served requests (the gateway's metrics). */
+  readonly observer?: PipelineObserver;
 }
 
 /**
  * Builds a runtime for `config` and the executor plugins active now (a change of that set
  * builds a new runtime, like a config change does).
  */
-export function buildRuntime(config: Config, agent: Dispatcher, shared: ConductorShared, plugins: PluginDirectory = NO_PLUGINS): Runtime {
+export function buildRuntime(
+  config: Config,
+  agent: Dispatcher,
+  shared: ConductorShared,
+  plugins: PluginDirectory = NO_PLUGINS,
+  observer?: PipelineObserver,
+): Runtime {
   const executors: ExecutorSpec[] = plugins
     .active('executor')
     .flatMap((p) => (p.executor ? [{ pluginId: p.id, provider: p.executor.provider, format: p.executor.format, models: p.executor.models }] : []));
@@ -49,6 +58,7 @@ export function buildRuntime(config: Config, agent: Dispatcher, shared: Conducto
     managementKeys: config.managementKey ? keySet([config.managementKey]) : undefined,
     agent,
     plugins,
+    observer,
   };
 }
 

@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   body_too_large: 413,
   /** Content-Type is not JSON. */
   unsupported_media_type: 415,
+  /** Too many failed management key attempts from one address; carries Retry-After. */
+  auth_throttled: 429,
   /** Every credential that could serve the model is cooling down; carries Retry-After. */
   model_cooldown: 429,
   /** The upstream rejected the request itself (400/422): passed on with the upstream's status. */

@@ -1,7 +1,8 @@
 /**
  * The management API (`/v0/management/*`, CONTRACT section 4): credentials with their
  * cooldowns and counters, the registry view, resets and reload. Answers 404 when no
- * `managementKey` is set; the key is checked in constant time. Never shows a secret.
+ * `managementKey` is set; the key is checked in constant time, and an address that keeps
+ * failing it is throttled (429). Never shows a secret.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import type { Runtime } from '../core/runtime.js';
 import { isCooling } from '../core/conductor/cooldown.js';
 import { gatewayError } from '../errors/registry.js';
 import type { PluginHost } from '../plugins/plugin-host.js';
+import { AuthThrottle } from './throttle.js';
 
 export interface ManagementOptions {
   runtime: () => Runtime;
@@ -56,13 +58,26 @@ export function credentialView(rt: Runtime, providerName: string, index: number,
 export function registerManagement(app: FastifyInstance, options: ManagementOptions): void {
   app.register(
     async (scope) => {
+      // One per server, so a config reload does not forgive the addresses it blocked.
+      const throttle = new AuthThrottle();
       scope.addHook('onRequest', async (request) => {
         const keys = options.runtime().managementKeys;
         if (!keys) throw gatewayError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`);
+        const blockedMs = throttle.blockedFor(request.ip);
+        if (blockedMs > 0) {
+          const seconds = Math.ceil(blockedMs / 1000);
+          throw gatewayError('auth_throttled', `Too many failed management key attempts from this address; retry in ${seconds}s`, {
+            headers: { 'retry-after': String(seconds) },
+          });
+        }
         const auth = request.headers.authorization;
         const presented = typeof auth === 'string' ? /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() : undefined;
-        if (!presented) throw gatewayError('unauthorized', 'Missing management key: send Authorization: Bearer <managementKey>');
-        if (!keys.has(presented)) throw gatewayError('unauthorized', 'Invalid management key');
+        if (!presented || !keys.has(presented)) {
+          throttle.failed(request.ip);
+          request.log.warn({ client: request.ip }, 'management authentication failed');
+          throw gatewayError('unauthorized', presented ? 'Invalid management key' : 'Missing management key: send Authorization: Bearer <managementKey>');
+        }
+        throttle.succeeded(request.ip);
       });
 
       scope.get('/credentials', async () => {

@@ -6,18 +6,19 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { listModels } from '../core/chain.js';
 import type { Runtime } from '../core/runtime.js';
-import { gatewayError } from '../errors/registry.js';
+import { gatewayError, isGatewayError } from '../errors/registry.js';
 import { CODECS } from '../formats/index.js';
 import type { FormatName } from '../formats/ir.js';
 import { countTokens } from '../pipeline/count-tokens.js';
 import { type ChatResult, proxyChat } from '../pipeline/proxy.js';
+import type { Config } from '../config/schema.js';
 import type { Metrics } from '../metrics/registry.js';
 import { authenticate } from './auth.js';
+import { Exchanges } from './exchanges.js';
 import { type ManagementOptions, registerManagement } from './management.js';
 import { formatOfUrl, routeFormat, sendError, toGatewayError } from './errors.js';
 import { writeStream } from './writer.js';
@@ -26,18 +27,20 @@ export interface ServerOptions extends ManagementOptions {
   metrics: Metrics;
   /** The runtime of the config in force; read once per request. */
   runtime: () => Runtime;
-  bodyLimit: number;
+  /** Client-side limits; fixed for the server's life (a change needs a restart). */
+  limits: Pick<Config['limits'], 'bodyBytes' | 'requestTimeout' | 'socketTimeout'>;
   logger: FastifyBaseLogger;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     format?: FormatName;
-    /** Client key required (the proxied API). */
+    /** Client key required (the proxied API); such requests get an access line and a request count. */
     auth?: boolean;
   }
-  interface FastifyRequest {
-    startedAt: number;
+  interface FastifyInstance {
+    /** Aborts every client API request in flight with `reason` (a shutdown's deadline); returns how many were open. */
+    abortInFlight(reason: Error): number;
   }
 }
 
@@ -46,24 +49,38 @@ type Query = Record<string, string | undefined>;
 export function createServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
-    bodyLimit: options.bodyLimit,
+    bodyLimit: options.limits.bodyBytes,
+    // Slow or silent clients must not hold sockets forever (Slowloris and the like).
+    requestTimeout: options.limits.requestTimeout,
+    connectionTimeout: options.limits.socketTimeout,
     // The host writes its own access line per request; fastify's two lines would double it.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: () => randomUUID(),
     // find-my-way would otherwise 404 the Gemini `model:action` segment's trailing variants.
     routerOptions: { ignoreTrailingSlash: true },
   });
+  const exchanges = new Exchanges(options.metrics);
   app.decorateRequest('startedAt', 0);
+  app.decorateRequest('abort', null);
+  app.decorateRequest('requestedModel', null);
+  app.decorateRequest('streamed', false);
+  app.decorateRequest('served', null);
+  app.decorate('abortInFlight', (reason: Error) => exchanges.abortAll(reason));
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     request.startedAt = performance.now();
-    if (request.routeOptions.config.auth) authenticate(options.runtime().clientKeys, request.headers, request.query as Query);
+    if (!request.routeOptions.config.auth) return;
+    // Tracked before authentication, so a rejected request gets its access line too.
+    exchanges.open(request, reply);
+    authenticate(options.runtime().clientKeys, request.headers, request.query as Query);
   });
 
   app.setErrorHandler((err, request, reply) => {
     // The client left: its request was aborted on purpose and there is no one to answer.
     if (reply.raw.destroyed) return;
-    const gerr = toGatewayError(err);
+    // A request the host ended (shutdown) answers with why, whatever the aborted call made of it.
+    const ended = request.abort?.signal.reason;
+    const gerr = toGatewayError(isGatewayError(ended) ? ended : err);
     if (gerr.status >= 500 && gerr.code === 'internal') request.log.error({ err }, 'unhandled error');
     sendError(reply, routeFormat(request), gerr, request.id);
   });
@@ -79,13 +96,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
   registerManagement(app, options);
 
   const chat = (format: FormatName, request: FastifyRequest, reply: FastifyReply, url?: { model: string; stream: boolean }) =>
-    serveChat(options.runtime(), format, request, reply, url);
+    serveChat(options.runtime(), format, request, reply, start(exchanges, request, url), url);
+  const count = (format: 'anthropic' | 'gemini', request: FastifyRequest, model?: string) =>
+    countTokens(options.runtime(), format, request.body, model, start(exchanges, request, model === undefined ? undefined : { model, stream: false }));
 
   app.post('/v1/chat/completions', { config: { format: 'openai', auth: true } }, (req, reply) => chat('openai', req, reply));
   app.post('/v1/messages', { config: { format: 'anthropic', auth: true } }, (req, reply) => chat('anthropic', req, reply));
-  app.post('/v1/messages/count_tokens', { config: { format: 'anthropic', auth: true } }, async (req, reply) =>
-    countTokens(options.runtime(), 'anthropic', req.body, undefined, clientGone(reply.raw)),
-  );
+  app.post('/v1/messages/count_tokens', { config: { format: 'anthropic', auth: true } }, async (req) => count('anthropic', req));
   app.post<{ Params: { target: string } }>('/v1beta/models/:target', { config: { format: 'gemini', auth: true } }, async (req, reply) => {
     const { model, action } = splitGeminiTarget(req.params.target);
     switch (action) {
@@ -94,7 +111,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
       case 'streamGenerateContent':
         return chat('gemini', req, reply, { model, stream: true });
       case 'countTokens':
-        return countTokens(options.runtime(), 'gemini', req.body, model, clientGone(reply.raw));
+        return count('gemini', req, model);
       default:
         throw gatewayError('not_found', `Unknown Gemini method '${action}'`);
     }
@@ -124,14 +141,11 @@ function splitGeminiTarget(target: string): { model: string; action: string } {
   return { model: decodeURIComponent(target.slice(0, colon)), action: target.slice(colon + 1) };
 }
 
-/** An AbortSignal that fires when the client goes away before its answer is fully sent. */
-function clientGone(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  // 'close' fires on disconnect and also after a complete answer; only the former aborts.
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
-  });
-  return controller.signal;
+/** Starts a pipeline run: notes the model and stream flag (from the URL for Gemini, else the body) and returns its signal. */
+function start(exchanges: Exchanges, request: FastifyRequest, url?: { model: string; stream: boolean }): AbortSignal {
+  const body = request.body as { model?: unknown; stream?: unknown } | null;
+  const model = url ? url.model : typeof body?.model === 'string' ? body.model : undefined;
+  return exchanges.start(request, model, url ? url.stream : body?.stream === true);
 }
 
 async function serveChat(
@@ -139,6 +153,7 @@ async function serveChat(
   format: FormatName,
   request: FastifyRequest,
   reply: FastifyReply,
+  signal: AbortSignal,
   url?: { model: string; stream: boolean },
 ): Promise<unknown> {
   const result: ChatResult = await proxyChat(runtime, {
@@ -148,9 +163,10 @@ async function serveChat(
     urlModel: url?.model,
     urlStream: url?.stream,
     headers: request.headers,
-    signal: clientGone(reply.raw),
+    signal,
     startedAt: request.startedAt,
   });
+  request.served = result.headers;
   if (result.kind === 'json') {
     reply.headers(result.headers).code(result.status);
     // JSON text from a same-format upstream goes out as it came, with no serialisation.

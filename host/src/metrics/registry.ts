@@ -1,18 +1,158 @@
 /**
  * Prometheus metrics (`GET /metrics`). One registry per gateway, so several gateways in one
- * process (tests) never share or double-register series.
+ * process (tests) never share or double-register series. The pipeline and the plugin
+ * supervisors report through the small observer interfaces they define; only this module
+ * knows prom-client. Children are cached per label set (see {@link LabelCache}), and the
+ * credentials gauge is computed at scrape time, never on the request path.
  *
  * @module
  */
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isCooling } from '../core/conductor/cooldown.js';
+import type { Runtime } from '../core/runtime.js';
+import type { PipelineObserver } from '../pipeline/proxy.js';
+import type { PluginEvent, PluginObserver } from '../plugins/observer.js';
+import { LabelCache } from './labels.js';
 
-export interface Metrics {
-  readonly registry: Registry;
+/** Latencies of LLM upstreams: from tens of milliseconds to minutes-long generations. */
+const UPSTREAM_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
+/** Time to first token: a few hundred milliseconds to tens of seconds (reasoning models). */
+const TTFT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64];
+/** Host overhead is sub-millisecond when healthy; the upper buckets catch plugins and lag. */
+const OVERHEAD_BUCKETS = [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+/** Plugin calls: a stream chunk interception takes microseconds, an executor call minutes. */
+const PLUGIN_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60];
+
+const PLUGIN_EVENTS: Record<PluginEvent, string> = {
+  calls: 'Calls made to the plugin',
+  errors: 'Calls the plugin answered with an error or an invalid result',
+  timeouts: 'Calls that passed their deadline (each fuses the plugin)',
+  crashes: 'Worker deaths of the plugin (each fuses the plugin)',
+  fuses: 'Times the plugin was fused',
+  refused: 'Calls refused without running: the plugin was not active or its queue was full',
+};
+
+/** Every series of one gateway, and the observer hooks that feed them. */
+export class Metrics implements PipelineObserver, PluginObserver {
+  /** The registry `GET /metrics` renders. */
+  readonly registry = new Registry();
+  readonly #requests: LabelCache<Counter.Internal>;
+  readonly #upstream: LabelCache<Histogram.Internal<string>>;
+  readonly #ttft: LabelCache<Histogram.Internal<string>>;
+  readonly #overhead: Histogram;
+  readonly #pluginEvents: Record<PluginEvent, LabelCache<Counter.Internal>>;
+  readonly #pluginTime: LabelCache<Histogram.Internal<string>>;
+
+  /** @param runtime - the runtime in force (undefined while starting), read at scrape time only */
+  constructor(runtime: () => Runtime | undefined) {
+    const registers = [this.registry];
+    // Process and runtime series, event loop lag percentiles among them.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+
+    const requests = new Counter({
+      name: 'switchyard_requests_total',
+      help: 'Client API requests by endpoint (route path), serving provider, upstream model and HTTP status (499: the client left first)',
+      labelNames: ['endpoint', 'provider', 'model', 'status'],
+      registers,
+    });
+    this.#requests = new LabelCache(4, ([endpoint, provider, model, status]) => requests.labels({ endpoint, provider, model, status }));
+
+    const upstream = new Histogram({
+      name: 'switchyard_upstream_duration_seconds',
+      help: 'Time from sending an upstream call (HTTP or executor plugin) to its answer: the whole body, or the first event of a stream',
+      labelNames: ['provider'],
+      buckets: UPSTREAM_BUCKETS,
+      registers,
+    });
+    this.#upstream = new LabelCache(1, ([provider]) => upstream.labels({ provider }));
+
+    const ttft = new Histogram({
+      name: 'switchyard_stream_ttft_seconds',
+      help: 'Time from a streaming request arriving to its first event being ready for the client',
+      labelNames: ['provider'],
+      buckets: TTFT_BUCKETS,
+      registers,
+    });
+    this.#ttft = new LabelCache(1, ([provider]) => ttft.labels({ provider }));
+
+    this.#overhead = new Histogram({
+      name: 'switchyard_overhead_seconds',
+      help: 'Time a served request spent in the host, upstream time excluded (x-switchyard-overhead-ms)',
+      buckets: OVERHEAD_BUCKETS,
+      registers,
+    });
+
+    const events = {} as Record<PluginEvent, LabelCache<Counter.Internal>>;
+    for (const [event, help] of Object.entries(PLUGIN_EVENTS) as [PluginEvent, string][]) {
+      const counter = new Counter({ name: `switchyard_plugin_${event}_total`, help, labelNames: ['plugin'], registers });
+      events[event] = new LabelCache(1, ([plugin]) => counter.labels({ plugin }));
+    }
+    this.#pluginEvents = events;
+
+    const pluginTime = new Histogram({
+      name: 'switchyard_plugin_call_duration_seconds',
+      help: 'Plugin call latency by plugin and JSON-RPC method, failed calls included',
+      labelNames: ['plugin', 'method'],
+      buckets: PLUGIN_BUCKETS,
+      registers,
+    });
+    this.#pluginTime = new LabelCache(2, ([plugin, method]) => pluginTime.labels({ plugin, method }));
+
+    new Gauge({
+      name: 'switchyard_credentials',
+      help: 'Credentials per provider that are active or cooling down (on at least one model)',
+      labelNames: ['provider', 'state'],
+      registers,
+      collect() {
+        // Rebuilt at every scrape, so providers removed by a reload disappear.
+        this.reset();
+        const rt = runtime();
+        if (rt) countCredentials(rt, (provider, state, value) => this.set({ provider, state }, value));
+      },
+    });
+  }
+
+  /** One client API request ended. `provider` and `model` are empty when nothing served it. */
+  request(endpoint: string, provider: string, model: string, status: number): void {
+    this.#requests.get(endpoint, provider, model, status).inc();
+  }
+
+  upstreamCall(provider: string, seconds: number): void {
+    this.#upstream.get(provider).observe(seconds);
+  }
+
+  firstEvent(provider: string, seconds: number): void {
+    this.#ttft.get(provider).observe(seconds);
+  }
+
+  overhead(seconds: number): void {
+    this.#overhead.observe(seconds);
+  }
+
+  pluginEvent(pluginId: string, event: PluginEvent): void {
+    this.#pluginEvents[event].get(pluginId).inc();
+  }
+
+  pluginCall(pluginId: string, method: string, seconds: number): void {
+    this.#pluginTime.get(pluginId, method).observe(seconds);
+  }
 }
 
-export function createMetrics(): Metrics {
-  const registry = new Registry();
-  // Process and runtime series, event loop lag percentiles among them.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
-  return { registry };
+/** Reports, per provider, how many credentials are cooling on some model and how many are not. */
+function countCredentials(rt: Runtime, report: (provider: string, state: 'active' | 'cooling', value: number) => void): void {
+  const store = rt.conductor.shared.store;
+  const now = Date.now();
+  for (const provider of rt.catalog.providers.values()) {
+    let cooling = 0;
+    for (const credential of provider.credentials) {
+      for (const state of store.modelStates(credential.key).values()) {
+        if (isCooling(state, now)) {
+          cooling += 1;
+          break;
+        }
+      }
+    }
+    report(provider.name, 'active', provider.credentials.length - cooling);
+    report(provider.name, 'cooling', cooling);
+  }
 }

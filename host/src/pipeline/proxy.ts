@@ -28,6 +28,19 @@ import { interceptRequest, interceptResponse, interceptStream } from './plugins/
 import { routeModel } from './plugins/route.js';
 import { type UpstreamBody, mergeDropped, translateRequest, translateResponse, translateStream } from './translate.js';
 
+/**
+ * Told of each upstream call and served request, for metrics. Its methods run on the request
+ * path: keep them cheap.
+ */
+export interface PipelineObserver {
+  /** One upstream call (HTTP or executor plugin) answered or failed `seconds` after it was sent; a stream counts until its first event. */
+  upstreamCall(provider: string, seconds: number): void;
+  /** A stream's first event was ready for the client `seconds` after the request arrived. */
+  firstEvent(provider: string, seconds: number): void;
+  /** The host's own time for a served request (`x-switchyard-overhead-ms`). */
+  overhead(seconds: number): void;
+}
+
 export interface ChatRequest {
   requestId: string;
   /** The client's wire format (the endpoint it called). */
@@ -38,7 +51,10 @@ export interface ChatRequest {
   urlStream?: boolean;
   headers: IncomingHttpHeaders;
   query?: Record<string, string | undefined>;
-  /** Aborted when the client goes away. */
+  /**
+   * Aborted when the client goes away, or with a `GatewayError` when the host ends the request
+   * (shutdown): then the client is still there and is told in its format.
+   */
   signal: AbortSignal;
   /** `performance.now()` when the request arrived. */
   startedAt: number;
@@ -162,7 +178,9 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
       if (first.done) throw new UpstreamError('stream', 'upstream stream was empty');
       return { kind: 'stream', events: prepend(first.value, translatedEvents) };
     } finally {
-      upstreamMs += performance.now() - sentAt;
+      const ms = performance.now() - sentAt;
+      upstreamMs += ms;
+      rt.observer?.upstreamCall(member.provider, ms / 1000);
     }
   };
 
@@ -177,9 +195,14 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
   if (routerId !== undefined) headers['x-switchyard-router'] = routerId;
   const dropped = value.kind === 'json' ? value.dropped : bodies.get(`${member.providerRuntime.type}|${member.model}`)!.dropped;
   if (dropped.length > 0) headers['x-switchyard-dropped'] = dropped.join(',');
-  const overhead = () => Math.max(0, performance.now() - req.startedAt - upstreamMs).toFixed(3);
+  const overhead = () => {
+    const ms = Math.max(0, performance.now() - req.startedAt - upstreamMs);
+    rt.observer?.overhead(ms / 1000);
+    return ms.toFixed(3);
+  };
 
   if (value.kind === 'stream') {
+    rt.observer?.firstEvent(member.provider, (performance.now() - req.startedAt) / 1000);
     headers['x-switchyard-overhead-ms'] = overhead();
     const meta = { requestId: req.requestId, sourceFormat: req.format };
     const events = plugins.active('streamInterceptor').length > 0 ? interceptStream(plugins, value.events, meta) : value.events;

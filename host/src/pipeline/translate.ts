@@ -7,6 +7,7 @@
  */
 import type { DecodedRequest, FormatCodec, SseEvent, WireEvent } from '../formats/codec.js';
 import { UpstreamStreamError } from '../formats/codec.js';
+import { isGatewayError } from '../errors/registry.js';
 import { UpstreamError } from '../upstream/errors.js';
 
 export interface UpstreamBody {
@@ -65,6 +66,8 @@ export async function* translateStream(
   let finished = false;
   try {
     for await (const event of events) {
+      // The host ending the request must end the stream even if the upstream ignores the abort.
+      if (signal.aborted) throw signal.reason;
       const decoded = decoder.decode(event);
       for (const e of decoded) if (e.type === 'finish') finished = true;
       if (passthrough) {
@@ -82,9 +85,14 @@ export async function* translateStream(
     if (!finished) throw new UpstreamError('stream', 'upstream stream ended before it finished');
     if (!passthrough) yield* encoder.end();
   } catch (err) {
-    if (!started || signal.aborted) throw err;
-    onLateFailure?.(err);
-    yield* encoder.fail(streamFailureMessage(err));
+    // Before the first event the caller still answers; a client that left needs no answer.
+    if (!started || (signal.aborted && !isGatewayError(signal.reason))) throw err;
+    // The host ending the request (shutdown) is not the credential's fault.
+    if (signal.aborted) yield* encoder.fail((signal.reason as Error).message);
+    else {
+      onLateFailure?.(err);
+      yield* encoder.fail(streamFailureMessage(err));
+    }
   }
 }
 

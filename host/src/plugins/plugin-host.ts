@@ -10,6 +10,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Capability } from '@switchyard/plugin-sdk';
 import { discoverPlugins, type DiscoveredPlugin } from './discovery.js';
+import type { PluginObserver } from './observer.js';
 import { describe } from '@switchyard/plugin-sdk/transport';
 import { PluginSupervisor, type PluginSnapshot, type SupervisorOptions } from './supervisor.js';
 
@@ -84,6 +85,8 @@ export interface PluginHostOptions {
   watchDebounceMs?: number;
   /** Health-check and registration timing of every supervisor. */
   supervisor?: Pick<SupervisorOptions, 'pingInterval' | 'pingTimeout' | 'registerTimeout'>;
+  /** Told of every plugin's calls and fuses, for metrics. */
+  observer?: PluginObserver;
 }
 
 const byId = (a: PluginSupervisor, b: PluginSupervisor) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -254,6 +257,7 @@ export class PluginHost {
       timing: this.timing,
       onHostRequest: onHostRequest && ((method, params) => onHostRequest(plugin.id, method, params)),
       onStateChange: () => this.changed(),
+      observer: this.opts.observer,
     });
     this.supervisors.set(plugin.id, sup);
     return sup.start();

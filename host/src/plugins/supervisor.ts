@@ -6,11 +6,13 @@
  *
  * @module
  */
+import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
 import { ErrorCodes, Methods, PROTOCOL_VERSION, compatibleProtocol, logParamsSchema, methodSchemas, registerResultSchema } from '@switchyard/plugin-sdk';
 import type { Capability, HostMethod, RegisterResult } from '@switchyard/plugin-sdk';
 import type { DiscoveredPlugin } from './discovery.js';
 import { FusePolicy } from './fuse.js';
+import type { PluginEvent, PluginObserver } from './observer.js';
 import { Generation, INTERNAL_ERROR, PluginCallError, describe, type CallOptions } from '@switchyard/plugin-sdk/transport';
 import type { PluginItem, PluginLogger, PluginTiming } from './plugin-host.js';
 
@@ -54,6 +56,8 @@ export interface SupervisorOptions {
   onHostRequest?: CallOptions['onHostRequest'];
   /** Called on every change of state, registration or item. */
   onStateChange?(supervisor: PluginSupervisor): void;
+  /** Told of calls and fuses, for metrics. */
+  observer?: PluginObserver;
 }
 
 /** Item fields whose change needs a new pool generation; the others apply in place. */
@@ -126,19 +130,24 @@ export class PluginSupervisor {
   /** Calls `method` on the serving generation. Throws {@link PluginCallError}. */
   async call<M extends HostMethod>(method: M, params: CallParams<M>, opts: CallOptions = {}): Promise<CallResult<M>> {
     const gen = this.current;
-    if (!gen) throw new PluginCallError('unavailable', INTERNAL_ERROR, `plugin ${this.id} is ${this.st}${this.reason ? `: ${this.reason}` : ''}`);
+    if (!gen) throw this.refuse(`plugin ${this.id} is ${this.st}${this.reason ? `: ${this.reason}` : ''}`);
     if (opts.signal?.aborted) throw new PluginCallError('error', ErrorCodes.cancelled, 'call cancelled before it started');
-    if (gen.saturated) throw new PluginCallError('unavailable', INTERNAL_ERROR, `plugin ${this.id} has too many calls queued`);
-    this.counters.calls += 1;
-    const { timing } = this.opts;
+    // A full queue is refused here rather than by piscina, whose rejection would read as a crash.
+    if (gen.saturated) throw this.refuse(`plugin ${this.id} has too many calls queued`);
+    this.count('calls');
+    const { timing, observer } = this.opts;
     const timeout = opts.timeoutMs ?? (method.startsWith('executor.') ? timing.executorTimeout : (this.item.callTimeout ?? timing.callTimeout));
+    // Timed only when someone listens: stream interceptors make this path run once per chunk.
+    const started = observer ? performance.now() : 0;
     try {
       const options = { ...opts, onHostRequest: opts.onHostRequest ?? this.opts.onHostRequest };
       return (await gen.call(method, params, timeout, options, methodSchemas[method].result)) as CallResult<M>;
     } catch (err) {
       const { kind, code } = err as PluginCallError;
-      if (kind === 'invalid' || (kind === 'error' && code !== ErrorCodes.cancelled)) this.counters.errors += 1;
+      if (kind === 'invalid' || (kind === 'error' && code !== ErrorCodes.cancelled)) this.count('errors');
       throw err;
+    } finally {
+      observer?.pluginCall(this.id, method, (performance.now() - started) / 1000);
     }
   }
 
@@ -250,7 +259,7 @@ export class PluginSupervisor {
 
   /** A generation ended by failure: fuse the plugin if it was the serving one. */
   private failed(gen: Generation, reason: string, kind?: 'timeout' | 'crash'): void {
-    if (kind) this.counters[kind === 'timeout' ? 'timeouts' : 'crashes'] += 1;
+    if (kind) this.count(kind === 'timeout' ? 'timeouts' : 'crashes');
     if (gen === this.current) {
       this.current = undefined;
       this.trip(reason);
@@ -288,7 +297,20 @@ export class PluginSupervisor {
       }, restartAt - now).unref();
     }
     this.log.error({ reason, consecutive, nextRestartAt: iso(this.nextRestartAt) ?? null }, restartAt === null ? 'plugin fused until reset' : 'plugin fused');
+    this.opts.observer?.pluginEvent(this.id, 'fuses');
     this.setState('fused');
+  }
+
+  /** Bumps a management counter and tells the observer. */
+  private count(counter: Exclude<PluginEvent, 'fuses' | 'refused'>): void {
+    this.counters[counter] += 1;
+    this.opts.observer?.pluginEvent(this.id, counter);
+  }
+
+  /** The failure of a call that cannot run; callers treat it like any failed call (routers fall through). */
+  private refuse(message: string): PluginCallError {
+    this.opts.observer?.pluginEvent(this.id, 'refused');
+    return new PluginCallError('unavailable', INTERNAL_ERROR, message);
   }
 
   /** Health check of an idle serving generation; a busy one is watched by its call deadlines. */

@@ -1,0 +1,89 @@
+/**
+ * Client API requests in flight. Each one gets, when its response closes (sent in full, or the
+ * client left), exactly one access line and one count in `switchyard_requests_total`; the
+ * pipeline it runs runs under an abort signal that the client leaving fires, and that a
+ * shutdown fires for every request still in flight once its deadline passes.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Metrics } from '../metrics/registry.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** `performance.now()` when the request arrived. */
+    startedAt: number;
+    /** Aborts the request's pipeline; set by the handlers that run one. */
+    abort: AbortController | null;
+    /** The model the client asked for, when the request names one. */
+    requestedModel: string | null;
+    streamed: boolean;
+    /** The `x-switchyard-*` headers of the answer, once one was served. */
+    served: Readonly<Record<string, string>> | null;
+  }
+}
+
+/** Status recorded for a request whose client left before any answer was sent (nginx's convention). */
+const CLIENT_LEFT = 499;
+/** Logger levels at which access lines are written; at any other the line is not even built. */
+const ACCESS_LEVELS = new Set(['trace', 'debug', 'info']);
+
+/** Tracks the client API requests of one server. */
+export class Exchanges {
+  readonly #open = new Set<FastifyRequest>();
+
+  constructor(private readonly metrics: Metrics) {}
+
+  /** Tracks a client API request from its arrival; call once, before anything can answer it. */
+  open(request: FastifyRequest, reply: FastifyReply): void {
+    this.#open.add(request);
+    // 'close' fires once whichever way the response ends, unlike 'finish'.
+    reply.raw.once('close', () => this.#closed(request, reply));
+  }
+
+  /** Notes what the request asks for (access line fields) and returns the signal its pipeline runs under. */
+  start(request: FastifyRequest, model: string | undefined, stream: boolean): AbortSignal {
+    request.requestedModel = model ?? null;
+    request.streamed = stream;
+    request.abort = new AbortController();
+    return request.abort.signal;
+  }
+
+  /** Aborts the pipeline of every request in flight with `reason`; returns how many were open. */
+  abortAll(reason: Error): number {
+    for (const request of this.#open) request.abort?.abort(reason);
+    return this.#open.size;
+  }
+
+  #closed(request: FastifyRequest, reply: FastifyReply): void {
+    this.#open.delete(request);
+    const res = reply.raw;
+    const complete = res.writableFinished;
+    if (!complete) request.abort?.abort(new Error('client closed the connection'));
+    const served = request.served;
+    const endpoint = request.routeOptions.url ?? '';
+    const status = res.headersSent ? res.statusCode : CLIENT_LEFT;
+    const provider = served?.['x-switchyard-provider'];
+    const upstreamModel = served?.['x-switchyard-model'];
+    this.metrics.request(endpoint, provider ?? '', upstreamModel ?? '', status);
+    if (!ACCESS_LEVELS.has(request.log.level)) return;
+    request.log.info(
+      {
+        endpoint,
+        method: request.method,
+        model: request.requestedModel ?? undefined,
+        provider,
+        upstreamModel,
+        credential: served?.['x-switchyard-credential'],
+        attempts: served ? Number(served['x-switchyard-attempts']) : undefined,
+        router: served?.['x-switchyard-router'],
+        status,
+        durationMs: Math.round((performance.now() - request.startedAt) * 10) / 10,
+        stream: request.streamed,
+        aborted: complete ? undefined : true,
+      },
+      'request',
+    );
+  }
+}
