@@ -48,7 +48,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-describe('switchyard new-plugin', () => {
+// Each test spawns several processes (scaffold, check, the package's own tests): slow on a loaded 2-core box.
+describe('switchyard new-plugin', { timeout: 60_000 }, () => {
   it.each(Object.entries(capabilities))('scaffolds a %s plugin that passes plugins check and its own tests', async (capability, key) => {
     const name = `my-${capability}`;
     const dir = join(generated, name);
@@ -140,7 +141,7 @@ async function writePlugin(dir: string, pkg: Record<string, unknown>, index = 'e
   await writeFile(join(dir, 'index.js'), index);
 }
 
-describe('switchyard plugins check and list', () => {
+describe('switchyard plugins check and list', { timeout: 60_000 }, () => {
   let dir: string;
   beforeAll(async () => {
     dir = join(root, 'mixed');

@@ -33,6 +33,8 @@ export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return gatewayError('invalid_body', `body: invalid JSON (${e.message ?? 'parse error'})`);
   }
+  if (e.code === 'FST_ERR_BAD_URL') return gatewayError('invalid_body', `url: ${e.message ?? 'malformed'}`);
+  if (e.code === 'FST_ERR_MAX_PARAM_LENGTH') return gatewayError('invalid_body', 'url: a path segment is too long', { status: 414 });
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return gatewayError('invalid_body', e.message ?? 'bad request', { status: e.statusCode });
   }
@@ -52,5 +54,9 @@ export function sendError(reply: FastifyReply, format: FormatName, err: GatewayE
 
 /** The format of the route that served `request`, defaulting by URL. */
 export function routeFormat(request: FastifyRequest): FormatName {
-  return (request.routeOptions.config as { format?: FormatName } | undefined)?.format ?? formatOfUrl(request.url);
+  const format = (request.routeOptions.config as { format?: FormatName } | undefined)?.format;
+  if (format) return format;
+  // GET /v1/models answers Anthropic clients (anthropic-version) in their shape: its errors too.
+  if (request.headers['anthropic-version'] !== undefined && request.url.startsWith('/v1/models')) return 'anthropic';
+  return formatOfUrl(request.url);
 }

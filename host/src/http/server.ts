@@ -57,7 +57,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: () => randomUUID(),
     // find-my-way would otherwise 404 the Gemini `model:action` segment's trailing variants.
-    routerOptions: { ignoreTrailingSlash: true },
+    // Model names can be long (fine-tunes, provider-qualified names): the default 100 is too short.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // URL errors the router raises (bad percent-escapes, over-long segments) leave in the endpoint's shape too.
+    frameworkErrors: (error, request, reply) => {
+      sendError(reply, formatOfUrl(request.url), toGatewayError(error), String(request.id));
+    },
   });
   const exchanges = new Exchanges(options.metrics);
   app.decorateRequest('startedAt', 0);
@@ -138,7 +143,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
 function splitGeminiTarget(target: string): { model: string; action: string } {
   const colon = target.lastIndexOf(':');
   if (colon <= 0) throw gatewayError('not_found', `Expected models/{model}:{method}, got '${target}'`);
-  return { model: decodeURIComponent(target.slice(0, colon)), action: target.slice(colon + 1) };
+  // The router has already percent-decoded the segment: decoding again would mangle (or throw on) a "%".
+  return { model: target.slice(0, colon), action: target.slice(colon + 1) };
 }
 
 /** Starts a pipeline run: notes the model and stream flag (from the URL for Gemini, else the body) and returns its signal. */

@@ -120,7 +120,7 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
     const cacheKey = `${upstream.name}|${member.model}`;
     let translated = bodies.get(cacheKey);
     if (!translated) {
-      translated = translateRequest(client, upstream, decoded, rawBody, member.model);
+      translated = serialisable(() => translateRequest(client, upstream, decoded, rawBody, member.model));
       bodies.set(cacheKey, translated);
     }
     let body = translated.body;
@@ -221,6 +221,19 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
 
 function meta(req: ChatRequest, member: PoolMember) {
   return { requestId: req.requestId, sourceFormat: req.format, model: member.model, provider: member.provider };
+}
+
+/**
+ * A body the host cannot serialise (nested thousands deep: the stack overflows) is the
+ * request's fault: a 400, which ends the run without cooling anyone's credential.
+ */
+function serialisable<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof RangeError) throw gatewayError('invalid_body', 'body: nested too deeply to process');
+    throw err;
+  }
 }
 
 /** The body as an object, or 400. */
