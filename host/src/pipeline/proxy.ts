@@ -167,12 +167,15 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
       }
       const onLateFailure = (err: unknown) => rt.conductor.failedLate(member, err);
       const passthrough = client === upstream && !member.providerRuntime.plugin;
-      const translatedEvents = translateStream(events!, client, upstream, req.signal, onLateFailure, passthrough)[Symbol.asyncIterator]();
+      const redact = member.credential.endpoint?.redact;
+      const translatedEvents = translateStream(events!, client, upstream, req.signal, onLateFailure, passthrough, redact)[Symbol.asyncIterator]();
       let first: IteratorResult<WireEvent>;
       try {
         first = await translatedEvents.next();
       } catch (err) {
         release();
+        // An error event's text becomes the attempt's reason: scrub the key from it like any upstream text.
+        if (redact && err instanceof Error) err.message = redact(err.message);
         throw err;
       }
       if (first.done) throw new UpstreamError('stream', 'upstream stream was empty');

@@ -59,6 +59,8 @@ export async function* translateStream(
    * framing (`[DONE]`, ...), so theirs always go through the IR and the client's encoder.
    */
   passthrough = client === upstream,
+  /** Scrubs the credential's key from upstream text before it reaches the client. */
+  redact: (text: string) => string = (text) => text,
 ): AsyncGenerator<WireEvent> {
   const decoder = upstream.createStreamDecoder();
   const encoder = client.createStreamEncoder();
@@ -91,7 +93,7 @@ export async function* translateStream(
     if (signal.aborted) yield* encoder.fail((signal.reason as Error).message);
     else {
       onLateFailure?.(err);
-      yield* encoder.fail(streamFailureMessage(err));
+      yield* encoder.fail(redact(streamFailureMessage(err)));
     }
   }
 }

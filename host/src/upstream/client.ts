@@ -65,7 +65,8 @@ export async function sendUpstream(
   } catch {
     // A body cut short still leaves the status to go on.
   }
-  throw new UpstreamError('http', describeError(res.statusCode, text, errorMessage), res.statusCode, retryAfterMs(res.headers));
+  // The message goes to clients, logs and management: never with the key an upstream may echo.
+  throw new UpstreamError('http', endpoint.redact(describeError(res.statusCode, text, errorMessage)), res.statusCode, retryAfterMs(res.headers));
 }
 
 function describeError(status: number, text: string, errorMessage: (body: unknown) => string | undefined): string {

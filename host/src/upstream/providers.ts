@@ -19,6 +19,8 @@ export interface UpstreamEndpoint {
   readonly basePath: string;
   /** Headers sent on every call: auth, version, content type, the provider's extra headers. */
   readonly headers: Record<string, string>;
+  /** Removes this endpoint's key from text an upstream wrote (error messages echo it back). */
+  redact(text: string): string;
 }
 
 /** Builds the endpoint of a provider for one API key. */
@@ -37,7 +39,8 @@ export function upstreamEndpoint(type: FormatName, baseUrl: string, apiKey: stri
       headers['x-goog-api-key'] = apiKey;
       break;
   }
-  return { type, origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), headers };
+  const redact = (text: string) => (text.includes(apiKey) ? text.split(apiKey).join('[redacted]') : text);
+  return { type, origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), headers, redact };
 }
 
 /** The path of a chat call for `model`. */
