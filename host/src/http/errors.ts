@@ -30,6 +30,8 @@ export function toGatewayError(err: unknown): GatewayError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return gatewayError('invalid_body', 'body: length does not match Content-Length');
   }
+  // Only input nested thousands deep overflows the stack while a request is decoded.
+  if (err instanceof RangeError && /call stack/i.test(e.message ?? '')) return gatewayError('invalid_body', 'body: nested too deeply to process');
   if (err instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return gatewayError('invalid_body', `body: invalid JSON (${e.message ?? 'parse error'})`);
   }

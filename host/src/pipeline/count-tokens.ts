@@ -13,6 +13,7 @@ import type { IRRequest } from '../formats/ir.js';
 import { readJson, sendUpstream } from '../upstream/client.js';
 import { countTokensPath } from '../upstream/providers.js';
 import { asObject } from './proxy.js';
+import { serialisable } from './translate.js';
 
 const ANTHROPIC_COUNT_FIELDS = new Set(['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking']);
 
@@ -35,14 +36,17 @@ export async function countTokens(
     const endpoint = member.credential.endpoint;
     // Executor plugins and OpenAI upstreams have no counting endpoint.
     const path = endpoint && countTokensPath(endpoint, member.model);
-    if (!endpoint || path === undefined) return estimateTokens(request);
+    if (!endpoint || path === undefined) return serialisable(() => estimateTokens(request));
     const upstream = CODECS[member.providerRuntime.type];
-    const upstreamBody = upstream.encodeRequest({ ...request, model: member.model }).body;
-    const countBody =
-      upstream.name === 'anthropic'
-        ? Object.fromEntries(Object.entries(upstreamBody).filter(([k]) => ANTHROPIC_COUNT_FIELDS.has(k)))
-        : { generateContentRequest: { model: `models/${member.model}`, ...upstreamBody } };
-    const response = await sendUpstream(rt.agent, endpoint, { method: 'POST', path, body: JSON.stringify(countBody) }, signal, upstream.errorMessage);
+    const body = serialisable(() => {
+      const upstreamBody = upstream.encodeRequest({ ...request, model: member.model }).body;
+      const countBody =
+        upstream.name === 'anthropic'
+          ? Object.fromEntries(Object.entries(upstreamBody).filter(([k]) => ANTHROPIC_COUNT_FIELDS.has(k)))
+          : { generateContentRequest: { model: `models/${member.model}`, ...upstreamBody } };
+      return JSON.stringify(countBody);
+    });
+    const response = await sendUpstream(rt.agent, endpoint, { method: 'POST', path, body }, signal, upstream.errorMessage);
     const json = (await readJson(response)) as { input_tokens?: unknown; totalTokens?: unknown };
     return Number(upstream.name === 'anthropic' ? json.input_tokens : json.totalTokens) || 0;
   });

@@ -26,7 +26,7 @@ import { parseSse } from '../upstream/sse.js';
 import { callExecutor } from './plugins/executor.js';
 import { interceptRequest, interceptResponse, interceptStream } from './plugins/intercept.js';
 import { routeModel } from './plugins/route.js';
-import { type UpstreamBody, mergeDropped, translateRequest, translateResponse, translateStream } from './translate.js';
+import { type UpstreamBody, mergeDropped, serialisable, translateRequest, translateResponse, translateStream } from './translate.js';
 
 /**
  * Told of each upstream call and served request, for metrics. Its methods run on the request
@@ -224,19 +224,6 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
 
 function meta(req: ChatRequest, member: PoolMember) {
   return { requestId: req.requestId, sourceFormat: req.format, model: member.model, provider: member.provider };
-}
-
-/**
- * A body the host cannot serialise (nested thousands deep: the stack overflows) is the
- * request's fault: a 400, which ends the run without cooling anyone's credential.
- */
-function serialisable<T>(build: () => T): T {
-  try {
-    return build();
-  } catch (err) {
-    if (err instanceof RangeError) throw gatewayError('invalid_body', 'body: nested too deeply to process');
-    throw err;
-  }
 }
 
 /** The body as an object, or 400. */

@@ -9,6 +9,7 @@ import type { DecodedRequest, FormatCodec, SseEvent, WireEvent } from '../format
 import { UpstreamStreamError } from '../formats/codec.js';
 import { isGatewayError } from '../errors/registry.js';
 import { UpstreamError } from '../upstream/errors.js';
+import { gatewayError } from '../errors/registry.js';
 
 export interface UpstreamBody {
   /** Serialised upstream body. */
@@ -109,4 +110,18 @@ export function mergeDropped(a: readonly string[], b: readonly string[]): readon
   if (a.length === 0) return b;
   if (b.length === 0) return a;
   return [...new Set([...a, ...b])];
+}
+
+/**
+ * Runs `build`, turning a stack overflow into a 400: a body nested thousands deep is the
+ * request's fault, and inside a conductor attempt it must end the run (a `GatewayError` does)
+ * rather than count as an upstream failure that cools a credential.
+ */
+export function serialisable<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof RangeError) throw gatewayError('invalid_body', 'body: nested too deeply to process');
+    throw err;
+  }
 }
