@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Capability } from '@switchyard/plugin-sdk';
 import { discoverPlugins, type DiscoveredPlugin } from './discovery.js';
@@ -204,6 +204,9 @@ export class PluginHost {
     const ids = new Set(found.map((p) => p.id));
     for (const [id, sup] of this.supervisors) {
       if (ids.has(id)) continue;
+      // An event for one folder unloads only that folder's plugin, or one whose folder is gone:
+      // another folder may be mid-save (its package.json briefly unreadable), and its own event follows.
+      if (folder !== undefined && basename(sup.plugin.path) !== folder && existsSync(sup.plugin.path)) continue;
       this.supervisors.delete(id);
       this.opts.logger.info({ plugin: id }, 'plugin unloaded');
       // Not awaited: draining waits for in-flight calls, which must not hold up other updates.
