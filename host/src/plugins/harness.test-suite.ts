@@ -39,3 +39,15 @@ export async function until(check: () => unknown, timeoutMs = 5_000, what = 'con
 export function liveWorkers(): number {
   return (process.report.getReport() as { workers: unknown[] }).workers.length;
 }
+
+/** A minimal valid `model.route` request. */
+export const route = {
+  requestId: 'r1',
+  sourceFormat: 'openai' as const,
+  requestedModel: 'm',
+  stream: false,
+  headers: {},
+  query: {},
+  body: {},
+  availableProviders: [],
+};

@@ -2,19 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeWorker, recordingLogger, until } from './harness.test-suite.js';
+import { fakeWorker, recordingLogger, route, until } from './harness.test-suite.js';
 import { PluginHost, defaultPluginItem, type PluginItem, type PluginsConfig } from './plugin-host.js';
 
-const route = {
-  requestId: 'r1',
-  sourceFormat: 'openai' as const,
-  requestedModel: 'm',
-  stream: false,
-  headers: {},
-  query: {},
-  body: {},
-  availableProviders: [],
-};
 
 let dir: string;
 let host: PluginHost;

@@ -3,22 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@switchyard/plugin-sdk';
 import { PluginCallError } from '@switchyard/plugin-sdk/transport';
-import { fakeWorker, liveWorkers, recordingLogger, until } from './harness.test-suite.js';
+import { fakeWorker, liveWorkers, recordingLogger, route, until } from './harness.test-suite.js';
 import { defaultPluginItem, type PluginItem } from './plugin-host.js';
 import { PluginSupervisor, type SupervisorOptions } from './supervisor.js';
 
 const entryUrl = new URL('./fixtures/discovery/a-ok/index.js', import.meta.url);
 const plugin = { id: 'fake', version: '1.0.0', path: fileURLToPath(new URL('.', entryUrl)), entry: entryUrl.href, protocolRange: '^1.0.0' };
-const route = {
-  requestId: 'r1',
-  sourceFormat: 'openai' as const,
-  requestedModel: 'm',
-  stream: false,
-  headers: {},
-  query: {},
-  body: {},
-  availableProviders: [],
-};
 const execute = { requestId: 'r1', model: 'fake-default', requestedModel: 'fake-default', stream: false, body: {}, headers: {} };
 
 const created: PluginSupervisor[] = [];
