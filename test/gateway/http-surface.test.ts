@@ -148,6 +148,17 @@ describe('proxied responses', () => {
     expect(gateway.mock.requests[0]!.body.seed).toBe(7);
   });
 
+  it('send a same-format body upstream byte for byte, re-serialised only when the model changes', async () => {
+    gateway.mock.reset();
+    const text = '{ "model": "gpt-4.1",\n  "messages": [{"role": "user", "content": "caf\\u00e9"}], "seed": 7 }';
+    expect((await post('/v1/chat/completions', text)).status).toBe(200);
+    expect(gateway.mock.requests[0]!.rawBody).toBe(text);
+
+    gateway.mock.reset();
+    expect((await post('/v1/chat/completions', text.replace('"gpt-4.1"', '"openai/gpt-4.1"'))).status).toBe(200);
+    expect(JSON.parse(gateway.mock.requests[0]!.rawBody)).toEqual({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'café' }], seed: 7 });
+  });
+
   it('healthz answers without a key', async () => {
     const res = await fetch(`${gateway.host.url}/healthz`);
     expect(await res.json()).toEqual({ status: 'ok' });

@@ -154,6 +154,7 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
       headers,
       apiKey: spec.apiKey(headers, query),
       body,
+      rawBody: raw,
       model: route?.model ?? (typeof body?.model === 'string' ? body.model : undefined),
       stream: route?.stream ?? false,
       aborted: false,

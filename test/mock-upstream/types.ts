@@ -24,6 +24,8 @@ export interface RecordedRequest {
   apiKey: string | undefined;
   /** The parsed JSON body; undefined when the body was empty or not valid JSON. */
   body: any;
+  /** The body exactly as it arrived. */
+  rawBody: string;
   /** `body.model`, or the `{model}` path segment for Gemini. */
   model: string | undefined;
   stream: boolean;

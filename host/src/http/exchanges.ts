@@ -21,6 +21,8 @@ declare module 'fastify' {
     streamed: boolean;
     /** The `x-switchyard-*` headers of the answer, once one was served. */
     served: Readonly<Record<string, string>> | null;
+    /** The JSON text the body was parsed from. */
+    bodyText: string | null;
   }
 }
 
@@ -70,6 +72,7 @@ export class Exchanges {
     if (!ACCESS_LEVELS.has(request.log.level)) return;
     request.log.info(
       {
+        requestId: request.id,
         endpoint,
         method: request.method,
         model: request.requestedModel ?? undefined,

@@ -46,6 +46,8 @@ export interface ChatRequest {
   /** The client's wire format (the endpoint it called). */
   format: FormatName;
   body: unknown;
+  /** The JSON text `body` was parsed from, when the host has it (sent upstream as is when nothing changes). */
+  bodyText?: string;
   /** Gemini puts the model and the stream flag in the URL. */
   urlModel?: string;
   urlStream?: boolean;
@@ -76,6 +78,7 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
   const client = CODECS[req.format];
   const plugins = rt.plugins;
   let rawBody = asObject(req.body);
+  let rawText = req.bodyText;
   let decoded = client.decodeRequest(rawBody, { model: req.urlModel, stream: req.urlStream });
   const { model: requested, stream } = decoded.request;
   // Each plugin stage costs only when a plugin takes part in it (the lists are cached).
@@ -107,6 +110,7 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
     upstreamHeaders = { ...upstreamHeaders, ...changedHeaders(clientHeaders, out.headers) };
     if (out.bodyChanged) {
       rawBody = asObject(out.body);
+      rawText = undefined;
       decoded = client.decodeRequest(rawBody, { model: req.urlModel, stream: req.urlStream });
     }
   }
@@ -120,7 +124,7 @@ export async function proxyChat(rt: Runtime, req: ChatRequest): Promise<ChatResu
     const cacheKey = `${upstream.name}|${member.model}`;
     let translated = bodies.get(cacheKey);
     if (!translated) {
-      translated = serialisable(() => translateRequest(client, upstream, decoded, rawBody, member.model));
+      translated = serialisable(() => translateRequest(client, upstream, decoded, rawBody, member.model, rawText));
       bodies.set(cacheKey, translated);
     }
     let body = translated.body;

@@ -18,18 +18,23 @@ export interface UpstreamBody {
   dropped: readonly string[];
 }
 
-/** Builds the upstream request body for `model`. */
+/**
+ * Builds the upstream request body for `model`. `rawText`, the JSON text `rawBody` was parsed
+ * from, is sent as it is when the upstream speaks the client's format and the model is unchanged.
+ */
 export function translateRequest(
   client: FormatCodec,
   upstream: FormatCodec,
   decoded: DecodedRequest,
   rawBody: Record<string, unknown>,
   model: string,
+  rawText?: string,
 ): UpstreamBody {
   if (client === upstream) {
     // Gemini carries the model in the URL, the others in the body.
-    const body = client.name === 'gemini' ? rawBody : { ...rawBody, model };
-    return { body: JSON.stringify(body), dropped: [] };
+    const unchanged = client.name === 'gemini' || rawBody.model === model;
+    if (unchanged && rawText !== undefined) return { body: rawText, dropped: [] };
+    return { body: JSON.stringify(unchanged ? rawBody : { ...rawBody, model }), dropped: [] };
   }
   const encoded = upstream.encodeRequest({ ...decoded.request, model });
   return { body: JSON.stringify(encoded.body), dropped: mergeDropped(decoded.unmapped, encoded.dropped) };

@@ -16,6 +16,8 @@ import { describeIssues, errorMessage, RpcError } from './rpc-error.js';
 export interface Call {
   /** The handler's context. */
   ctx: PluginContext;
+  /** Whether the host cancelled the call. */
+  readonly cancelled: boolean;
   /** Posts one `stream.chunk` notification; undefined when the call has no port. */
   sendChunk: ((event: unknown) => void) | undefined;
   /** Ends the call: rejects pending host calls and releases the port. */
@@ -37,13 +39,16 @@ interface Channel {
  * `host.executeModel`; a cancel reaches such a handler only once that channel exists.
  */
 export function openCall(method: string, base: SetupContext, port: MessagePort | undefined, requestId: JSONRPCID = null): Call {
-  const controller = new AbortController();
-  let channel = port ? connect(port, controller) : undefined;
+  // Made on first use: most handlers never look at their signal, and an AbortController costs
+  // a short call several microseconds.
+  let controller: AbortController | undefined;
+  const control = () => (controller ??= new AbortController());
+  let channel = port ? connect(port, control) : undefined;
   const lazyChannel = (): Channel => {
     if (!channel) {
       const { port1, port2 } = new MessageChannel();
       parentPort!.postMessage({ jsonrpc: '2.0', method: Methods.callPort, params: { id: requestId, port: port2 } }, [port2]);
-      channel = connect(port1, controller);
+      channel = connect(port1, control);
     }
     return channel;
   };
@@ -54,7 +59,16 @@ export function openCall(method: string, base: SetupContext, port: MessagePort |
     return lazyChannel().executeModel(params);
   };
   return {
-    ctx: { ...base, signal: controller.signal, host: { executeModel } },
+    ctx: {
+      ...base,
+      get signal() {
+        return control().signal;
+      },
+      host: { executeModel },
+    },
+    get cancelled() {
+      return controller?.signal.aborted ?? false;
+    },
     sendChunk: port ? (event) => channel!.sendChunk(event) : undefined,
     close: () => {
       ended = true;
@@ -63,11 +77,12 @@ export function openCall(method: string, base: SetupContext, port: MessagePort |
   };
 }
 
-/** The JSON-RPC client and cancel handling on one call's port. */
-function connect(port: MessagePort, controller: AbortController): Channel {
+/** The JSON-RPC client and cancel handling on one call's port; `control` gives the call's AbortController. */
+function connect(port: MessagePort, control: () => AbortController): Channel {
   const client = new JSONRPCClient((message) => port.postMessage(message));
 
   const cancel = (): void => {
+    const controller = control();
     if (controller.signal.aborted) return;
     controller.abort();
     // The host stops serving nested calls of a cancelled call; don't leave the handler waiting on them.
@@ -84,7 +99,7 @@ function connect(port: MessagePort, controller: AbortController): Channel {
 
   return {
     async executeModel(params) {
-      controller.signal.throwIfAborted();
+      control().signal.throwIfAborted();
       const request = executeModelParamsSchema.safeParse(params);
       if (!request.success) throw new TypeError(`host.executeModel: invalid params: ${describeIssues(request.error.issues)}`);
       const result = executeModelResultSchema.safeParse(await client.request(Methods.executeModel, request.data));

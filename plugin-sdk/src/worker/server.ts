@@ -70,15 +70,14 @@ async function answer<M extends HostMethod>(method: M, handler: Handler<M> | und
   if (!handler) throw new RpcError(ErrorCodes.capabilityMissing, `the plugin does not define the capability behind ${method}`);
   const { params: paramsSchema, result: resultSchema } = methodSchemas[method] as { params: z.ZodType; result: z.ZodType };
   const request = parse(paramsSchema, params, method) as Parameters<Handler<M>>[0];
-  const { signal } = call.ctx;
   let result: unknown;
   try {
     result = await handler(request, call);
   } catch (error) {
-    throw mapThrown(error, signal, upstream);
+    throw mapThrown(error, call.cancelled, upstream);
   }
   // Whatever the handler managed to answer, the host has abandoned a cancelled call.
-  if (signal.aborted) throw new RpcError(ErrorCodes.cancelled, `${method} was cancelled`);
+  if (call.cancelled) throw new RpcError(ErrorCodes.cancelled, `${method} was cancelled`);
   const checked = resultSchema.safeParse(result ?? null);
   if (!checked.success) throw new RpcError(ErrorCodes.invalidResult, `${method} answered an invalid result: ${describeIssues(checked.error.issues)}`);
   return checked.data;
@@ -92,9 +91,9 @@ function parse<T>(schema: z.ZodType<T>, params: unknown, method: string): T {
 }
 
 /** Maps what a handler threw to the error the host gets. */
-function mapThrown(error: unknown, signal: AbortSignal, upstream: boolean): RpcError {
+function mapThrown(error: unknown, cancelled: boolean, upstream: boolean): RpcError {
   if (error instanceof RpcError) return error;
-  if (signal.aborted) return new RpcError(ErrorCodes.cancelled, `cancelled: ${errorMessage(error)}`);
+  if (cancelled) return new RpcError(ErrorCodes.cancelled, `cancelled: ${errorMessage(error)}`);
   const status = upstream ? upstreamStatusOf(error) : undefined;
   if (status) return new RpcError(ErrorCodes.upstreamStatus, status.message ?? `upstream status ${status.status}`, status);
   return new RpcError(ErrorCodes.handlerError, errorMessage(error));
