@@ -107,6 +107,12 @@ export interface FormatCodec {
 
   createStreamDecoder(): StreamDecoder;
   createStreamEncoder(): StreamEncoder;
+  /**
+   * Whether an upstream stream event of this format may carry a finish or an error: a cheap test
+   * of its text, true when unsure. A same-format pass-through forwards events untouched and
+   * decodes only these (and the first), instead of parsing every delta.
+   */
+  mayFinishOrFail(event: SseEvent): boolean;
 
   /** This format's model listing body. */
   encodeModelList(models: readonly ModelListing[]): unknown;

@@ -156,6 +156,31 @@ export function runCodecContract(codec: FormatCodec): void {
       expect(JSON.stringify(failed)).not.toContain('message_stop');
     });
 
+    it('flags every stream event that finishes or fails a stream (mayFinishOrFail), and not the plain deltas', () => {
+      const encoder = codec.createStreamEncoder();
+      const finished = [...sampleStream.flatMap((e) => encoder.encode(e)), ...encoder.end()].map(toSse);
+      const failing = codec.createStreamEncoder();
+      failing.encode({ type: 'start', id: 'x', model: 'm' });
+      const failed = [...failing.encode({ type: 'text', text: 'partial' }), ...failing.fail('upstream cut')].map(toSse);
+      // Upstreams differ in spacing (Gemini pretty-prints its JSON): both spellings must be caught.
+      const spaced = (e: SseEvent): SseEvent => (e.data.startsWith('{') ? { ...e, data: JSON.stringify(JSON.parse(e.data), null, 1) } : e);
+      let skipped = 0;
+      for (const events of [finished, failed, finished.map(spaced), failed.map(spaced)]) {
+        const decoder = codec.createStreamDecoder();
+        for (const event of events) {
+          let matters: boolean;
+          try {
+            matters = decoder.decode(event).some((e) => e.type === 'finish');
+          } catch {
+            matters = true;
+          }
+          if (matters) expect(codec.mayFinishOrFail(event), event.data).toBe(true);
+          else if (!codec.mayFinishOrFail(event)) skipped++;
+        }
+      }
+      expect(skipped).toBeGreaterThan(0);
+    });
+
     it('rejects a body with a wrong field type, naming the field', () => {
       expect(() => codec.decodeRequest({ messages: 'nope', contents: 'nope' }, { model: 'm' })).toThrow(/messages|contents/);
     });

@@ -265,16 +265,26 @@ function stringValues(query: Record<string, string | undefined> | undefined): Re
   return out;
 }
 
-async function* prepend<T>(head: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
-  try {
-    yield head;
-    for (;;) {
-      const next = await rest.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    // A consumer that stops early (client gone) must still release the upstream stream.
-    await rest.return?.();
-  }
+/**
+ * `head`, then the rest of `rest`. A plain iterator rather than a generator: it hands each later
+ * event straight through instead of resuming a generator per event. Stopping early (the client
+ * left) returns `rest`, which releases the upstream stream.
+ */
+function prepend<T>(head: T, rest: AsyncIterator<T>): AsyncIterableIterator<T> {
+  let first = true;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next() {
+      if (!first) return rest.next();
+      first = false;
+      return Promise.resolve({ value: head, done: false });
+    },
+    async return(value?: unknown) {
+      first = false;
+      await rest.return?.(value);
+      return { value: undefined, done: true };
+    },
+  };
 }

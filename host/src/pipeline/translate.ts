@@ -6,6 +6,7 @@
  * @module
  */
 import type { DecodedRequest, FormatCodec, SseEvent, WireEvent } from '../formats/codec.js';
+import type { IRStreamEvent } from '../formats/ir.js';
 import { UpstreamStreamError } from '../formats/codec.js';
 import { isGatewayError } from '../errors/registry.js';
 import { UpstreamError } from '../upstream/errors.js';
@@ -47,6 +48,8 @@ export function translateResponse(client: FormatCodec, upstream: FormatCodec, bo
   return { body: encoded.body, dropped: encoded.dropped };
 }
 
+const NOTHING: readonly IRStreamEvent[] = [];
+
 /**
  * Translates an upstream SSE stream into client events. Until the first client event is
  * yielded a failure is thrown, so the caller can still answer with a plain error (or fail over);
@@ -76,7 +79,9 @@ export async function* translateStream(
     for await (const event of events) {
       // The host ending the request must end the stream even if the upstream ignores the abort.
       if (signal.aborted) throw signal.reason;
-      const decoded = decoder.decode(event);
+      // A pass-through decodes only its first event (a stream garbled from the start still fails
+      // over) and those that may finish or fail it; every other event leaves unparsed.
+      const decoded = passthrough && started && !upstream.mayFinishOrFail(event) ? NOTHING : decoder.decode(event);
       for (const e of decoded) if (e.type === 'finish') finished = true;
       if (passthrough) {
         started = true;

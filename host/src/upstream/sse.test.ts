@@ -17,6 +17,15 @@ describe('SseParser', () => {
     expect(p.push('\n\r\n')).toEqual([{ data: 'c' }]);
   });
 
+  it('reads a chunk that mixes LF, CRLF and CR endings, split anywhere', () => {
+    const text = 'data: a\n\ndata: b\r\n\r\ndata: c\r\rdata: d\n\ndata: e\r\n\r\n';
+    for (let cut = 0; cut <= text.length; cut++) {
+      const p = new SseParser();
+      const events = [...p.push(text.slice(0, cut)), ...p.push(text.slice(cut)), ...p.end()];
+      expect(events.map((e) => e.data).join('')).toBe('abcde');
+    }
+  });
+
   it('flushes a final event without a blank line at the end', async () => {
     async function* body() {
       yield Buffer.from('data: {"a":');

@@ -17,9 +17,12 @@ export class SseParser {
     const text = this.#buffer + chunk;
     const out: SseEvent[] = [];
     let start = 0;
+    // Each line ending is searched for once: a body without "\r" is not rescanned per line.
+    let nl = text.indexOf('\n');
+    let cr = text.indexOf('\r');
     for (;;) {
-      const nl = text.indexOf('\n', start);
-      const cr = text.indexOf('\r', start);
+      if (nl !== -1 && nl < start) nl = text.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
       let end: number;
       let next: number;
       if (nl === -1 && cr === -1) break;

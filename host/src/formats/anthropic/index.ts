@@ -6,7 +6,7 @@
 import type { FormatCodec } from '../codec.js';
 import { decodeRequest, encodeRequest } from './request.js';
 import { decodeResponse, encodeModelList, encodeResponse, errorMessage } from './response.js';
-import { createStreamDecoder, createStreamEncoder } from './stream.js';
+import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
 
 /** Anthropic Messages API: client and upstream side. */
 export const anthropicCodec: FormatCodec = {
@@ -17,6 +17,7 @@ export const anthropicCodec: FormatCodec = {
   encodeResponse,
   createStreamDecoder,
   createStreamEncoder,
+  mayFinishOrFail,
   encodeModelList,
   errorMessage,
 };

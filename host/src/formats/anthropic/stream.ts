@@ -301,3 +301,8 @@ export function createStreamDecoder(): StreamDecoder {
 export function createStreamEncoder(): StreamEncoder {
   return new AnthropicStreamEncoder();
 }
+
+/** See {@link FormatCodec.mayFinishOrFail}: the stop reason comes in `message_delta`; errors are `error` events. */
+export function mayFinishOrFail(event: SseEvent): boolean {
+  return event.event === 'error' || event.event === 'message_delta' || event.data.includes('"error"') || event.data.includes('"message_delta"');
+}

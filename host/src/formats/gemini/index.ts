@@ -6,7 +6,7 @@
 import type { FormatCodec } from '../codec.js';
 import { decodeRequest, encodeRequest } from './request.js';
 import { decodeResponse, encodeModelList, encodeResponse, errorMessage } from './response.js';
-import { createStreamDecoder, createStreamEncoder } from './stream.js';
+import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
 
 /** The Gemini codec: model and stream flag come from the URL, never the body. */
 export const geminiCodec: FormatCodec = {
@@ -17,6 +17,7 @@ export const geminiCodec: FormatCodec = {
   encodeResponse,
   createStreamDecoder,
   createStreamEncoder,
+  mayFinishOrFail,
   encodeModelList,
   errorMessage,
 };

@@ -194,3 +194,9 @@ export function createStreamDecoder(): StreamDecoder {
 export function createStreamEncoder(): StreamEncoder {
   return new GeminiStreamEncoder();
 }
+
+/** See {@link FormatCodec.mayFinishOrFail}: a `finishReason`, a blocked prompt or an error, as JSON keys. */
+export function mayFinishOrFail(event: SseEvent): boolean {
+  const { data } = event;
+  return data.includes('"finishReason"') || data.includes('"blockReason"') || data.includes('"error"');
+}

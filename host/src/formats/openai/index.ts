@@ -6,7 +6,7 @@
 import type { FormatCodec } from '../codec.js';
 import { decodeRequest, encodeRequest } from './request.js';
 import { decodeResponse, encodeModelList, encodeResponse, errorMessage } from './response.js';
-import { createStreamDecoder, createStreamEncoder } from './stream.js';
+import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
 
 /** Translates between OpenAI Chat Completions bodies/streams and the IR. */
 export const openaiCodec: FormatCodec = {
@@ -17,6 +17,7 @@ export const openaiCodec: FormatCodec = {
   encodeResponse,
   createStreamDecoder,
   createStreamEncoder,
+  mayFinishOrFail,
   encodeModelList,
   errorMessage,
 };

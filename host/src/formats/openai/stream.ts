@@ -173,3 +173,11 @@ export function createStreamEncoder(): StreamEncoder {
     },
   };
 }
+
+/** A `finish_reason` with a value (deltas carry `"finish_reason":null`), whatever the spacing. */
+const FINISH_REASON = /"finish_reason"\s*:\s*"/;
+
+/** See {@link FormatCodec.mayFinishOrFail}: a finish reason or an error, as JSON keys (quotes in strings are escaped). */
+export function mayFinishOrFail(event: SseEvent): boolean {
+  return event.event === 'error' || event.data.includes('"error"') || FINISH_REASON.test(event.data);
+}
