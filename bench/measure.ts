@@ -1,9 +1,12 @@
 /**
- * The two measurements of the bench: sequential latency over one keep-alive connection
- * (microsecond precision) and throughput under 32 connections (autocannon). Both read every
- * answer to its end, streams included.
+ * The measurements of the bench: sequential latency over one keep-alive connection
+ * (microsecond precision), throughput under 32 connections (autocannon) with the CPU time the
+ * server process spent per request, and the floor of a plugin hop on this machine (a bare
+ * piscina round trip). Every answer is read to its end, streams included.
  */
+import { readFile } from 'node:fs/promises';
 import autocannon from 'autocannon';
+import { Piscina } from 'piscina';
 import { Pool } from 'undici';
 
 export interface Endpoint {
@@ -19,8 +22,8 @@ export interface Latency {
   mean: number;
 }
 
-/** `count` requests one after another on one connection, after `warmup` unmeasured ones. */
-export async function sequential(target: Endpoint, body: string, count: number, warmup: number): Promise<Latency> {
+/** `count` request durations (µs), one after another on one connection, after `warmup` unmeasured ones. */
+export async function sequential(target: Endpoint, body: string, count: number, warmup: number): Promise<number[]> {
   const pool = new Pool(target.origin, { connections: 1, keepAliveTimeout: 60_000 });
   const headers = { 'content-type': 'application/json', ...target.headers };
   const samples: number[] = [];
@@ -35,9 +38,14 @@ export async function sequential(target: Endpoint, body: string, count: number, 
   } finally {
     await pool.close();
   }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
-  return { p50: at(0.5), p99: at(0.99), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+  return samples;
+}
+
+/** p50, p99 and mean of samples (µs). */
+export function summarise(samples: readonly number[]): Latency {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: at(0.5), p99: at(0.99), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
 }
 
 export interface Throughput {
@@ -47,10 +55,19 @@ export interface Throughput {
   p99: number;
   errors: number;
   non2xx: number;
+  /** CPU time (user + system) the server process spent per request, µs. */
+  cpuUs?: number;
 }
 
-/** Requests per second with `connections` connections for `seconds`. */
-export async function throughput(target: Endpoint, body: string, connections: number, seconds: number): Promise<Throughput> {
+/** CPU time (user + system) of a process so far, ms (from /proc, 10 ms ticks). */
+async function cpuMs(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Requests per second with `connections` connections for `seconds`, and the CPU that `serverPid` spent on them. */
+export async function throughput(target: Endpoint, body: string, connections: number, seconds: number, serverPid: number): Promise<Throughput> {
+  const cpuBefore = await cpuMs(serverPid);
   const result = await autocannon({
     url: `${target.origin}${target.path}`,
     method: 'POST',
@@ -59,11 +76,54 @@ export async function throughput(target: Endpoint, body: string, connections: nu
     connections,
     duration: seconds,
   });
+  const cpu = (await cpuMs(serverPid)) - cpuBefore;
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    cpuUs: result.requests.total > 0 ? (cpu * 1000) / result.requests.total : 0,
   };
+}
+
+/** The floor of a plugin hop: a piscina round trip to a worker that answers at once. */
+export interface HopFloor {
+  /** p50 µs, calls back to back. */
+  hot: number;
+  /** p50 µs, each call after `idleMs` of idleness, as between the requests of a sequential run. */
+  idle: number;
+  idleMs: number;
+}
+
+/**
+ * Prices a bare round trip on this machine with the host's pool settings and `params` (a router
+ * request) as payload: back to back, and after `idleMs` idle like a router between requests.
+ */
+export async function hopFloor(params: unknown, count = 500, idleMs = 1): Promise<HopFloor> {
+  const pool = new Piscina({
+    filename: new URL('./floor-worker.mjs', import.meta.url).href,
+    minThreads: 1,
+    maxThreads: 1,
+    idleTimeout: Infinity,
+    atomics: 'disabled',
+    concurrentTasksPerWorker: 32,
+  });
+  const task = { request: { jsonrpc: '2.0', id: 1, method: 'model.route', params } };
+  const time = async (gapMs: number) => {
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+      const started = process.hrtime.bigint();
+      await pool.run(task);
+      samples.push(Number(process.hrtime.bigint() - started) / 1000);
+    }
+    return summarise(samples).p50;
+  };
+  try {
+    await time(0);
+    return { hot: await time(0), idle: await time(idleMs), idleMs };
+  } finally {
+    await pool.destroy();
+  }
 }

@@ -11,7 +11,6 @@ import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 export interface Child {
   url: string;
@@ -29,9 +28,9 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-/** Starts a tsx script that prints `{"url": ...}` when ready. */
+/** Starts a TypeScript script that prints `{"url": ...}` when ready (in node itself, so `pid` is the process that serves). */
 async function startScript(script: string, args: string[]): Promise<Child> {
-  const child = spawn(TSX, [join(ROOT, 'bench', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { Latency, Throughput } from './measure.js';
+import type { HopFloor, Latency, Throughput } from './measure.js';
 
 export interface PathResult {
   name: string;
@@ -20,7 +20,11 @@ export interface PathResult {
 export interface BenchResults {
   date: string;
   label?: string;
+  /** Interleaved measurement rounds (absent: one block per path, the first bench's method). */
+  rounds?: number;
   paths: PathResult[];
+  /** A bare worker round trip on this machine: what a plugin hop cannot go below. */
+  floor?: HopFloor;
   memory: { idleHostMb: number; hostWithoutPluginsMb: number; perWorkerMb: number };
   scale: { streams: number; failed: number; seconds: number; rampMs?: number; rampLoopLagP99Ms?: number; loopLagP99Ms: number };
 }
@@ -28,6 +32,7 @@ export interface BenchResults {
 const ROOT = new URL('..', import.meta.url).pathname;
 const ms = (us: number) => (us / 1000).toFixed(3);
 const x = (n: number) => `${n.toFixed(2)}x`;
+const cpu = (t: Throughput) => (t.cpuUs === undefined ? '–' : Math.round(t.cpuUs));
 
 /** The comparison table and target checks of one run, as Markdown. */
 export function tables(r: BenchResults): string {
@@ -47,10 +52,12 @@ export function tables(r: BenchResults): string {
       Math.round(p.throughput.rps),
       x(p.throughput.rps / direct.throughput.rps),
       x(p.throughput.rps / bare.throughput.rps),
+      cpu(p.throughput),
       ms(p.streamLatency.p50),
       Math.round(p.streamThroughput.rps),
       x(p.streamThroughput.rps / direct.streamThroughput.rps),
       x(p.streamThroughput.rps / bare.streamThroughput.rps),
+      cpu(p.streamThroughput),
       p.throughput.errors + p.throughput.non2xx + p.streamThroughput.errors + p.streamThroughput.non2xx,
     ].join(' | '),
   );
@@ -61,18 +68,23 @@ export function tables(r: BenchResults): string {
     ['added latency p99 <= 1.5 ms', added.p99 <= 1.5, `${added.p99.toFixed(3)} ms`],
     ['throughput >= 80% of the bare pass-through', host.throughput.rps >= 0.8 * bare.throughput.rps, x(host.throughput.rps / bare.throughput.rps)],
     ['stream throughput >= 80% of the bare pass-through', host.streamThroughput.rps >= 0.8 * bare.streamThroughput.rps, x(host.streamThroughput.rps / bare.streamThroughput.rps)],
-    ['no-op router plugin adds <= 0.1 ms p50', hop <= 0.1, `${hop.toFixed(3)} ms`],
+    ['no-op router plugin adds <= 0.1 ms p50', hop <= 0.1, `${hop.toFixed(3)} ms${r.floor ? ` (a bare worker round trip: ${ms(r.floor.idle)} ms)` : ''}`],
     ['idle host RSS <= 100 MB', r.memory.idleHostMb <= 100, `${r.memory.idleHostMb.toFixed(1)} MB`],
     ['RSS per plugin worker <= 15 MB', r.memory.perWorkerMb <= 15, `${r.memory.perWorkerMb.toFixed(1)} MB`],
     [`${r.scale.streams} concurrent streams, no error`, r.scale.failed === 0, `${r.scale.failed} failed`],
     ['event loop lag p99 < 20 ms while they are held', r.scale.loopLagP99Ms < 20, `${r.scale.loopLagP99Ms.toFixed(1)} ms`],
   ];
   return [
-    '| path | p50 ms | p99 ms | added p50 | added p99 | req/s (32c) | vs direct | vs pass-through | stream p50 ms | stream req/s | vs direct | vs pass-through | errors |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| path | p50 ms | p99 ms | added p50 | added p99 | req/s (32c) | vs direct | vs pass-through | CPU µs/req | stream p50 ms | stream req/s | vs direct | vs pass-through | CPU µs/stream | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
     '',
     `Plugin hop: a no-op router adds ${hop.toFixed(3)} ms p50 per request; a stream interceptor adds ${((streamPlugin.streamLatency.p50 - host.streamLatency.p50) / 1000).toFixed(3)} ms p50 per stream.`,
+    ...(r.floor
+      ? [
+          `Hop floor on this machine: a bare piscina round trip (a worker that answers at once, the same router request) costs ${ms(r.floor.hot)} ms p50 back to back and ${ms(r.floor.idle)} ms p50 after ${r.floor.idleMs} ms idle, as a router is between sequential requests.`,
+        ]
+      : []),
     `Memory: idle host ${r.memory.idleHostMb.toFixed(1)} MB RSS; each plugin worker about ${r.memory.perWorkerMb.toFixed(1)} MB.`,
     `Scale: ${r.scale.streams} concurrent streams${r.scale.rampMs ? ` opened over ${(r.scale.rampMs / 1000).toFixed(0)} s` : ''}, ${r.scale.seconds.toFixed(1)} s in all, ${r.scale.failed} failed; host event loop lag p99 ${r.scale.loopLagP99Ms.toFixed(1)} ms while all were held open${r.scale.rampLoopLagP99Ms === undefined ? '' : ` (${r.scale.rampLoopLagP99Ms.toFixed(1)} ms during the ramp)`}.`,
     '',
@@ -112,9 +124,10 @@ export async function writeReport(r: BenchResults): Promise<void> {
     `- ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${await versions()}.`,
     '- The mock upstream (test/mock-upstream), the bare pass-through (bench/passthrough.ts), each host and the load generator run as separate processes on the same two cores, all on loopback: the load generator competes with what it measures, so every figure is conservative.',
     '- Request: a system prompt and a 2 KB user message (bench/body.ts); the mock echoes it, so answers are about 2 KB too, and streams carry one word per SSE event (about 300 events).',
-    `- Latency: requests one after another on one keep-alive connection (${SEQUENTIAL_NOTE}), read to the end; "added" is a path minus direct, at the same percentile. Throughput: autocannon, 32 connections, 8 s per path.`,
+    `- Rounds: every path is up for the whole run and measured in ${r.rounds ?? 1} interleaved round(s), the order reversed every other round, after a warm-up; this VM's speed drifts by up to 2x over minutes, and interleaving spreads the drift over all paths instead of loading it on whichever ran last.`,
+    `- Latency: requests one after another on one keep-alive connection (2,000 non-stream and 500 stream requests per path over the rounds), read to the end; percentiles pool every round's samples; "added" is a path minus direct, at the same percentile. Throughput: autocannon, 32 connections, ${SECONDS_NOTE} per path, mode and round, the median round reported. CPU µs/req: user + system time of the process serving the path (mock, pass-through or host, plugin workers included) over a throughput slice, divided by the requests it served: steadier than req/s on a shared machine.`,
     '- Memory: VmRSS of a fresh host after 1 s idle; per plugin worker, the RSS difference with four no-op router plugins, divided by four.',
-    '- Scale: 1,000 streaming requests through one host to a mock pacing 150 ms between events (about 6 s a stream), opened over 2 s and then all held open; the host\'s own event loop lag p99 comes from its /metrics, read once when the last stream opened (the ramp) and again when all ended (the hold).',
+    '- Scale: 1,000 streaming requests through one host to a mock pacing 150 ms between events (about 6 s a stream), opened over 2 s and then all held open, after a warm-up of 200 such streams; the host\'s own event loop lag p99 comes from its /metrics, read once when the last stream opened (the ramp) and again when all ended (the hold).',
     '',
     `## Latest run (${r.date}${r.label ? `, ${r.label}` : ''})`,
     '',
@@ -126,4 +139,4 @@ export async function writeReport(r: BenchResults): Promise<void> {
   await writeFile(join(ROOT, 'docs/BENCHMARKS.md'), `${doc.trim()}\n`);
 }
 
-const SEQUENTIAL_NOTE = '2,000 non-stream and 500 stream requests after a warm-up';
+const SECONDS_NOTE = `${Number(process.env.BENCH_SECONDS ?? 3)} s`;

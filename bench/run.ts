@@ -4,33 +4,83 @@
  *   npm run bench                 full run
  *   npm run bench -- --label X    also keep the results as bench/results/X.json (e.g. "before")
  */
-import { cp, mkdir, mkdtemp } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { chatBody } from './body.js';
-import { type Endpoint, sequential, throughput } from './measure.js';
+import { type Endpoint, type Throughput, hopFloor, sequential, summarise, throughput } from './measure.js';
 import { HOST_KEY, loopLagP99Ms, rssMb, startHost, startMock, startPassthrough } from './processes.js';
 import { type BenchResults, type PathResult, writeReport } from './report.js';
 
-const SEQUENTIAL = { count: Number(process.env.BENCH_COUNT ?? 2000), warmup: 300 };
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** Per path, over all rounds. */
+const SEQUENTIAL = { count: Number(process.env.BENCH_COUNT ?? 2000), streamCount: Number(process.env.BENCH_COUNT ?? 2000) / 4 };
+/** Per path, mode and round. */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = 32;
 const SCALE_STREAMS = 1000;
 const label = process.argv.includes('--label') ? process.argv[process.argv.indexOf('--label') + 1] : undefined;
 const BENCH_PLUGINS = new URL('./plugins/', import.meta.url).pathname;
 
-async function measurePath(name: string, endpoint: Endpoint): Promise<PathResult> {
-  process.stderr.write(`  ${name}...\n`);
+interface BenchPath {
+  name: string;
+  endpoint: Endpoint;
+  /** The process that serves the path, whose CPU time is counted. */
+  pid: number;
+}
+
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
+/** Median of each figure over the rounds (errors summed). */
+function medianThroughput(rounds: readonly Throughput[]): Throughput {
+  const pick = (f: (t: Throughput) => number) => median(rounds.map(f));
+  return {
+    rps: pick((t) => t.rps),
+    p50: pick((t) => t.p50),
+    p99: pick((t) => t.p99),
+    errors: rounds.reduce((n, t) => n + t.errors, 0),
+    non2xx: rounds.reduce((n, t) => n + t.non2xx, 0),
+    cpuUs: pick((t) => t.cpuUs ?? 0),
+  };
+}
+
+/**
+ * Measures every path in interleaved rounds (the order reversed every other round), so the
+ * machine's drift over minutes (this VM swings up to 2x) falls on every path alike instead of
+ * on whichever ran last. Latency pools the samples of all rounds; throughput and CPU per request
+ * are the median round.
+ */
+async function measurePaths(paths: readonly BenchPath[]): Promise<PathResult[]> {
   const nonStream = chatBody('gpt-4.1', false);
   const stream = chatBody('gpt-4.1', true);
-  return {
-    name,
-    latency: await sequential(endpoint, nonStream, SEQUENTIAL.count, SEQUENTIAL.warmup),
-    streamLatency: await sequential(endpoint, stream, Math.round(SEQUENTIAL.count / 4), SEQUENTIAL.warmup / 4),
-    throughput: await throughput(endpoint, nonStream, CONNECTIONS, SECONDS),
-    streamThroughput: await throughput(endpoint, stream, CONNECTIONS, SECONDS),
-  };
+  const acc = paths.map(() => ({ latency: [] as number[], streamLatency: [] as number[], throughput: [] as Throughput[], streamThroughput: [] as Throughput[] }));
+  // V8 needs seconds of load before the hot paths are optimised: the first slices run cold.
+  process.stderr.write('  warm-up...\n');
+  for (const path of paths) {
+    await sequential(path.endpoint, nonStream, 300, 0);
+    await throughput(path.endpoint, nonStream, CONNECTIONS, SECONDS, path.pid);
+    await throughput(path.endpoint, stream, CONNECTIONS, SECONDS, path.pid);
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    process.stderr.write(`  round ${round + 1}/${ROUNDS}...\n`);
+    const order = paths.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const { endpoint, pid } = paths[i]!;
+      acc[i]!.latency.push(...(await sequential(endpoint, nonStream, Math.round(SEQUENTIAL.count / ROUNDS), 20)));
+      acc[i]!.streamLatency.push(...(await sequential(endpoint, stream, Math.round(SEQUENTIAL.streamCount / ROUNDS), 5)));
+      acc[i]!.throughput.push(await throughput(endpoint, nonStream, CONNECTIONS, SECONDS, pid));
+      acc[i]!.streamThroughput.push(await throughput(endpoint, stream, CONNECTIONS, SECONDS, pid));
+    }
+  }
+  return paths.map((path, i) => ({
+    name: path.name,
+    latency: summarise(acc[i]!.latency),
+    streamLatency: summarise(acc[i]!.streamLatency),
+    throughput: medianThroughput(acc[i]!.throughput),
+    streamThroughput: medianThroughput(acc[i]!.streamThroughput),
+  }));
 }
 
 /** A plugins dir holding the given bench plugins (copies under fresh ids when repeated). */
@@ -86,25 +136,35 @@ async function main(): Promise<void> {
   const passthrough = await startPassthrough(`${mock.url}/openai/v1`);
   const children = [mock, passthrough];
   try {
-    process.stderr.write('paths:\n');
-    const paths: PathResult[] = [];
-    paths.push(await measurePath('direct', { origin: mock.url, path: '/openai/v1/chat/completions', headers: { authorization: 'Bearer bench-upstream' } }));
-    paths.push(await measurePath('bare pass-through', { origin: passthrough.url, path: '/v1/chat/completions', headers: {} }));
-    const hostEndpoint = (url: string): Endpoint => ({ origin: url, path: '/v1/chat/completions', headers: { authorization: `Bearer ${HOST_KEY}` } });
-
     const host = await startHost(mock.url, 18317);
+    children.push(host);
     await new Promise((r) => setTimeout(r, 1000));
     const idleRss = await rssMb(host.pid);
-    paths.push(await measurePath('switchyard', hostEndpoint(host.url)));
-    await host.stop();
-
     const routed = await startHost(mock.url, 18318, await pluginsDir(['noop-router']));
-    paths.push(await measurePath('switchyard + no-op router plugin', hostEndpoint(routed.url)));
-    await routed.stop();
-
     const intercepted = await startHost(mock.url, 18319, await pluginsDir(['noop-stream']));
-    paths.push(await measurePath('switchyard + stream interceptor plugin', hostEndpoint(intercepted.url)));
-    await intercepted.stop();
+    children.push(routed, intercepted);
+    const hostEndpoint = (url: string): Endpoint => ({ origin: url, path: '/v1/chat/completions', headers: { authorization: `Bearer ${HOST_KEY}` } });
+    process.stderr.write('paths:\n');
+    const paths = await measurePaths([
+      { name: 'direct', endpoint: { origin: mock.url, path: '/openai/v1/chat/completions', headers: { authorization: 'Bearer bench-upstream' } }, pid: mock.pid },
+      { name: 'bare pass-through', endpoint: { origin: passthrough.url, path: '/v1/chat/completions', headers: {} }, pid: passthrough.pid },
+      { name: 'switchyard', endpoint: hostEndpoint(host.url), pid: host.pid },
+      { name: 'switchyard + no-op router plugin', endpoint: hostEndpoint(routed.url), pid: routed.pid },
+      { name: 'switchyard + stream interceptor plugin', endpoint: hostEndpoint(intercepted.url), pid: intercepted.pid },
+    ]);
+    await Promise.all([host.stop(), routed.stop(), intercepted.stop()]);
+
+    process.stderr.write('plugin hop floor...\n');
+    const floor = await hopFloor({
+      requestId: 'bench',
+      sourceFormat: 'openai',
+      requestedModel: 'gpt-4.1',
+      stream: false,
+      headers: { 'content-type': 'application/json', 'user-agent': 'bench', accept: '*/*', 'content-length': '2300', host: '127.0.0.1:18318' },
+      query: {},
+      body: JSON.parse(chatBody('gpt-4.1', false)),
+      availableProviders: ['openai'],
+    });
 
     process.stderr.write('memory...\n');
     const bare = await startHost(mock.url, 18320);
@@ -115,7 +175,6 @@ async function main(): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-workers-'));
     for (let i = 0; i < WORKERS; i++) await cp(join(BENCH_PLUGINS, 'noop-router'), join(dir, `noop-${i}`), { recursive: true });
     // Each copy needs its own id: folder names differ, so drop the package's fixed id.
-    const { readFile, writeFile } = await import('node:fs/promises');
     for (let i = 0; i < WORKERS; i++) {
       const file = join(dir, `noop-${i}`, 'package.json');
       const pkg = JSON.parse(await readFile(file, 'utf8'));
@@ -131,13 +190,17 @@ async function main(): Promise<void> {
     const slowMock = await startMock(150);
     children.push(slowMock);
     const scaleHost = await startHost(slowMock.url, 18322);
+    // A fifth of the load first, so the stream path runs optimised (a gateway in service is warm).
+    await scaleRun(scaleHost.url, SCALE_STREAMS / 5);
     const scale = await scaleRun(scaleHost.url, SCALE_STREAMS);
     await scaleHost.stop();
 
     const results: BenchResults = {
       date: new Date().toISOString(),
       label,
+      rounds: ROUNDS,
       paths,
+      floor,
       memory: { idleHostMb: idleRss, hostWithoutPluginsMb: bareRss, perWorkerMb: (workersRss - bareRss) / WORKERS },
       scale,
     };
