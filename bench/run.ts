@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: Switchyard side by side with going direct, on this machine, in one run.
  * Prints a table and writes docs/BENCHMARKS.md (see report.ts). Usage:
- *   npm run bench                 full run
+ *   npm run bench                 full run (BENCH_ROUNDS, BENCH_COUNT, BENCH_SECONDS scale it)
  *   npm run bench -- --label X    also keep the results as bench/results/X.json (e.g. "before")
+ *   npm run bench -- --report     only re-render docs/BENCHMARKS.md from bench/results/latest.json
  */
 import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -210,4 +211,9 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv.includes('--report')) {
+  // Re-renders docs/BENCHMARKS.md from the last run (after editing bench/NOTES.md), measuring nothing.
+  await writeReport(JSON.parse(await readFile(new URL('./results/latest.json', import.meta.url), 'utf8')) as BenchResults);
+} else {
+  await main();
+}
