@@ -6,7 +6,7 @@
  * @module
  */
 import { MessageChannel, parentPort, type MessagePort } from 'node:worker_threads';
-import { JSONRPCClient, isJSONRPCResponse, type JSONRPCID, type JSONRPCResponse } from 'json-rpc-2.0';
+import { JSONRPCClient, isJSONRPCResponse, type JSONRPCID, type JSONRPCResponse } from './json-rpc.js';
 import { ErrorCodes, Methods } from '../protocol.js';
 import { executeModelParamsSchema, executeModelResultSchema, type ExecuteModelResult } from '../schema.js';
 import type { PluginContext, SetupContext } from '../types.js';

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { JSONRPCErrorException } from 'json-rpc-2.0';
+import { JSONRPCErrorException } from './json-rpc.js';
 import type { z } from 'zod';
 
 /** A JSON-RPC error raised by the worker runtime itself. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { JSONRPCErrorCode, JSONRPCServer } from 'json-rpc-2.0';
+import { JSONRPCErrorCode, JSONRPCServer } from './json-rpc.js';
 import type { z } from 'zod';
 import { compatibleProtocol, ErrorCodes, Methods, PROTOCOL_VERSION } from '../protocol.js';
 import { methodSchemas, registerParamsSchema, type HostMethod, type RegisterResult, type UpstreamStatus } from '../schema.js';
