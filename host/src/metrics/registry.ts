@@ -1,17 +1,18 @@
 /**
  * Prometheus metrics (`GET /metrics`). One registry per gateway, so several gateways in one
  * process (tests) never share or double-register series. The pipeline and the plugin
- * supervisors report through the small observer interfaces they define; only this module
+ * supervisors report through the small observer interfaces they define; only this folder
  * knows prom-client. Children are cached per label set (see {@link LabelCache}), and the
  * credentials gauge is computed at scrape time, never on the request path.
  *
  * @module
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { isCooling } from '../core/conductor/cooldown.js';
 import type { Runtime } from '../core/runtime.js';
 import type { PipelineObserver } from '../pipeline/proxy.js';
 import type { PluginEvent, PluginObserver } from '../plugins/observer.js';
+import { FastHistogram, type HistogramChild } from './histogram.js';
 import { LabelCache } from './labels.js';
 
 /** Latencies of LLM upstreams: from tens of milliseconds to minutes-long generations. */
@@ -37,11 +38,11 @@ export class Metrics implements PipelineObserver, PluginObserver {
   /** The registry `GET /metrics` renders. */
   readonly registry = new Registry();
   readonly #requests: LabelCache<Counter.Internal>;
-  readonly #upstream: LabelCache<Histogram.Internal<string>>;
-  readonly #ttft: LabelCache<Histogram.Internal<string>>;
-  readonly #overhead: Histogram;
+  readonly #upstream: LabelCache<HistogramChild>;
+  readonly #ttft: LabelCache<HistogramChild>;
+  readonly #overhead: HistogramChild;
   readonly #pluginEvents: Record<PluginEvent, LabelCache<Counter.Internal>>;
-  readonly #pluginTime: LabelCache<Histogram.Internal<string>>;
+  readonly #pluginTime: LabelCache<HistogramChild>;
 
   /** @param runtime - the runtime in force (undefined while starting), read at scrape time only */
   constructor(runtime: () => Runtime | undefined) {
@@ -57,30 +58,28 @@ export class Metrics implements PipelineObserver, PluginObserver {
     });
     this.#requests = new LabelCache(4, ([endpoint, provider, model, status]) => requests.labels({ endpoint, provider, model, status }));
 
-    const upstream = new Histogram({
-      name: 'switchyard_upstream_duration_seconds',
-      help: 'Time from sending an upstream call (HTTP or executor plugin) to its answer: the whole body, or the first event of a stream',
-      labelNames: ['provider'],
-      buckets: UPSTREAM_BUCKETS,
-      registers,
-    });
-    this.#upstream = new LabelCache(1, ([provider]) => upstream.labels({ provider }));
+    const upstream = new FastHistogram(
+      'switchyard_upstream_duration_seconds',
+      'Time from sending an upstream call (HTTP or executor plugin) to its answer: the whole body, or the first event of a stream',
+      UPSTREAM_BUCKETS,
+      this.registry,
+    );
+    this.#upstream = new LabelCache(1, ([provider]) => upstream.child({ provider: String(provider) }));
 
-    const ttft = new Histogram({
-      name: 'switchyard_stream_ttft_seconds',
-      help: 'Time from a streaming request arriving to its first event being ready for the client',
-      labelNames: ['provider'],
-      buckets: TTFT_BUCKETS,
-      registers,
-    });
-    this.#ttft = new LabelCache(1, ([provider]) => ttft.labels({ provider }));
+    const ttft = new FastHistogram(
+      'switchyard_stream_ttft_seconds',
+      'Time from a streaming request arriving to its first event being ready for the client',
+      TTFT_BUCKETS,
+      this.registry,
+    );
+    this.#ttft = new LabelCache(1, ([provider]) => ttft.child({ provider: String(provider) }));
 
-    this.#overhead = new Histogram({
-      name: 'switchyard_overhead_seconds',
-      help: 'Time a served request spent in the host, upstream time excluded (x-switchyard-overhead-ms)',
-      buckets: OVERHEAD_BUCKETS,
-      registers,
-    });
+    this.#overhead = new FastHistogram(
+      'switchyard_overhead_seconds',
+      'Time a served request spent in the host, upstream time excluded (x-switchyard-overhead-ms)',
+      OVERHEAD_BUCKETS,
+      this.registry,
+    ).child();
 
     const events = {} as Record<PluginEvent, LabelCache<Counter.Internal>>;
     for (const [event, help] of Object.entries(PLUGIN_EVENTS) as [PluginEvent, string][]) {
@@ -89,14 +88,13 @@ export class Metrics implements PipelineObserver, PluginObserver {
     }
     this.#pluginEvents = events;
 
-    const pluginTime = new Histogram({
-      name: 'switchyard_plugin_call_duration_seconds',
-      help: 'Plugin call latency by plugin and JSON-RPC method, failed calls included',
-      labelNames: ['plugin', 'method'],
-      buckets: PLUGIN_BUCKETS,
-      registers,
-    });
-    this.#pluginTime = new LabelCache(2, ([plugin, method]) => pluginTime.labels({ plugin, method }));
+    const pluginTime = new FastHistogram(
+      'switchyard_plugin_call_duration_seconds',
+      'Plugin call latency by plugin and JSON-RPC method, failed calls included',
+      PLUGIN_BUCKETS,
+      this.registry,
+    );
+    this.#pluginTime = new LabelCache(2, ([plugin, method]) => pluginTime.child({ plugin: String(plugin), method: String(method) }));
 
     new Gauge({
       name: 'switchyard_credentials',
