@@ -43,8 +43,11 @@ export const startPassthrough = (upstreamBase: string) => startScript('passthrou
 
 export const HOST_KEY = 'bench-client-key';
 
-/** Starts `switchyard serve` (the built CLI) with a config serving gpt-4.1 from the mock. */
-export async function startHost(mockUrl: string, port: number, plugins?: string): Promise<Child> {
+/**
+ * Starts `switchyard serve` (the built CLI of the checkout at `root`, this one by default) with a
+ * config serving gpt-4.1 from the mock.
+ */
+export async function startHost(mockUrl: string, port: number, plugins?: string, root = ROOT): Promise<Child> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
   const config = {
     host: '127.0.0.1',
@@ -55,7 +58,7 @@ export async function startHost(mockUrl: string, port: number, plugins?: string)
     plugins: { dir: plugins ?? join(dir, 'no-plugins') },
   };
   await writeFile(join(dir, 'switchyard.yaml'), stringify(config));
-  const child = spawn(process.execPath, [join(ROOT, 'host/dist/cli/main.js'), 'serve', '--config', join(dir, 'switchyard.yaml')], {
+  const child = spawn(process.execPath, [join(root, 'host/dist/cli/main.js'), 'serve', '--config', join(dir, 'switchyard.yaml')], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn' },
   });
