@@ -22,6 +22,10 @@ export interface BenchResults {
   label?: string;
   /** Interleaved measurement rounds (absent: one block per path, the first bench's method). */
   rounds?: number;
+  /** Sequential non-stream requests per path over all rounds (a quarter as many streams). */
+  count?: number;
+  /** Length of each throughput slice, seconds. */
+  seconds?: number;
   paths: PathResult[];
   /** A bare worker round trip on this machine: what a plugin hop cannot go below. */
   floor?: HopFloor;
@@ -125,7 +129,7 @@ export async function writeReport(r: BenchResults): Promise<void> {
     '- The mock upstream (test/mock-upstream), the bare pass-through (bench/passthrough.ts), each host and the load generator run as separate processes on the same two cores, all on loopback: the load generator competes with what it measures, so every figure is conservative.',
     '- Request: a system prompt and a 2 KB user message (bench/body.ts); the mock echoes it, so answers are about 2 KB too, and streams carry one word per SSE event (about 300 events).',
     `- Rounds: every path is up for the whole run and measured in ${r.rounds ?? 1} interleaved round(s), the order reversed every other round, after a warm-up; this VM's speed drifts by up to 2x over minutes, and interleaving spreads the drift over all paths instead of loading it on whichever ran last.`,
-    `- Latency: requests one after another on one keep-alive connection (2,000 non-stream and 500 stream requests per path over the rounds), read to the end; percentiles pool every round's samples; "added" is a path minus direct, at the same percentile. Throughput: autocannon, 32 connections, ${SECONDS_NOTE} per path, mode and round, the median round reported. CPU µs/req: user + system time of the process serving the path (mock, pass-through or host, plugin workers included) over a throughput slice, divided by the requests it served: steadier than req/s on a shared machine.`,
+    `- Latency: requests one after another on one keep-alive connection (${(r.count ?? 2000).toLocaleString('en')} non-stream and ${((r.count ?? 2000) / 4).toLocaleString('en')} stream requests per path over the rounds), read to the end; percentiles pool every round's samples; "added" is a path minus direct, at the same percentile. Throughput: autocannon, 32 connections, ${r.seconds ?? 3} s per path, mode and round, the median round reported. CPU µs/req: user + system time of the process serving the path (mock, pass-through or host, plugin workers included) over a throughput slice, divided by the requests it served: steadier than req/s on a shared machine.`,
     '- Memory: VmRSS of a fresh host after 1 s idle; per plugin worker, the RSS difference with four no-op router plugins, divided by four.',
     '- Scale: 1,000 streaming requests through one host to a mock pacing 150 ms between events (about 6 s a stream), opened over 2 s and then all held open, after a warm-up of 200 such streams; the host\'s own event loop lag p99 comes from its /metrics, read once when the last stream opened (the ramp) and again when all ended (the hold).',
     '',
@@ -139,4 +143,3 @@ export async function writeReport(r: BenchResults): Promise<void> {
   await writeFile(join(ROOT, 'docs/BENCHMARKS.md'), `${doc.trim()}\n`);
 }
 
-const SECONDS_NOTE = `${Number(process.env.BENCH_SECONDS ?? 3)} s`;

@@ -15,8 +15,8 @@ import { HOST_KEY, loopLagP99Ms, rssMb, startHost, startMock, startPassthrough }
 import { type BenchResults, type PathResult, writeReport } from './report.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-/** Per path, over all rounds. */
-const SEQUENTIAL = { count: Number(process.env.BENCH_COUNT ?? 2000), streamCount: Number(process.env.BENCH_COUNT ?? 2000) / 4 };
+/** Sequential non-stream requests per path, over all rounds; streams get a quarter as many. */
+const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
 /** Per path, mode and round. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = 32;
@@ -69,8 +69,8 @@ async function measurePaths(paths: readonly BenchPath[]): Promise<PathResult[]> 
     if (round % 2 === 1) order.reverse();
     for (const i of order) {
       const { endpoint, pid } = paths[i]!;
-      acc[i]!.latency.push(...(await sequential(endpoint, nonStream, Math.round(SEQUENTIAL.count / ROUNDS), 20)));
-      acc[i]!.streamLatency.push(...(await sequential(endpoint, stream, Math.round(SEQUENTIAL.streamCount / ROUNDS), 5)));
+      acc[i]!.latency.push(...(await sequential(endpoint, nonStream, Math.round(COUNT / ROUNDS), 20)));
+      acc[i]!.streamLatency.push(...(await sequential(endpoint, stream, Math.round(COUNT / 4 / ROUNDS), 5)));
       acc[i]!.throughput.push(await throughput(endpoint, nonStream, CONNECTIONS, SECONDS, pid));
       acc[i]!.streamThroughput.push(await throughput(endpoint, stream, CONNECTIONS, SECONDS, pid));
     }
@@ -200,6 +200,8 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       label,
       rounds: ROUNDS,
+      count: COUNT,
+      seconds: SECONDS,
       paths,
       floor,
       memory: { idleHostMb: idleRss, hostWithoutPluginsMb: bareRss, perWorkerMb: (workersRss - bareRss) / WORKERS },
