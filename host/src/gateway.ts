@@ -13,7 +13,6 @@ import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
 import { discoverModels } from './core/discovery.js';
 import type { ConductorShared } from './core/conductor/conductor.js';
-import { type Runtime, buildRuntime } from './core/runtime.js';
 import { MemoryStateStore } from './core/state/memory-store.js';
 import { gatewayError } from './errors/registry.js';
 import { createServer } from './http/server.js';
@@ -21,6 +20,8 @@ import { createLogger } from './log.js';
 import { Metrics } from './metrics/registry.js';
 import { createUpstreamAgent } from './upstream/client.js';
 import { executeNested } from './pipeline/plugins/nested.js';
+import { type Runtime, type RuntimeDeps, buildRuntime } from './pipeline/runtime.js';
+import { serve } from './pipeline/serve.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import { workerEntry } from '@switchyard/plugin-sdk/transport';
 
@@ -40,11 +41,11 @@ export interface GatewayOptions extends LoadOptions {
 /** A running gateway; start one with {@link Gateway.start}. */
 export class Gateway {
   #runtime: Runtime;
-  #agent: Agent;
-  #shared: ConductorShared;
-  #options: GatewayOptions;
+  readonly #agent: Agent;
+  /** What every runtime is built with: the agent, the shared state, plugins, metrics, the access log. */
+  readonly #deps: RuntimeDeps;
+  readonly #options: GatewayOptions;
   readonly #plugins: PluginHost;
-  readonly #metrics: Metrics;
   #watcher: ConfigWatcher | undefined;
   #closed = false;
   #stopped: Promise<void> | undefined;
@@ -54,18 +55,16 @@ export class Gateway {
     readonly log: FastifyBaseLogger,
     runtime: Runtime,
     agent: Agent,
-    shared: ConductorShared,
+    deps: RuntimeDeps,
     options: GatewayOptions,
     plugins: PluginHost,
-    metrics: Metrics,
     readonly configFile: string | undefined,
   ) {
     this.#runtime = runtime;
     this.#agent = agent;
-    this.#shared = shared;
+    this.#deps = deps;
     this.#options = options;
     this.#plugins = plugins;
-    this.#metrics = metrics;
   }
 
   /** Loads the config and starts serving. Throws `ConfigError` for an invalid config. */
@@ -91,13 +90,15 @@ export class Gateway {
       onChange: () => gateway && gateway.#rebuild(),
       onHostRequest: async (pluginId, method, params) => {
         if (method !== 'host.executeModel') throw new Error(`unknown host method ${method}`);
-        return executeNested(gateway!.#runtime, pluginId, params);
+        // A call outside any request (a scheduler's): nested, with no parent to follow.
+        return executeNested(gateway!.#runtime, serve, { callerId: pluginId }, params);
       },
     });
     // A disabled plugins section loads nothing, so the host's lists simply stay empty.
     await plugins.load(loaded.config.plugins);
-    const runtime = buildRuntime(loaded.config, agent, shared, plugins, metrics);
-    await discoverModels(runtime, log);
+    const deps: RuntimeDeps = { agent, shared, plugins, observer: metrics, accessLog: (line, msg) => log.info(line, msg) };
+    const runtime = buildRuntime(loaded.config, deps);
+    await discoverModels(runtime.catalog, log);
     const server = createServer({
       runtime: () => gateway!.#runtime,
       reload: () => gateway!.reload(),
@@ -106,7 +107,7 @@ export class Gateway {
       limits: loaded.config.limits,
       logger: log,
     });
-    gateway = new Gateway(server, log, runtime, agent, shared, options, plugins, metrics, loaded.file);
+    gateway = new Gateway(server, log, runtime, agent, deps, options, plugins, loaded.file);
     plugins.watch();
     await server.listen({ host: loaded.config.host, port: loaded.config.port });
     log.info({ url: gateway.url, config: loaded.file ?? 'built-in defaults', providers: loaded.config.providers.map((p) => p.name) }, 'switchyard listening');
@@ -146,8 +147,8 @@ export class Gateway {
     if (this.#closed) return;
     const previous = this.#runtime.config;
     await this.#plugins.apply(loaded.config.plugins);
-    const next = buildRuntime(loaded.config, this.#agent, this.#shared, this.#plugins, this.#metrics);
-    await discoverModels(next, this.log);
+    const next = buildRuntime(loaded.config, this.#deps);
+    await discoverModels(next.catalog, this.log);
     if (this.#closed) return;
     this.#runtime = next;
     const restartNeeded =
@@ -167,7 +168,7 @@ export class Gateway {
   #rebuild(): void {
     if (this.#closed) return;
     const current = this.#runtime;
-    const next = buildRuntime(current.config, this.#agent, this.#shared, current.plugins, this.#metrics);
+    const next = buildRuntime(current.config, this.#deps);
     for (const provider of current.catalog.providers.values()) {
       if (provider.discoversModels) next.catalog.setDiscoveredModels(provider.name, current.catalog.upstreamModels(provider.name));
     }
@@ -219,7 +220,7 @@ export class Gateway {
       clearTimeout(force);
     }
     await this.#plugins.close();
-    await this.#shared.store.close();
+    await this.#deps.shared.store.close();
     await this.#agent.close();
   }
 }

@@ -13,7 +13,7 @@ import { describe } from '@switchyard/plugin-sdk/transport';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { discoverPlugins, readPlugin } from '../plugins/discovery.js';
-import { resolveItem } from '../plugins/plugin-host.js';
+import { resolveItem } from '../plugins/item.js';
 import { CliError, usageError } from './errors.js';
 import { probePlugin, type Probe } from './probe.js';
 

@@ -8,7 +8,7 @@
 import type { RegisterResult } from '@switchyard/plugin-sdk';
 import { workerEntry } from '@switchyard/plugin-sdk/transport';
 import type { DiscoveredPlugin } from '../plugins/discovery.js';
-import type { PluginItem, PluginLogger, PluginTiming } from '../plugins/plugin-host.js';
+import type { PluginItem, PluginLogger, PluginTiming } from '../plugins/item.js';
 import { PluginSupervisor, type PluginSnapshot } from '../plugins/supervisor.js';
 
 /** What starting the plugin gave. */

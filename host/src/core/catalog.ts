@@ -1,6 +1,6 @@
 /**
  * The providers of a config, built once per config: each provider's credentials (with their
- * upstream endpoints precomputed) and the model names it serves, with aliases.
+ * upstreams built once) and the model names it serves, with aliases.
  *
  * @module
  */
@@ -8,41 +8,10 @@ import { createHash } from 'node:crypto';
 import type { FormatName } from '../formats/ir.js';
 import type { Config, ProviderConfig } from '../config/schema.js';
 import { DEFAULT_BASE_URLS } from '../config/schema.js';
-import { type UpstreamEndpoint, upstreamEndpoint } from '../upstream/providers.js';
+import type { Upstream } from '../upstream/upstream.js';
+import type { Credential, ProviderRuntime, UpstreamSpec } from './provider.js';
 import type { Pool, PoolMember } from './conductor/pool.js';
 import { ModelRegistry } from './registry/registry.js';
-
-/** One API key of a provider. `id` (`provider#index`) is what logs, headers and management show. */
-export interface Credential {
-  readonly id: string;
-  readonly provider: string;
-  readonly index: number;
-  /** A human label that never contains the key. */
-  readonly label: string;
-  /**
-   * Stable identity for persisted state: the provider and a fingerprint of the API key, so a
-   * cooldown stays with its key when keys are added, removed or reordered.
-   */
-  readonly key: string;
-  /**
-   * Upstream address and auth headers. Contains the secret: never serialise a Credential.
-   * Absent for an executor plugin's credential, which calls the plugin instead.
-   */
-  readonly endpoint?: UpstreamEndpoint;
-}
-
-export interface ProviderRuntime {
-  readonly name: string;
-  readonly type: FormatName;
-  readonly priority: number;
-  readonly weight: number;
-  readonly credentials: readonly Credential[];
-  /** True when the config lists no models, so they are listed from the upstream. */
-  readonly discoversModels: boolean;
-  /** The executor plugin serving this provider, when it is not an HTTP upstream. */
-  readonly plugin?: string;
-  isExcluded(model: string): boolean;
-}
 
 /**
  * The providers of a config and the names each answers to. Every credential registers its
@@ -57,6 +26,12 @@ export interface ExecutorSpec {
   models: readonly { id: string }[];
 }
 
+/** What a catalog is built with besides its config. */
+export interface CatalogOptions {
+  /** Makes the upstream of each credential. */
+  upstreamFor(spec: UpstreamSpec): Upstream;
+}
+
 export class Catalog {
   readonly providers: ReadonlyMap<string, ProviderRuntime>;
   readonly registry = new ModelRegistry();
@@ -67,10 +42,10 @@ export class Catalog {
   readonly #routes = new Map<string, ProviderRoutes>();
   readonly #pools = new Map<string, Pool | null>();
 
-  constructor(config: Config, executors: readonly ExecutorSpec[] = []) {
+  constructor(config: Config, executors: readonly ExecutorSpec[], options: CatalogOptions) {
     const providers = new Map<string, ProviderRuntime>();
     for (const p of config.providers) {
-      const runtime = buildProvider(p);
+      const runtime = buildProvider(p, options.upstreamFor);
       providers.set(p.name, runtime);
       this.#routes.set(p.name, new ProviderRoutes(runtime, p.models ? p.models.map(toMapping) : []));
     }
@@ -80,7 +55,7 @@ export class Catalog {
         shadowed.push(e.pluginId);
         continue;
       }
-      const runtime = executorProvider(e);
+      const runtime = executorProvider(e, options.upstreamFor);
       providers.set(e.provider, runtime);
       this.#routes.set(e.provider, new ProviderRoutes(runtime, e.models.map((m) => ({ name: m.id }))));
     }
@@ -198,7 +173,7 @@ function toMapping(entry: string | { name: string; alias?: string }): ModelMappi
   return typeof entry === 'string' ? { name: entry } : entry;
 }
 
-function buildProvider(p: ProviderConfig): ProviderRuntime {
+function buildProvider(p: ProviderConfig, upstreamFor: CatalogOptions['upstreamFor']): ProviderRuntime {
   const baseUrl = p.baseUrl ?? DEFAULT_BASE_URLS[p.type];
   const credentials = p.apiKeys.map((key, index) => ({
     id: `${p.name}#${index}`,
@@ -206,7 +181,7 @@ function buildProvider(p: ProviderConfig): ProviderRuntime {
     index,
     label: `${p.name} key ${index + 1}`,
     key: `${p.name}:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`,
-    endpoint: upstreamEndpoint(p.type, baseUrl, key, p.headers),
+    upstream: upstreamFor({ kind: 'http', type: p.type, baseUrl, apiKey: key, headers: p.headers }),
   }));
   const excluded = p.excludedModels.map(wildcard);
   return {
@@ -221,8 +196,15 @@ function buildProvider(p: ProviderConfig): ProviderRuntime {
 }
 
 /** An executor plugin as a provider: one credential slot, so cooldowns apply to it like to a key. */
-function executorProvider(e: ExecutorSpec): ProviderRuntime {
-  const credential: Credential = { id: `${e.provider}#0`, provider: e.provider, index: 0, label: `plugin ${e.pluginId}`, key: `${e.provider}:plugin:${e.pluginId}` };
+function executorProvider(e: ExecutorSpec, upstreamFor: CatalogOptions['upstreamFor']): ProviderRuntime {
+  const credential: Credential = {
+    id: `${e.provider}#0`,
+    provider: e.provider,
+    index: 0,
+    label: `plugin ${e.pluginId}`,
+    key: `${e.provider}:plugin:${e.pluginId}`,
+    upstream: upstreamFor({ kind: 'executor', pluginId: e.pluginId, format: e.format }),
+  };
   return { name: e.provider, type: e.format, priority: 0, weight: 1, credentials: [credential], discoversModels: false, plugin: e.pluginId, isExcluded: () => false };
 }
 

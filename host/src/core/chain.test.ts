@@ -25,7 +25,7 @@ describe('resolveChain: plain and qualified names', () => {
         provider('d', 4, { models: ['other'] }),
       ],
     });
-    const chain = resolveChain(rt, 'm');
+    const chain = resolveChain(rt.catalog, rt.config.models, 'm');
     expect(chain).toHaveLength(1);
     const [pool] = chain;
     expect(pool!.key).toBe('m');
@@ -37,14 +37,14 @@ describe('resolveChain: plain and qualified names', () => {
 
   it('a model served by one provider is labelled provider/model', () => {
     const { rt } = runtime({ providers: [provider('a', 2), provider('b', 1, { models: ['n'] })] });
-    const [pool] = resolveChain(rt, 'n');
+    const [pool] = resolveChain(rt.catalog, rt.config.models, 'n');
     expect(pool!.label).toBe('b/n');
     expect(ids(pool!)).toEqual(['b#0']);
   });
 
   it('a provider-qualified name resolves to that provider only', () => {
     const { rt } = runtime({ providers: [provider('a', 2), provider('b', 3)] });
-    const chain = resolveChain(rt, 'a/m');
+    const chain = resolveChain(rt.catalog, rt.config.models, 'a/m');
     expect(chain).toHaveLength(1);
     expect(chain[0]).toMatchObject({ key: 'a/m', label: 'a/m' });
     expect(ids(chain[0]!)).toEqual(['a#0', 'a#1']);
@@ -53,7 +53,7 @@ describe('resolveChain: plain and qualified names', () => {
 
   it('a provider-qualified name reaches a model the provider does not list', () => {
     const { rt } = runtime({ providers: [provider('a', 2), provider('b', 1)] });
-    const [pool] = resolveChain(rt, 'a/unlisted-model');
+    const [pool] = resolveChain(rt.catalog, rt.config.models, 'a/unlisted-model');
     expect(pool).toMatchObject({ key: 'a/unlisted-model', label: 'a/unlisted-model' });
     expect(ids(pool!)).toEqual(['a#0', 'a#1']);
     expect(pool!.members.every((m) => m.model === 'unlisted-model' && m.registered === 'a/unlisted-model')).toBe(true);
@@ -61,12 +61,12 @@ describe('resolveChain: plain and qualified names', () => {
 
   it("aliases: a model listed as { name: 'gpt-x', alias: 'smart' } is served by name 'smart' with member.model 'gpt-x'", () => {
     const { rt } = runtime({ providers: [provider('a', 2, { models: [{ name: 'gpt-x', alias: 'smart' }] })] });
-    const [pool] = resolveChain(rt, 'smart');
+    const [pool] = resolveChain(rt.catalog, rt.config.models, 'smart');
     expect(pool!.key).toBe('smart');
     expect(ids(pool!)).toEqual(['a#0', 'a#1']);
     expect(pool!.members.every((m) => m.model === 'gpt-x' && m.registered === 'smart')).toBe(true);
     // Qualified by provider, the alias resolves the same way.
-    const [qualified] = resolveChain(rt, 'a/smart');
+    const [qualified] = resolveChain(rt.catalog, rt.config.models, 'a/smart');
     expect(qualified!.members.every((m) => m.model === 'gpt-x' && m.registered === 'smart')).toBe(true);
   });
 
@@ -78,12 +78,12 @@ describe('resolveChain: plain and qualified names', () => {
         provider('c', 1, { models: ['x-preview'], excludedModels: ['x-*'] }),
       ],
     });
-    expect(resolveChain(rt, 'm')[0]!.members.map((m) => m.id)).toEqual(['a#0', 'b#0']);
-    expect(resolveChain(rt, 'm-preview')[0]!.members.map((m) => m.id)).toEqual(['b#0']);
+    expect(resolveChain(rt.catalog, rt.config.models, 'm')[0]!.members.map((m) => m.id)).toEqual(['a#0', 'b#0']);
+    expect(resolveChain(rt.catalog, rt.config.models, 'm-preview')[0]!.members.map((m) => m.id)).toEqual(['b#0']);
     // Not even a qualified name reaches an excluded model.
-    expect(thrown(() => resolveChain(rt, 'a/m-preview'))).toMatchObject({ code: 'model_not_found', status: 404 });
+    expect(thrown(() => resolveChain(rt.catalog, rt.config.models, 'a/m-preview'))).toMatchObject({ code: 'model_not_found', status: 404 });
     // A model only an excluding provider lists is unknown.
-    expect(thrown(() => resolveChain(rt, 'x-preview'))).toMatchObject({ code: 'model_not_found', status: 404 });
+    expect(thrown(() => resolveChain(rt.catalog, rt.config.models, 'x-preview'))).toMatchObject({ code: 'model_not_found', status: 404 });
   });
 });
 
@@ -93,7 +93,7 @@ describe('resolveChain: virtual models', () => {
       providers: [provider('a', 2), provider('b', 1), provider('c', 1, { models: ['big'] })],
       models: { v: { primary: 'c/big', fallbacks: ['b/m', 'a/m'] } },
     });
-    const chain = resolveChain(rt, 'v');
+    const chain = resolveChain(rt.catalog, rt.config.models, 'v');
     expect(chain.map((p) => p.label)).toEqual(['c/big', 'b/m', 'a/m']);
     expect(chain.map(ids)).toEqual([['c#0'], ['b#0'], ['a#0', 'a#1']]);
   });
@@ -103,7 +103,7 @@ describe('resolveChain: virtual models', () => {
       providers: [provider('a', 2), provider('b', 1), provider('c', 1)],
       models: { v: { primary: 'a/m', fallbacks: ['a/m', 'b/m', 'm'] } },
     });
-    const chain = resolveChain(rt, 'v');
+    const chain = resolveChain(rt.catalog, rt.config.models, 'v');
     // The repeated a/m adds no pool; the plain 'm' pool keeps only the credential not reached before.
     expect(chain.map((p) => p.label)).toEqual(['a/m', 'b/m', 'm']);
     expect(chain.map(ids)).toEqual([['a#0', 'a#1'], ['b#0'], ['c#0']]);
@@ -111,7 +111,7 @@ describe('resolveChain: virtual models', () => {
 
   it('skips a candidate nothing serves', () => {
     const { rt } = runtime({ providers: [provider('a', 1)], models: { v: { primary: 'nowhere', fallbacks: ['a/m'] } } });
-    expect(resolveChain(rt, 'v').map((p) => p.label)).toEqual(['a/m']);
+    expect(resolveChain(rt.catalog, rt.config.models, 'v').map((p) => p.label)).toEqual(['a/m']);
   });
 });
 
@@ -119,7 +119,7 @@ describe('resolveChain: errors', () => {
   it('an unknown model is a 404 model_not_found', () => {
     const { rt } = runtime({ providers: [provider('a', 1)] });
     for (const name of ['nope', 'zz/m', 'a/']) {
-      const err = thrown(() => resolveChain(rt, name));
+      const err = thrown(() => resolveChain(rt.catalog, rt.config.models, name));
       expect(err).toBeInstanceOf(GatewayError);
       expect(err).toMatchObject({ code: 'model_not_found', status: 404 });
     }
@@ -131,7 +131,7 @@ describe('resolveChain: errors', () => {
       models: { v: { primary: 'a/m' } },
     });
     for (const name of ['a/m', 'v']) {
-      const err = thrown(() => resolveChain(rt, name));
+      const err = thrown(() => resolveChain(rt.catalog, rt.config.models, name));
       expect(err).toBeInstanceOf(GatewayError);
       expect(err).toMatchObject({ code: 'no_provider', status: 503 });
     }
@@ -139,7 +139,7 @@ describe('resolveChain: errors', () => {
 
   it('a plain name listed only by a provider without apiKeys is known but unservable: 503 no_provider', () => {
     const { rt } = runtime({ providers: [provider('a', 0)] });
-    expect(thrown(() => resolveChain(rt, 'm'))).toMatchObject({ code: 'no_provider', status: 503 });
+    expect(thrown(() => resolveChain(rt.catalog, rt.config.models, 'm'))).toMatchObject({ code: 'no_provider', status: 503 });
   });
 });
 
@@ -149,7 +149,7 @@ describe('nested virtual models', () => {
       providers: [provider('a', 1), provider('b', 1), provider('c', 1)],
       models: { outer: { primary: 'a/m', fallbacks: ['inner'] }, inner: { primary: 'b/m', fallbacks: ['outer', 'c/m'] } },
     });
-    expect(resolveChain(rt, 'outer').map((p) => p.label)).toEqual(['a/m', 'b/m', 'c/m']);
+    expect(resolveChain(rt.catalog, rt.config.models, 'outer').map((p) => p.label)).toEqual(['a/m', 'b/m', 'c/m']);
   });
 });
 

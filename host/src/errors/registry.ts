@@ -1,51 +1,65 @@
 /**
  * One registry of coded errors (fastify's `FST_ERR_*` idea): every failure the host answers
- * with has a stable code and HTTP status, and is rendered in the client's wire format by
- * `render.ts`. Throw `gatewayError('code', message)` instead of ad hoc errors.
+ * with has a stable code, an HTTP status and a party to blame, and is rendered in the client's
+ * wire format by that format's `errorBody`. Throw `gatewayError('code', message)` instead of ad
+ * hoc errors. Every code is documented in docs/errors.md (a test holds both lists together).
  *
  * @module
  */
 
+/**
+ * Who a failure is down to, which decides what happens next: a `request` fault would fail the
+ * same way anywhere, so it ends the request at once; a `host` verdict (shutdown, a fail-closed
+ * guard, an exhausted plan) ends it too; only an `upstream` fault moves on to another credential
+ * or candidate.
+ */
+export type Blame = 'request' | 'upstream' | 'host';
+
+interface ErrorSpec {
+  readonly status: number;
+  readonly blame: Blame;
+}
+
 export const ERROR_CODES = {
   /** The body is not valid JSON or not the expected shape; the message names the field. */
-  invalid_body: 400,
-  /** No client key, or a wrong one. */
-  unauthorized: 401,
-  /** Management key missing or wrong. */
-  forbidden: 403,
+  invalid_body: { status: 400, blame: 'request' },
+  /** No client key, or a wrong one; also a wrong management key. */
+  unauthorized: { status: 401, blame: 'request' },
   /** The model is unknown to the registry, the aliases and the virtual models. */
-  model_not_found: 404,
+  model_not_found: { status: 404, blame: 'request' },
   /** A config reload asked through the management API found an invalid file. */
-  invalid_config: 400,
-  /** No such endpoint. */
-  not_found: 404,
+  invalid_config: { status: 400, blame: 'request' },
+  /** No such endpoint, or no such management resource. */
+  not_found: { status: 404, blame: 'request' },
   /** The request body exceeds the size limit. */
-  body_too_large: 413,
+  body_too_large: { status: 413, blame: 'request' },
   /** Content-Type is not JSON. */
-  unsupported_media_type: 415,
+  unsupported_media_type: { status: 415, blame: 'request' },
   /** Too many failed management key attempts from one address; carries Retry-After. */
-  auth_throttled: 429,
-  /** Every credential that could serve the model is cooling down; carries Retry-After. */
-  model_cooldown: 429,
-  /** The upstream rejected the request itself (400/422): passed on with the upstream's status. */
-  upstream_request_error: 400,
-  /** Every attempt failed; the message lists them. */
-  upstream_failed: 502,
-  /** No provider can serve the request (none configured, all disabled). */
-  no_provider: 503,
-  /** The gateway is shutting down or a fail-closed component is unavailable. */
-  unavailable: 503,
+  auth_throttled: { status: 429, blame: 'request' },
   /** A request interceptor ended the request with its own reply (see {@link InterceptedReply}). */
-  intercepted: 403,
+  intercepted: { status: 403, blame: 'request' },
+  /** The upstream rejected the request itself (400/422): passed on with the upstream's status. */
+  upstream_request_error: { status: 400, blame: 'request' },
+  /** Every credential that could serve the model is cooling down; carries Retry-After. */
+  model_cooldown: { status: 429, blame: 'host' },
+  /** Every attempt failed; the message lists them. */
+  upstream_failed: { status: 502, blame: 'host' },
+  /** No provider can serve the request (none configured, all disabled). */
+  no_provider: { status: 503, blame: 'host' },
+  /** The gateway is shutting down or a fail-closed component is unavailable. */
+  unavailable: { status: 503, blame: 'host' },
   /** A bug: should never reach a client. */
-  internal: 500,
-} as const;
+  internal: { status: 500, blame: 'host' },
+} as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** An error the host answers with: code, HTTP status, message, optional response headers. */
+/** An error the host answers with: code, HTTP status, blame, message, optional response headers. */
 export class GatewayError extends Error {
   readonly status: number;
+  readonly blame: Blame;
+  readonly headers: Record<string, string> | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -53,10 +67,10 @@ export class GatewayError extends Error {
   ) {
     super(message, { cause: options.cause });
     this.name = 'GatewayError';
-    this.status = options.status ?? ERROR_CODES[code];
+    this.status = options.status ?? ERROR_CODES[code].status;
+    this.blame = ERROR_CODES[code].blame;
     this.headers = options.headers;
   }
-  readonly headers: Record<string, string> | undefined;
 }
 
 /**
@@ -83,4 +97,17 @@ export function gatewayError(
 
 export function isGatewayError(err: unknown): err is GatewayError {
   return err instanceof GatewayError;
+}
+
+/**
+ * Who `err` is down to. The host's own errors say so; anything else an attempt throws (an
+ * upstream status, a network fault, a plugin executor failing) is the upstream's.
+ */
+export function blameOf(err: unknown): Blame {
+  return isGatewayError(err) ? err.blame : 'upstream';
+}
+
+/** `err` as a gateway error: as it is, or `internal` (a bug) wrapping it. */
+export function asGatewayError(err: unknown): GatewayError {
+  return isGatewayError(err) ? err : gatewayError('internal', 'Internal error', { cause: err });
 }

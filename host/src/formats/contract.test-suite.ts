@@ -1,5 +1,5 @@
 /**
- * The shared contract every {@link FormatCodec} passes (hono's `runTest` idea): encoding the
+ * The shared contract every {@link WireFormat} passes (hono's `runTest` idea): encoding the
  * IR and decoding it again gives the IR back, for requests, responses and streams. Because any
  * translation A -> B is `A.decode` then `B.encode`, a codec that passes this suite composes with
  * every other one. Each codec's test file calls {@link runCodecContract}; `formats.test.ts`
@@ -9,8 +9,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors/registry.js';
-import type { DecodeOptions, FormatCodec, SseEvent, WireEvent } from './codec.js';
+import type { DecodeOptions, WireFormat, SseEvent, WireEvent } from './wire-format.js';
 import type { IRRequest, IRResponse, IRStreamEvent } from './ir.js';
+import { SseParser } from '../upstream/sse.js';
 
 export const sampleRequest: IRRequest = {
   model: 'some-model',
@@ -79,7 +80,7 @@ export function toSse(event: WireEvent): SseEvent {
 }
 
 /** Runs IR events through `encoder` then `decoder` and returns the decoded IR events. */
-export function streamRoundTrip(from: FormatCodec, to: FormatCodec, events: IRStreamEvent[]): IRStreamEvent[] {
+export function streamRoundTrip(from: WireFormat, to: WireFormat, events: IRStreamEvent[]): IRStreamEvent[] {
   const encoder = from.createStreamEncoder();
   const wire = [...events.flatMap((e) => encoder.encode(e)), ...encoder.end()];
   const decoder = to.createStreamDecoder();
@@ -103,7 +104,7 @@ export function coalesce(events: IRStreamEvent[]): IRStreamEvent[] {
  * Asserts that `codec` refuses to decode `body` with a 400 `invalid_body` whose message starts
  * with the path of the offending `field`.
  */
-export function expectInvalidBody(codec: FormatCodec, body: unknown, field: string, options: DecodeOptions = {}): void {
+export function expectInvalidBody(codec: WireFormat, body: unknown, field: string, options: DecodeOptions = {}): void {
   let error: unknown;
   try {
     codec.decodeRequest(body, options);
@@ -118,7 +119,7 @@ export function expectInvalidBody(codec: FormatCodec, body: unknown, field: stri
 }
 
 /** The behaviour every codec must have. */
-export function runCodecContract(codec: FormatCodec): void {
+export function runCodecContract(codec: WireFormat): void {
   describe(`${codec.name} codec contract`, () => {
     it('decodes its own encoded request back to the same IR', () => {
       const { body } = codec.encodeRequest(sampleRequest);
@@ -185,9 +186,76 @@ export function runCodecContract(codec: FormatCodec): void {
       expect(() => codec.decodeRequest({ messages: 'nope', contents: 'nope' }, { model: 'm' })).toThrow(/messages|contents/);
     });
 
-    it('lists models in its own listing shape', () => {
-      const listing = codec.encodeModelList([{ id: 'm1', ownedBy: 'p', created: 1 }]);
-      expect(JSON.stringify(listing)).toContain('m1');
+    it('lists models in its own listing shape, which its upstream side reads back', () => {
+      const listing = codec.listing.encodeList([{ id: 'm1', ownedBy: 'p', created: 1 }, { id: 'm2', ownedBy: 'p', created: 1 }]);
+      expect(codec.upstream.parseModelList(listing)).toEqual(['m1', 'm2']);
+      if (codec.listing.encodeItem) expect(JSON.stringify(codec.listing.encodeItem({ id: 'm1', ownedBy: 'p', created: 1 }))).toContain('m1');
+    });
+
+    it('renders errors in its own shape, which its upstream side reads the message of', () => {
+      for (const status of [400, 401, 403, 404, 413, 429, 500, 502, 503]) {
+        const body = codec.errorBody(status, 'some_code', `failure ${status}`);
+        expect(codec.errorMessage(JSON.parse(JSON.stringify(body)))).toBe(`failure ${status}`);
+      }
+    });
+
+    it('frames a stream so that a reader of its format gets the same events back', () => {
+      for (const query of [{}, { alt: 'sse' }]) {
+        const framing = codec.framing(query);
+        const encoder = codec.createStreamEncoder();
+        const events = [...sampleStream.flatMap((e) => encoder.encode(e)), ...encoder.end()];
+        let text = '';
+        let count = 0;
+        for (const event of events) {
+          const frame = framing.frame(event, count);
+          if (frame === undefined) continue;
+          text += frame;
+          count++;
+        }
+        text += framing.end(count);
+        const framed = events.filter((e) => !(e.raw && framing.frame(e, 1) === undefined));
+        if (framing.headers['content-type']!.startsWith('text/event-stream')) {
+          const parsed = new SseParser().push(text);
+          expect(parsed).toEqual(framed.map(toSse));
+        } else {
+          expect(JSON.parse(text)).toEqual(framed.map((e) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data)));
+        }
+      }
+    });
+
+    it("reads an executor plugin's bare events like its own stream events", () => {
+      const encoder = codec.createStreamEncoder();
+      const wire = [...sampleStream.flatMap((e) => encoder.encode(e)), ...encoder.end()].filter((e) => typeof e.data === 'object');
+      const direct = codec.createStreamDecoder();
+      const viaExecutor = codec.createStreamDecoder();
+      for (const event of wire) {
+        expect(viaExecutor.decode(codec.upstream.executorEvent(event.data))).toEqual(direct.decode(toSse(event)));
+      }
+    });
+
+    it('serves endpoints whose operations say what they ask for', () => {
+      expect(codec.endpoints.length).toBeGreaterThan(0);
+      const kinds = new Set<string>();
+      for (const endpoint of codec.endpoints) {
+        const params = Object.fromEntries([...endpoint.url.matchAll(/:(\w+)/g)].map(([, name]) => [name!, 'some-model:generateContent']));
+        kinds.add(endpoint.operation(params).kind);
+      }
+      expect(kinds.has('generate')).toBe(true);
+      if (codec.count) expect(codec.count.encodeResponse(42)).toBeTypeOf('object');
+    });
+
+    it('authenticates upstream calls with the key, and counts where its API can', () => {
+      const headers = codec.upstream.authHeaders('sk-secret');
+      expect(Object.values(headers)).toContainEqual(expect.stringContaining('sk-secret'));
+      expect(codec.upstream.chatPath('/base', 'm', false).startsWith('/base/')).toBe(true);
+      expect(codec.upstream.modelsPath('/base').startsWith('/base/')).toBe(true);
+      const count = codec.upstream.count;
+      if (count) {
+        expect(count.path('/base', 'm').startsWith('/base/')).toBe(true);
+        expect(count.body(codec.encodeRequest(sampleRequest).body, 'm')).toBeTypeOf('object');
+        // A client count answer of this format is what its upstream's count answer looks like.
+        if (codec.count) expect(count.result(codec.count.encodeResponse(42))).toBe(42);
+      }
     });
   });
 }

@@ -6,15 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { coalesce, sampleRequest, sampleResponse, sampleStream, toSse } from './contract.test-suite.js';
-import type { FormatCodec } from './codec.js';
-import { CODECS } from './index.js';
+import type { WireFormat } from './wire-format.js';
+import { FORMATS, formatOfUrl, listingFormat } from './index.js';
 import type { IRStreamEvent } from './ir.js';
 
-const codecs = Object.values(CODECS);
+const codecs = Object.values(FORMATS);
 const pairs = codecs.flatMap((client) => codecs.map((upstream) => [client, upstream] as const));
 
 /** IR events -> `codec` wire events -> IR events again. */
-function throughWire(codec: FormatCodec, events: IRStreamEvent[]): IRStreamEvent[] {
+function throughWire(codec: WireFormat, events: IRStreamEvent[]): IRStreamEvent[] {
   const encoder = codec.createStreamEncoder();
   const wire = [...events.flatMap((e) => encoder.encode(e)), ...encoder.end()];
   const decoder = codec.createStreamDecoder();
@@ -53,5 +53,25 @@ describe.each(pairs)('%s client, %s upstream', (client, upstream) => {
   it(`carries a stream ${upstream.name} -> ${client.name}`, () => {
     const got = throughWire(client, throughWire(upstream, sampleStream));
     expect(summary(got)).toEqual(summary(sampleStream));
+  });
+});
+
+describe('the format registry', () => {
+  it('gives every endpoint to exactly one format', () => {
+    const urls = codecs.flatMap((f) => f.endpoints.map((e) => e.url));
+    expect(new Set(urls).size).toBe(urls.length);
+  });
+
+  it('finds the format of an unrouted URL by its longest prefix, OpenAI by default', () => {
+    expect(formatOfUrl('/v1beta/models/x:nope').name).toBe('gemini');
+    expect(formatOfUrl('/v1/messages/batches').name).toBe('anthropic');
+    expect(formatOfUrl('/v1/embeddings').name).toBe('openai');
+    expect(formatOfUrl('/nowhere').name).toBe('openai');
+  });
+
+  it('answers a listing URL shared by formats in the one the request claims', () => {
+    expect(listingFormat('/v1/models', { 'anthropic-version': '2023-06-01' })?.name).toBe('anthropic');
+    expect(listingFormat('/v1/models', {})?.name).toBe('openai');
+    expect(listingFormat('/v1beta/models', {})?.name).toBe('gemini');
   });
 });

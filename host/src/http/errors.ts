@@ -5,16 +5,10 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type GatewayError, InterceptedReply, gatewayError, isGatewayError } from '../errors/registry.js';
-import { errorBody } from '../errors/render.js';
+import { type GatewayError, InterceptedReply, asGatewayError, gatewayError, isGatewayError } from '../errors/registry.js';
+import { FORMATS, formatOfUrl, listingFormat } from '../formats/index.js';
 import type { FormatName } from '../formats/ir.js';
-
-/** The wire format of the endpoint a URL addresses, for errors outside a known route. */
-export function formatOfUrl(url: string): FormatName {
-  if (url.startsWith('/v1beta')) return 'gemini';
-  if (url.startsWith('/v1/messages')) return 'anthropic';
-  return 'openai';
-}
+import type { WireFormat } from '../formats/wire-format.js';
 
 /** Maps fastify's own errors (body parsing, limits) to coded gateway errors. */
 export function toGatewayError(err: unknown): GatewayError {
@@ -40,25 +34,22 @@ export function toGatewayError(err: unknown): GatewayError {
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return gatewayError('invalid_body', e.message ?? 'bad request', { status: e.statusCode });
   }
-  return gatewayError('internal', 'Internal error', { cause: err });
+  return asGatewayError(err);
 }
 
 /** Sends `err` in `format`'s error shape (an interceptor's reply as the plugin wrote it). */
-export function sendError(reply: FastifyReply, format: FormatName, err: GatewayError, requestId: string): void {
+export function sendError(reply: FastifyReply, format: WireFormat, err: GatewayError, requestId: string): void {
   if (err.headers) reply.headers(err.headers);
   reply.header('x-switchyard-request-id', requestId);
-  if (err instanceof InterceptedReply) {
-    reply.code(err.status).send(err.reply.body ?? errorBody(format, err.status, err.code, err.message));
-    return;
-  }
-  reply.code(err.status).send(errorBody(format, err.status, err.code, err.message));
+  const body = err instanceof InterceptedReply && err.reply.body !== undefined ? err.reply.body : format.errorBody(err.status, err.code, err.message);
+  reply.code(err.status).send(body);
 }
 
-/** The format of the route that served `request`, defaulting by URL. */
-export function routeFormat(request: FastifyRequest): FormatName {
-  const format = (request.routeOptions.config as { format?: FormatName } | undefined)?.format;
-  if (format) return format;
-  // GET /v1/models answers Anthropic clients (anthropic-version) in their shape: its errors too.
-  if (request.headers['anthropic-version'] !== undefined && request.url.startsWith('/v1/models')) return 'anthropic';
+/** The format of the route that served `request`, else the one its URL belongs to. */
+export function routeFormat(request: FastifyRequest): WireFormat {
+  const config = request.routeOptions.config as { format?: FormatName; listing?: boolean } | undefined;
+  if (config?.format) return FORMATS[config.format];
+  // A listing shared by several formats answers (and fails) in the one the request is for.
+  if (config?.listing) return listingFormat(request.routeOptions.url!, request.headers) ?? formatOfUrl(request.url);
   return formatOfUrl(request.url);
 }

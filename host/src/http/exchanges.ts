@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../metrics/registry.js';
+import type { AccessLine } from '../pipeline/observer.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -70,23 +71,21 @@ export class Exchanges {
     const upstreamModel = served?.['x-switchyard-model'];
     this.metrics.request(endpoint, provider ?? '', upstreamModel ?? '', status);
     if (!ACCESS_LEVELS.has(request.log.level)) return;
-    request.log.info(
-      {
-        requestId: request.id,
-        endpoint,
-        method: request.method,
-        model: request.requestedModel ?? undefined,
-        provider,
-        upstreamModel,
-        credential: served?.['x-switchyard-credential'],
-        attempts: served ? Number(served['x-switchyard-attempts']) : undefined,
-        router: served?.['x-switchyard-router'],
-        status,
-        durationMs: Math.round((performance.now() - request.startedAt) * 10) / 10,
-        stream: request.streamed,
-        aborted: complete ? undefined : true,
-      },
-      'request',
-    );
+    const line: AccessLine = {
+      requestId: request.id,
+      endpoint,
+      method: request.method,
+      model: request.requestedModel ?? undefined,
+      provider,
+      upstreamModel,
+      credential: served?.['x-switchyard-credential'],
+      attempts: served ? Number(served['x-switchyard-attempts']) : undefined,
+      router: served?.['x-switchyard-router'],
+      status,
+      durationMs: Math.round((performance.now() - request.startedAt) * 10) / 10,
+      stream: request.streamed,
+      aborted: complete ? undefined : true,
+    };
+    request.log.info(line, 'request');
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../config/load.js';
-import type { Runtime } from '../core/runtime.js';
+import type { Runtime } from '../pipeline/runtime.js';
 import { isCooling } from '../core/conductor/cooldown.js';
 import { gatewayError } from '../errors/registry.js';
 import type { PluginHost } from '../plugins/plugin-host.js';

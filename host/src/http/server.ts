@@ -8,24 +8,25 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
-import { listModels } from '../core/chain.js';
-import type { Runtime } from '../core/runtime.js';
-import { gatewayError, isGatewayError } from '../errors/registry.js';
-import { CODECS } from '../formats/index.js';
-import type { FormatName } from '../formats/ir.js';
-import { countTokens } from '../pipeline/count-tokens.js';
-import { type ChatResult, proxyChat } from '../pipeline/proxy.js';
+import { authenticate } from '../auth/client-auth.js';
 import type { Config } from '../config/schema.js';
+import { listModels } from '../core/chain.js';
+import { gatewayError, isGatewayError } from '../errors/registry.js';
+import { FORMATS, formatOfUrl, listingFormat } from '../formats/index.js';
+import type { FormatName } from '../formats/ir.js';
+import { JsonBody } from '../formats/json-body.js';
+import type { Operation, WireFormat } from '../formats/wire-format.js';
 import type { Metrics } from '../metrics/registry.js';
-import { authenticate } from './auth.js';
+import type { Runtime } from '../pipeline/runtime.js';
+import { serve } from '../pipeline/serve.js';
+import { routeFormat, sendError, toGatewayError } from './errors.js';
 import { Exchanges } from './exchanges.js';
 import { type ManagementOptions, registerManagement } from './management.js';
-import { formatOfUrl, routeFormat, sendError, toGatewayError } from './errors.js';
 import { writeStream } from './writer.js';
 
 export interface ServerOptions extends ManagementOptions {
   metrics: Metrics;
-  /** The runtime of the config in force; read once per request. */
+  /** The runtime of the config in force; read once per request, when it arrives. */
   runtime: () => Runtime;
   /** Client-side limits; fixed for the server's life (a change needs a restart). */
   limits: Pick<Config['limits'], 'bodyBytes' | 'requestTimeout' | 'socketTimeout'>;
@@ -35,8 +36,14 @@ export interface ServerOptions extends ManagementOptions {
 declare module 'fastify' {
   interface FastifyContextConfig {
     format?: FormatName;
+    /** A model listing route, possibly shared by several formats. */
+    listing?: boolean;
     /** Client key required (the proxied API); such requests get an access line and a request count. */
     auth?: boolean;
+  }
+  interface FastifyRequest {
+    /** The runtime in force when the request arrived: it serves the request to its end, whatever reloads meanwhile. */
+    runtime: Runtime | null;
   }
   interface FastifyInstance {
     /** Aborts every client API request in flight with `reason` (a shutdown's deadline); returns how many were open. */
@@ -74,6 +81,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.decorateRequest('streamed', false);
   app.decorateRequest('served', null);
   app.decorateRequest('bodyText', null);
+  app.decorateRequest('runtime', null);
   // fastify's own JSON parser (proto and constructor poisoning refused), keeping the text it
   // parsed: a same-format request for the model it names goes upstream as these very bytes.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -87,10 +95,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // Client API routes get their hook when declared, so no request asks its route whether it needs one.
   const clientRequest: onRequestHookHandler = (request, reply, done) => {
     request.startedAt = performance.now();
+    // Read once: the request is authenticated and served by the same config.
+    request.runtime = options.runtime();
     // Tracked before authentication, so a rejected request gets its access line too.
     exchanges.open(request, reply);
     try {
-      authenticate(options.runtime().clientKeys, request.headers, request.query as Query);
+      authenticate(request.runtime.clientKeys, request.headers, request.query as Query);
     } catch (err) {
       return done(err as Error);
     }
@@ -120,88 +130,61 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   registerManagement(app, options);
 
-  const chat = (format: FormatName, request: FastifyRequest, reply: FastifyReply, url?: { model: string; stream: boolean }) =>
-    serveChat(options.runtime(), format, request, reply, start(exchanges, request, url), url);
-  const count = (format: 'anthropic' | 'gemini', request: FastifyRequest, model?: string) =>
-    countTokens(options.runtime(), format, request.body, model, start(exchanges, request, model === undefined ? undefined : { model, stream: false }));
-
-  app.post('/v1/chat/completions', { config: { format: 'openai', auth: true } }, (req, reply) => chat('openai', req, reply));
-  app.post('/v1/messages', { config: { format: 'anthropic', auth: true } }, (req, reply) => chat('anthropic', req, reply));
-  app.post('/v1/messages/count_tokens', { config: { format: 'anthropic', auth: true } }, async (req) => count('anthropic', req));
-  app.post<{ Params: { target: string } }>('/v1beta/models/:target', { config: { format: 'gemini', auth: true } }, async (req, reply) => {
-    const { model, action } = splitGeminiTarget(req.params.target);
-    switch (action) {
-      case 'generateContent':
-        return chat('gemini', req, reply, { model, stream: false });
-      case 'streamGenerateContent':
-        return chat('gemini', req, reply, { model, stream: true });
-      case 'countTokens':
-        return count('gemini', req, model);
-      default:
-        throw gatewayError('not_found', `Unknown Gemini method '${action}'`);
+  // Each format's endpoints: the route says the format, its operation what the request asks for.
+  for (const format of Object.values(FORMATS)) {
+    for (const endpoint of format.endpoints) {
+      app.post<{ Params: Record<string, string> }>(endpoint.url, { config: { format: format.name, auth: true } }, (request, reply) =>
+        serveRequest(exchanges, format, endpoint.operation(request.params), request, reply),
+      );
     }
-  });
-
-  app.get('/v1/models', { config: { auth: true } }, async (req) => {
-    const format: FormatName = req.headers['anthropic-version'] ? 'anthropic' : 'openai';
-    return CODECS[format].encodeModelList(listModels(options.runtime()));
-  });
-  app.get('/v1beta/models', { config: { format: 'gemini', auth: true } }, async () =>
-    CODECS.gemini.encodeModelList(listModels(options.runtime())),
-  );
-  app.get<{ Params: { target: string } }>('/v1beta/models/:target', { config: { format: 'gemini', auth: true } }, async (req) => {
-    const name = req.params.target.replace(/^models\//, '');
-    const entry = listModels(options.runtime()).find((m) => m.id === name);
-    if (!entry) throw gatewayError('model_not_found', `The model '${name}' does not exist`);
-    return (CODECS.gemini.encodeModelList([entry]) as { models: unknown[] }).models[0];
-  });
+  }
+  const listings = new Set(Object.values(FORMATS).map((f) => f.listing.url));
+  for (const url of listings) {
+    app.get(url, { config: { listing: true, auth: true } }, async (request) => {
+      const rt = request.runtime!;
+      return routeFormat(request).listing.encodeList(listModels(rt.catalog, rt.config.models));
+    });
+  }
+  for (const format of Object.values(FORMATS)) {
+    const { itemUrl, encodeItem } = format.listing;
+    if (!itemUrl || !encodeItem) continue;
+    app.get<{ Params: { target: string } }>(itemUrl, { config: { format: format.name, auth: true } }, async (request) => {
+      const rt = request.runtime!;
+      const entry = listModels(rt.catalog, rt.config.models).find((m) => m.id === request.params.target);
+      if (!entry) throw gatewayError('model_not_found', `The model '${request.params.target}' does not exist`);
+      return encodeItem(entry);
+    });
+  }
 
   return app;
 }
 
-/** Splits Gemini's `{model}:{action}` path segment. */
-function splitGeminiTarget(target: string): { model: string; action: string } {
-  const colon = target.lastIndexOf(':');
-  if (colon <= 0) throw gatewayError('not_found', `Expected models/{model}:{method}, got '${target}'`);
-  // The router has already percent-decoded the segment: decoding again would mangle (or throw on) a "%".
-  return { model: target.slice(0, colon), action: target.slice(colon + 1) };
-}
-
-/** Starts a pipeline run: notes the model and stream flag (from the URL for Gemini, else the body) and returns its signal. */
-function start(exchanges: Exchanges, request: FastifyRequest, url?: { model: string; stream: boolean }): AbortSignal {
+/** Runs the pipeline for a client request and sends its answer: a JSON body, or a stream in the format's framing. */
+async function serveRequest(exchanges: Exchanges, format: WireFormat, operation: Operation, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const body = request.body as { model?: unknown; stream?: unknown } | null;
-  const model = url ? url.model : typeof body?.model === 'string' ? body.model : undefined;
-  return exchanges.start(request, model, url ? url.stream : body?.stream === true);
-}
-
-async function serveChat(
-  runtime: Runtime,
-  format: FormatName,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  signal: AbortSignal,
-  url?: { model: string; stream: boolean },
-): Promise<unknown> {
-  const result: ChatResult = await proxyChat(runtime, {
+  const model = operation.model ?? (typeof body?.model === 'string' ? body.model : undefined);
+  const stream = operation.kind === 'generate' && (operation.stream ?? body?.stream === true);
+  const signal = exchanges.start(request, model, stream);
+  const query = request.query as Query;
+  const result = await serve(request.runtime!, {
     requestId: request.id,
     format,
-    body: request.body,
-    bodyText: request.bodyText ?? undefined,
-    urlModel: url?.model,
-    urlStream: url?.stream,
+    operation: operation.kind,
+    body: JsonBody.fromValue(request.body, request.bodyText ?? undefined),
+    urlModel: operation.model,
+    urlStream: operation.stream,
     headers: request.headers,
+    query,
     signal,
     startedAt: request.startedAt,
   });
   request.served = result.headers;
   if (result.kind === 'json') {
-    reply.headers(result.headers).code(result.status);
-    // JSON text from a same-format upstream goes out as it came, with no serialisation.
-    if (result.rawJson) reply.type('application/json; charset=utf-8');
-    return result.body;
+    // The body's text: an upstream's own bytes when it answered in the client's format.
+    reply.headers(result.headers).code(result.status).type('application/json; charset=utf-8');
+    return result.body.text;
   }
   reply.hijack();
-  const sse = format !== 'gemini' || (request.query as Query).alt === 'sse';
-  await writeStream(reply.raw, result.headers, result.events, sse ? 'sse' : 'json-array');
+  await writeStream(reply.raw, result.headers, result.events, format.framing(query));
   return reply;
 }

@@ -9,8 +9,8 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { isCooling } from '../core/conductor/cooldown.js';
-import type { Runtime } from '../core/runtime.js';
-import type { PipelineObserver } from '../pipeline/proxy.js';
+import type { Runtime } from '../pipeline/runtime.js';
+import type { PipelineObserver } from '../pipeline/observer.js';
 import type { PluginEvent, PluginObserver } from '../plugins/observer.js';
 import { FastHistogram, type HistogramChild } from './histogram.js';
 import { LabelCache } from './labels.js';

@@ -5,50 +5,49 @@
  *
  * @module
  */
-import type { DecodedRequest, FormatCodec, SseEvent, WireEvent } from '../formats/codec.js';
+import { gatewayError, isGatewayError } from '../errors/registry.js';
 import type { IRStreamEvent } from '../formats/ir.js';
-import { UpstreamStreamError } from '../formats/codec.js';
-import { isGatewayError } from '../errors/registry.js';
+import { JsonBody } from '../formats/json-body.js';
+import type { DecodedRequest, SseEvent, WireEvent, WireFormat } from '../formats/wire-format.js';
+import { UpstreamStreamError } from '../formats/wire-format.js';
 import { UpstreamError } from '../upstream/errors.js';
-import { gatewayError } from '../errors/registry.js';
-
-export interface UpstreamBody {
-  /** Serialised upstream body. */
-  body: string;
-  /** Fields that could not be carried, for `x-switchyard-dropped`. */
-  dropped: readonly string[];
-}
+import type { Translation } from './context.js';
 
 /**
- * Builds the upstream request body for `model`. `rawText`, the JSON text `rawBody` was parsed
- * from, is sent as it is when the upstream speaks the client's format and the model is unchanged.
+ * Builds the upstream request body for `model`. The client's body goes as it is (its very bytes
+ * when the host has them) when the upstream speaks the client's format and the model is unchanged.
  */
-export function translateRequest(
-  client: FormatCodec,
-  upstream: FormatCodec,
-  decoded: DecodedRequest,
-  rawBody: Record<string, unknown>,
-  model: string,
-  rawText?: string,
-): UpstreamBody {
+export function translateRequest(client: WireFormat, upstream: WireFormat, decoded: DecodedRequest, body: JsonBody, model: string): Translation {
   if (client === upstream) {
-    // Gemini carries the model in the URL, the others in the body.
-    const unchanged = client.name === 'gemini' || rawBody.model === model;
-    if (unchanged && rawText !== undefined) return { body: rawText, dropped: [] };
-    return { body: JSON.stringify(unchanged ? rawBody : { ...rawBody, model }), dropped: [] };
+    const value = body.value as Record<string, unknown>;
+    const unchanged = client.modelInUrl || value.model === model;
+    return { body: unchanged ? body : JsonBody.fromValue({ ...value, model }), dropped: [] };
   }
   const encoded = upstream.encodeRequest({ ...decoded.request, model });
-  return { body: JSON.stringify(encoded.body), dropped: mergeDropped(decoded.unmapped, encoded.dropped) };
+  return { body: JsonBody.fromValue(encoded.body), dropped: mergeDropped(decoded.unmapped, encoded.dropped) };
 }
 
 /** Translates a non-stream upstream body into the client's format. */
-export function translateResponse(client: FormatCodec, upstream: FormatCodec, body: unknown): { body: unknown; dropped: readonly string[] } {
+export function translateResponse(client: WireFormat, upstream: WireFormat, body: unknown): { body: unknown; dropped: readonly string[] } {
   if (client === upstream) return { body, dropped: [] };
   const encoded = client.encodeResponse(upstream.decodeResponse(body));
   return { body: encoded.body, dropped: encoded.dropped };
 }
 
 const NOTHING: readonly IRStreamEvent[] = [];
+
+export interface StreamOptions {
+  /** Told of a failure after the first event, which the stream itself reports to the client. */
+  onLateFailure?: (err: unknown) => void;
+  /**
+   * Forward same-format events untouched (default: when the formats match). Executor plugins
+   * yield events without their format's framing (`[DONE]`, ...), so theirs always go through the
+   * IR and the client's encoder.
+   */
+  passthrough?: boolean;
+  /** Scrubs the credential's key from upstream text before it reaches the client. */
+  redact?: (text: string) => string;
+}
 
 /**
  * Translates an upstream SSE stream into client events. Until the first client event is
@@ -58,19 +57,12 @@ const NOTHING: readonly IRStreamEvent[] = [];
  */
 export async function* translateStream(
   events: AsyncIterable<SseEvent>,
-  client: FormatCodec,
-  upstream: FormatCodec,
+  client: WireFormat,
+  upstream: WireFormat,
   signal: AbortSignal,
-  /** Told of a failure after the first event, which the stream itself reports to the client. */
-  onLateFailure?: (err: unknown) => void,
-  /**
-   * Forward same-format events untouched. Executor plugins yield events without their format's
-   * framing (`[DONE]`, ...), so theirs always go through the IR and the client's encoder.
-   */
-  passthrough = client === upstream,
-  /** Scrubs the credential's key from upstream text before it reaches the client. */
-  redact: (text: string) => string = (text) => text,
+  options: StreamOptions = {},
 ): AsyncGenerator<WireEvent> {
+  const { onLateFailure, passthrough = client === upstream, redact = (text: string) => text } = options;
   const decoder = upstream.createStreamDecoder();
   const encoder = client.createStreamEncoder();
   let started = false;

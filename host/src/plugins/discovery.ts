@@ -11,7 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { pluginItem } from '../config/schema.js';
-import type { PartialPluginItem } from './plugin-host.js';
+import type { PartialPluginItem } from './item.js';
 import { PROTOCOL_VERSION } from '@switchyard/plugin-sdk';
 
 /** A plugin package found in the plugins dir. */

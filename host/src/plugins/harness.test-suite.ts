@@ -5,7 +5,7 @@
  * @module
  */
 import { fileURLToPath } from 'node:url';
-import type { PluginLogger } from './plugin-host.js';
+import type { PluginLogger } from './item.js';
 
 /** The stand-in worker runtime (see fixtures/fake-worker.mjs). */
 export const fakeWorker = fileURLToPath(new URL('./fixtures/fake-worker.mjs', import.meta.url));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverPlugins } from './discovery.js';
-import { defaultPluginItem, resolveItem } from './plugin-host.js';
+import { defaultPluginItem, resolveItem } from './item.js';
 
 async function pluginFolder(switchyard: Record<string, unknown>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-defaults-'));

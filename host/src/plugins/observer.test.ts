@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PluginCallError } from '@switchyard/plugin-sdk/transport';
 import { fakeWorker, recordingLogger } from './harness.test-suite.js';
 import type { PluginEvent, PluginObserver } from './observer.js';
-import { defaultPluginItem } from './plugin-host.js';
+import { defaultPluginItem } from './item.js';
 import { PluginSupervisor } from './supervisor.js';
 
 const entryUrl = new URL('./fixtures/discovery/a-ok/index.js', import.meta.url);

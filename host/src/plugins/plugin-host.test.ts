@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeWorker, recordingLogger, route, until } from './harness.test-suite.js';
-import { PluginHost, defaultPluginItem, type PluginItem, type PluginsConfig } from './plugin-host.js';
+import { defaultPluginItem, type PluginItem } from './item.js';
+import { PluginHost, type PluginsConfig } from './plugin-host.js';
 
 
 let dir: string;

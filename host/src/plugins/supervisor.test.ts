@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@switchyard/plugin-sdk';
 import { PluginCallError } from '@switchyard/plugin-sdk/transport';
 import { fakeWorker, liveWorkers, recordingLogger, route, until } from './harness.test-suite.js';
-import { defaultPluginItem, type PluginItem } from './plugin-host.js';
+import { defaultPluginItem, type PluginItem } from './item.js';
 import { PluginSupervisor, type SupervisorOptions } from './supervisor.js';
 
 const entryUrl = new URL('./fixtures/discovery/a-ok/index.js', import.meta.url);

@@ -14,7 +14,7 @@ import type { DiscoveredPlugin } from './discovery.js';
 import { FusePolicy } from './fuse.js';
 import type { PluginEvent, PluginObserver } from './observer.js';
 import { Generation, INTERNAL_ERROR, PluginCallError, describe, type CallOptions } from '@switchyard/plugin-sdk/transport';
-import type { PluginItem, PluginLogger, PluginTiming } from './plugin-host.js';
+import type { PluginItem, PluginLogger, PluginTiming } from './item.js';
 
 export type PluginState = 'active' | 'fused' | 'disabled' | 'rejected' | 'starting';
 

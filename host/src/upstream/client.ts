@@ -7,7 +7,7 @@
  */
 import { Agent, type Dispatcher } from 'undici';
 import { UpstreamError, fromTransportError, retryAfterMs } from './errors.js';
-import type { UpstreamEndpoint } from './providers.js';
+import type { UpstreamEndpoint } from './endpoint.js';
 
 export interface ClientLimits {
   connectTimeout: number;
@@ -34,7 +34,7 @@ export interface UpstreamResponse {
 
 /**
  * Sends one upstream call. Resolves with a 2xx response; rejects with an {@link UpstreamError}
- * for any other status (its message taken from the error body by `errorMessage`) or transport
+ * for any other status (its message taken from the error body by the format) or transport
  * fault, and with the signal's reason when aborted.
  */
 export async function sendUpstream(
@@ -42,7 +42,6 @@ export async function sendUpstream(
   endpoint: UpstreamEndpoint,
   call: { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> },
   signal: AbortSignal,
-  errorMessage: (body: unknown) => string | undefined,
 ): Promise<UpstreamResponse> {
   let res: Dispatcher.ResponseData;
   try {
@@ -66,7 +65,7 @@ export async function sendUpstream(
     // A body cut short still leaves the status to go on.
   }
   // The message goes to clients, logs and management: never with the key an upstream may echo.
-  throw new UpstreamError('http', endpoint.redact(describeError(res.statusCode, text, errorMessage)), res.statusCode, retryAfterMs(res.headers));
+  throw new UpstreamError('http', endpoint.redact(describeError(res.statusCode, text, endpoint.format.errorMessage)), res.statusCode, retryAfterMs(res.headers));
 }
 
 function describeError(status: number, text: string, errorMessage: (body: unknown) => string | undefined): string {

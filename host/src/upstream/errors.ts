@@ -20,11 +20,6 @@ export class UpstreamError extends Error {
   ) {
     super(message);
   }
-
-  /** A request error the upstream blamed on the request itself: retrying elsewhere won't help. */
-  get isRequestError(): boolean {
-    return this.status === 400 || this.status === 422;
-  }
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SseEvent } from '../formats/codec.js';
+import type { SseEvent } from '../formats/wire-format.js';
 
 /** Incremental parser: feed text as it arrives, get whole events back. */
 export class SseParser {

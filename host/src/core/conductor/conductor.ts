@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/schema.js';
-import { type GatewayError, gatewayError, isGatewayError } from '../../errors/registry.js';
+import { type GatewayError, blameOf, gatewayError } from '../../errors/registry.js';
 import { UpstreamError } from '../../upstream/errors.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import type { StateStore } from '../state/types.js';
@@ -109,8 +109,9 @@ export class Conductor {
             this.#succeeded(pool, member, ctx.sessionId);
             return { value, member, attempts };
           } catch (err) {
-            // A client abort, or a reply the host itself chose (an interceptor's), ends the run.
-            if (ctx.signal.aborted || isGatewayError(err)) throw err;
+            // A client abort, or a failure that is not the upstream's (a bad request body, an
+            // interceptor's reply, a fail-closed guard), ends the run: no other credential helps.
+            if (ctx.signal.aborted || blameOf(err) !== 'upstream') throw err;
             const failure = toFailure(err);
             const requestError = this.#failed(pool, member, failure, ctx.sessionId);
             attempts.push({

@@ -1,23 +1,34 @@
 /**
- * Shared fixture for the conductor and chain unit tests: a runtime built from a real config
- * (in-memory state, an undici Agent that is never used) and a scripted attempt function that
+ * Shared fixture for the conductor and chain unit tests: the core built from a real config
+ * (in-memory state, upstreams that are never called) and a scripted attempt function that
  * records which credentials were tried and answers per credential id.
  *
  * @module
  */
-import { Agent } from 'undici';
-import { configSchema } from '../../config/schema.js';
+import { type Config, configSchema } from '../../config/schema.js';
 import type { GatewayError } from '../../errors/registry.js';
 import { UpstreamError } from '../../upstream/errors.js';
+import type { Upstream } from '../../upstream/upstream.js';
+import { Catalog } from '../catalog.js';
 import { resolveChain } from '../chain.js';
-import { buildRuntime, type Runtime } from '../runtime.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import type { ModelState } from '../state/types.js';
-import type { RunResult } from './conductor.js';
+import { Conductor, type RunResult } from './conductor.js';
 import type { PoolMember } from './pool.js';
 
-/** Never dispatches anything: attempts are scripted. */
-const agent = new Agent();
+/** Attempts are scripted: an upstream call means the test went wrong. */
+const NO_UPSTREAM = new Proxy({} as Upstream, {
+  get: (_target, name) => {
+    throw new Error(`the conductor fixture called its upstream (${String(name)})`);
+  },
+});
+
+/** The part of a runtime the core's tests need. */
+export interface Runtime {
+  config: Config;
+  catalog: Catalog;
+  conductor: Conductor;
+}
 
 /** A provider entry of the config; `keys` become `apiKeys`, everything else passes through. */
 export function provider(name: string, keys: number | string[], rest: Record<string, unknown> = {}): Record<string, unknown> {
@@ -36,7 +47,8 @@ export function runtime(input: Record<string, unknown>): Fixture {
   const config = configSchema.parse(input);
   const store = new MemoryStateStore({});
   const inFlight = new Map<string, number>();
-  return { rt: buildRuntime(config, agent, { store, inFlight }), store, inFlight };
+  const catalog = new Catalog(config, [], { upstreamFor: () => NO_UPSTREAM });
+  return { rt: { config, catalog, conductor: new Conductor(config, catalog.registry, { store, inFlight }) }, store, inFlight };
 }
 
 /** The state-store key of credential `id` (`provider#index`). */
@@ -92,7 +104,7 @@ export function run<T>(
   attempt: (member: PoolMember) => Promise<T>,
   options: { sessionId?: string; signal?: AbortSignal } = {},
 ): Promise<RunResult<T>> {
-  const chain = resolveChain(fx.rt, model);
+  const chain = resolveChain(fx.rt.catalog, fx.rt.config.models, model);
   const ctx = { requestedModel: model, signal: options.signal ?? new AbortController().signal, sessionId: options.sessionId };
   return fx.rt.conductor.run(chain, ctx, attempt);
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Credential, ProviderRuntime } from '../catalog.js';
+import type { Credential, ProviderRuntime } from '../provider.js';
 import type { SelectionCandidate } from './types.js';
 
 /** One credential able to serve a pool's model. */

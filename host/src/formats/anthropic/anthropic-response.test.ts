@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IRRequest, IRResponse } from '../ir.js';
-import { anthropicCodec as codec } from './index.js';
+import { anthropicFormat as codec } from './index.js';
 import { sdkClient } from './sdk-client.test-suite.js';
 
 const sampleResponse: IRResponse = {
@@ -181,7 +181,7 @@ describe('anthropic responses', () => {
     expect(codec.errorMessage({ error: 'x' })).toBeUndefined();
     expect(codec.errorMessage('oops')).toBeUndefined();
 
-    const listing = codec.encodeModelList([
+    const listing = codec.listing.encodeList([
       { id: 'a', ownedBy: 'anthropic', created: 1_700_000_000, displayName: 'Model A' },
       { id: 'b', ownedBy: 'openai', created: 0 },
     ]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type SseEvent, UpstreamStreamError, type WireEvent } from '../codec.js';
+import { type SseEvent, UpstreamStreamError, type WireEvent } from '../wire-format.js';
 import type { IRStreamEvent } from '../ir.js';
-import { anthropicCodec as codec } from './index.js';
+import { anthropicFormat as codec } from './index.js';
 import { sdkClient } from './sdk-client.test-suite.js';
 
 /** Parses an SSE transcript (as the upstream sends it) into events. */

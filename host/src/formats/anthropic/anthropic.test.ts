@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectInvalidBody, runCodecContract } from '../contract.test-suite.js';
 import type { IRRequest } from '../ir.js';
-import { anthropicCodec as codec } from './index.js';
+import { anthropicFormat as codec } from './index.js';
 import { sdkClient } from './sdk-client.test-suite.js';
 
 runCodecContract(codec);

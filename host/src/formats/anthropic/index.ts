@@ -1,16 +1,32 @@
 /**
- * The Anthropic Messages codec (`POST /v1/messages`, `GET /v1/models`).
+ * Anthropic Messages (`POST /v1/messages`, `/v1/messages/count_tokens`, `GET /v1/models` with an
+ * `anthropic-version` header), client and upstream side.
  *
  * @module
  */
-import type { FormatCodec } from '../codec.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { SSE_FRAMING } from '../framing.js';
+import type { WireFormat } from '../wire-format.js';
+import { errorBody } from './errors.js';
 import { decodeRequest, encodeRequest } from './request.js';
 import { decodeResponse, encodeModelList, encodeResponse, errorMessage } from './response.js';
 import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
+import { anthropicUpstream } from './upstream.js';
 
-/** Anthropic Messages API: client and upstream side. */
-export const anthropicCodec: FormatCodec = {
+export const anthropicFormat: WireFormat = {
   name: 'anthropic',
+  modelInUrl: false,
+  endpoints: [
+    { url: '/v1/messages', operation: () => ({ kind: 'generate' }) },
+    { url: '/v1/messages/count_tokens', operation: () => ({ kind: 'count' }) },
+  ],
+  // Anthropic's SDK lists models at OpenAI's URL; its version header tells the two apart.
+  listing: { url: '/v1/models', claims: (headers) => headers['anthropic-version'] !== undefined, encodeList: encodeModelList },
+  urlPrefixes: ['/v1/messages'],
+  errorBody,
+  framing: () => SSE_FRAMING,
+  forwardHeaders,
+  count: { decodeRequest, encodeResponse: (tokens) => ({ input_tokens: tokens }) },
   decodeRequest,
   encodeRequest,
   decodeResponse,
@@ -18,6 +34,12 @@ export const anthropicCodec: FormatCodec = {
   createStreamDecoder,
   createStreamEncoder,
   mayFinishOrFail,
-  encodeModelList,
   errorMessage,
+  upstream: anthropicUpstream,
 };
+
+/** Beta flags (prompt caching, long context ...) go on to an Anthropic upstream. */
+function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const beta = headers['anthropic-beta'];
+  return typeof beta === 'string' ? { 'anthropic-beta': beta } : {};
+}

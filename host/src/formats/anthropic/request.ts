@@ -4,7 +4,7 @@
  * @module
  */
 import { gatewayError } from '../../errors/registry.js';
-import type { DecodeOptions, DecodedRequest, EncodedBody } from '../codec.js';
+import type { DecodeOptions, DecodedRequest, EncodedBody } from '../wire-format.js';
 import type { IRImageSource, IRMessage, IRPart, IRRequest, IRTool, IRToolChoice } from '../ir.js';
 import { parseBody } from '../validate.js';
 import { type AnthropicContentBlock, type AnthropicRequestBody, requestSchema } from './schema.js';

@@ -5,7 +5,7 @@
  * @module
  */
 import { gatewayError } from '../../errors/registry.js';
-import type { EncodedBody, ModelListing } from '../codec.js';
+import type { EncodedBody, ModelListing } from '../wire-format.js';
 import type { IRPart, IRResponse, IRStopReason, IRUsage } from '../ir.js';
 import { fieldPath } from '../validate.js';
 import { toolInput } from './request.js';

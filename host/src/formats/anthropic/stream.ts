@@ -9,8 +9,8 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { errorBody } from '../../errors/render.js';
-import { type SseEvent, type StreamDecoder, type StreamEncoder, UpstreamStreamError, type WireEvent } from '../codec.js';
+import { errorBody } from './errors.js';
+import { type SseEvent, type StreamDecoder, type StreamEncoder, UpstreamStreamError, type WireEvent } from '../wire-format.js';
 import type { IRStopReason, IRStreamEvent, IRUsage } from '../ir.js';
 import { decodeStopReason, decodeUsage, encodeStopReason, encodeUsage, type WireUsage } from './response.js';
 
@@ -255,7 +255,7 @@ class AnthropicStreamEncoder implements StreamEncoder {
   fail(message: string): WireEvent[] {
     if (this.ended) return [];
     this.ended = true;
-    const body = errorBody('anthropic', 502, 'upstream_failed', message) as { type: string } & Json;
+    const body = errorBody(502, 'upstream_failed', message) as { type: string } & Json;
     return [wire(body)];
   }
 
@@ -302,7 +302,7 @@ export function createStreamEncoder(): StreamEncoder {
   return new AnthropicStreamEncoder();
 }
 
-/** See {@link FormatCodec.mayFinishOrFail}: the stop reason comes in `message_delta`; errors are `error` events. */
+/** See {@link WireFormat.mayFinishOrFail}: the stop reason comes in `message_delta`; errors are `error` events. */
 export function mayFinishOrFail(event: SseEvent): boolean {
   return event.event === 'error' || event.event === 'message_delta' || event.data.includes('"error"') || event.data.includes('"message_delta"');
 }

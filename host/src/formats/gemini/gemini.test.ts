@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamStreamError, type SseEvent } from '../codec.js';
+import { UpstreamStreamError, type SseEvent } from '../wire-format.js';
 import { coalesce, expectInvalidBody, runCodecContract, toSse } from '../contract.test-suite.js';
 import type { IRRequest, IRStreamEvent } from '../ir.js';
-import { geminiCodec } from './index.js';
+import { geminiFormat } from './index.js';
 import { decodeFunctionResponse, encodeFunctionResponse } from './mapping.js';
 
-runCodecContract(geminiCodec);
+runCodecContract(geminiFormat);
 
-const decode = (body: unknown, options = { model: 'gemini-2.5-flash' }) => geminiCodec.decodeRequest(body, options);
+const decode = (body: unknown, options = { model: 'gemini-2.5-flash' }) => geminiFormat.decodeRequest(body, options);
 
 const sse = (data: unknown): SseEvent => ({ data: JSON.stringify(data) });
 
@@ -20,7 +20,7 @@ describe('gemini decodeRequest', () => {
       toolConfig: { functionCallingConfig: { allowedFunctionNames: ['f'], mode: 'ANY' } },
       generationConfig: { maxOutputTokens: 5 },
     };
-    const { request, unmapped } = geminiCodec.decodeRequest(body, { model: 'gemini-x', stream: true });
+    const { request, unmapped } = geminiFormat.decodeRequest(body, { model: 'gemini-x', stream: true });
     expect(request).toEqual({
       model: 'gemini-x',
       system: 'be terse',
@@ -186,20 +186,20 @@ describe('gemini decodeRequest', () => {
   });
 
   it('rejects bad fields with a 400 naming them', () => {
-    expectInvalidBody(geminiCodec, {}, 'contents', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: 'hi' }, 'contents', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [{ role: 'assistant', parts: [] }] }, 'contents[0].role', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [{ parts: [{ text: 1 }] }] }, 'contents[0].parts[0].text', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [{ parts: 'hi' }] }, 'contents[0].parts', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [{ parts: [{ inlineData: { data: 'x' } }] }] }, 'contents[0].parts[0].inlineData.mimeType', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [{ parts: [{ inline_data: { mime_type: 'image/png', data: 1 } }] }] }, 'contents[0].parts[0].inline_data.data', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [{ parts: [{ functionCall: { args: {} } }] }] }, 'contents[0].parts[0].functionCall.name', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [{ parts: [{ functionCall: { name: 'f', args: '{}' } }] }] }, 'contents[0].parts[0].functionCall.args', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [], generationConfig: { maxOutputTokens: '5' } }, 'generationConfig.maxOutputTokens', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [], generation_config: { temperature: 'hot' } }, 'generation_config.temperature', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [], tools: [{ functionDeclarations: [{ description: 'x' }] }] }, 'tools[0].functionDeclarations[0].name', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [], toolConfig: { functionCallingConfig: { mode: 'SOMETIMES' } } }, 'toolConfig.functionCallingConfig.mode', { model: 'm' });
-    expectInvalidBody(geminiCodec, { contents: [] }, 'model');
+    expectInvalidBody(geminiFormat, {}, 'contents', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: 'hi' }, 'contents', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [{ role: 'assistant', parts: [] }] }, 'contents[0].role', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [{ parts: [{ text: 1 }] }] }, 'contents[0].parts[0].text', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [{ parts: 'hi' }] }, 'contents[0].parts', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [{ parts: [{ inlineData: { data: 'x' } }] }] }, 'contents[0].parts[0].inlineData.mimeType', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [{ parts: [{ inline_data: { mime_type: 'image/png', data: 1 } }] }] }, 'contents[0].parts[0].inline_data.data', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [{ parts: [{ functionCall: { args: {} } }] }] }, 'contents[0].parts[0].functionCall.name', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [{ parts: [{ functionCall: { name: 'f', args: '{}' } }] }] }, 'contents[0].parts[0].functionCall.args', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [], generationConfig: { maxOutputTokens: '5' } }, 'generationConfig.maxOutputTokens', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [], generation_config: { temperature: 'hot' } }, 'generation_config.temperature', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [], tools: [{ functionDeclarations: [{ description: 'x' }] }] }, 'tools[0].functionDeclarations[0].name', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [], toolConfig: { functionCallingConfig: { mode: 'SOMETIMES' } } }, 'toolConfig.functionCallingConfig.mode', { model: 'm' });
+    expectInvalidBody(geminiFormat, { contents: [] }, 'model');
   });
 });
 
@@ -207,7 +207,7 @@ describe('gemini encodeRequest', () => {
   const base: IRRequest = { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], stream: true };
 
   it('leaves model and stream out of the body and sends tools as parametersJsonSchema', () => {
-    const { body, dropped } = geminiCodec.encodeRequest({
+    const { body, dropped } = geminiFormat.encodeRequest({
       ...base,
       system: 'sys',
       tools: [{ name: 't', description: 'd', parameters: { type: 'object', additionalProperties: false } }],
@@ -230,18 +230,18 @@ describe('gemini encodeRequest', () => {
     [{ type: 'none' }, { mode: 'NONE' }],
     [{ type: 'required' }, { mode: 'ANY' }],
   ] as const)('encodes tool choice %j', (choice, config) => {
-    const { body } = geminiCodec.encodeRequest({ ...base, tools: [{ name: 't', parameters: {} }], toolChoice: choice });
+    const { body } = geminiFormat.encodeRequest({ ...base, tools: [{ name: 't', parameters: {} }], toolChoice: choice });
     expect(body.toolConfig).toEqual({ functionCallingConfig: config });
   });
 
   it('drops a tool choice without tools', () => {
-    const { body, dropped } = geminiCodec.encodeRequest({ ...base, toolChoice: { type: 'required' } });
+    const { body, dropped } = geminiFormat.encodeRequest({ ...base, toolChoice: { type: 'required' } });
     expect(body.toolConfig).toBeUndefined();
     expect(dropped).toEqual(['toolChoice']);
   });
 
   it('encodes URL images as fileData with a guessed mimeType, data URLs inline, bad args as {}', () => {
-    const { body } = geminiCodec.encodeRequest({
+    const { body } = geminiFormat.encodeRequest({
       ...base,
       messages: [
         {
@@ -276,7 +276,7 @@ describe('gemini encodeRequest', () => {
       { text: '', thoughtSignature: 's3' },
     ];
     const { request } = decode({ contents: [{ role: 'model', parts: wire }] });
-    const { body } = geminiCodec.encodeRequest(request);
+    const { body } = geminiFormat.encodeRequest(request);
     expect(body.contents).toEqual([{ role: 'model', parts: wire }]);
   });
 });
@@ -324,7 +324,7 @@ describe('gemini responses', () => {
   };
 
   it('decodes an upstream answer with thoughts and parallel function calls', () => {
-    expect(geminiCodec.decodeResponse(upstream)).toEqual({
+    expect(geminiFormat.decodeResponse(upstream)).toEqual({
       id: 'abc123',
       model: 'gemini-2.5-flash',
       content: [
@@ -348,21 +348,21 @@ describe('gemini responses', () => {
     ['MALFORMED_FUNCTION_CALL', 'other'],
   ])('maps finishReason %s to %s', (finishReason, stopReason) => {
     const body = { candidates: [{ content: { role: 'model', parts: [{ text: 'x' }] }, finishReason }] };
-    expect(geminiCodec.decodeResponse(body).stopReason).toBe(stopReason);
+    expect(geminiFormat.decodeResponse(body).stopReason).toBe(stopReason);
   });
 
   it('treats a blocked prompt (no candidates) as content_filter', () => {
-    const decoded = geminiCodec.decodeResponse({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 } });
+    const decoded = geminiFormat.decodeResponse({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 } });
     expect(decoded).toMatchObject({ content: [], stopReason: 'content_filter', usage: { inputTokens: 8, outputTokens: 0 } });
     expect(decoded.id).toMatch(/^resp_/);
   });
 
   it('answers an unreadable upstream body with a 502', () => {
-    expect(() => geminiCodec.decodeResponse({ candidates: 'x' })).toThrow(expect.objectContaining({ status: 502, code: 'upstream_failed' }));
+    expect(() => geminiFormat.decodeResponse({ candidates: 'x' })).toThrow(expect.objectContaining({ status: 502, code: 'upstream_failed' }));
   });
 
   it('encodes an IR answer the way the SDK parses it, reporting an unsendable stop sequence', () => {
-    const { body, dropped } = geminiCodec.encodeResponse({
+    const { body, dropped } = geminiFormat.encodeResponse({
       id: 'r1',
       model: 'claude-x',
       content: [{ type: 'text', text: 'Done' }],
@@ -381,11 +381,11 @@ describe('gemini responses', () => {
 
   it('reads error messages and lists models', () => {
     const error = { error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } };
-    expect(geminiCodec.errorMessage(error)).toBe('Resource has been exhausted');
-    expect(geminiCodec.errorMessage([error])).toBe('Resource has been exhausted');
-    expect(geminiCodec.errorMessage({ message: 'x' })).toBeUndefined();
-    expect(geminiCodec.errorMessage('oops')).toBeUndefined();
-    expect(geminiCodec.encodeModelList([{ id: 'gemini-2.5-pro', ownedBy: 'google', created: 1, displayName: 'Gemini 2.5 Pro' }])).toEqual({
+    expect(geminiFormat.errorMessage(error)).toBe('Resource has been exhausted');
+    expect(geminiFormat.errorMessage([error])).toBe('Resource has been exhausted');
+    expect(geminiFormat.errorMessage({ message: 'x' })).toBeUndefined();
+    expect(geminiFormat.errorMessage('oops')).toBeUndefined();
+    expect(geminiFormat.listing.encodeList([{ id: 'gemini-2.5-pro', ownedBy: 'google', created: 1, displayName: 'Gemini 2.5 Pro' }])).toEqual({
       models: [{
         name: 'models/gemini-2.5-pro',
         version: '001',
@@ -398,7 +398,7 @@ describe('gemini responses', () => {
 
 describe('gemini stream decoder', () => {
   const run = (events: SseEvent[]) => {
-    const decoder = geminiCodec.createStreamDecoder();
+    const decoder = geminiFormat.createStreamDecoder();
     return events.flatMap((e) => decoder.decode(e));
   };
 
@@ -470,7 +470,7 @@ describe('gemini stream decoder', () => {
   });
 
   it('throws UpstreamStreamError on an error event, with its code', () => {
-    const decoder = geminiCodec.createStreamDecoder();
+    const decoder = geminiFormat.createStreamDecoder();
     decoder.decode(sse({ candidates: [{ content: { role: 'model', parts: [{ text: 'par' }] } }] }));
     const error = { error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } };
     expect(() => decoder.decode(sse(error))).toThrow(UpstreamStreamError);
@@ -481,7 +481,7 @@ describe('gemini stream decoder', () => {
 
 describe('gemini stream encoder', () => {
   const encodeAll = (events: IRStreamEvent[]) => {
-    const encoder = geminiCodec.createStreamEncoder();
+    const encoder = geminiFormat.createStreamEncoder();
     return [...events.flatMap((e) => encoder.encode(e)), ...encoder.end()].map((w) => w.data);
   };
 
@@ -541,14 +541,14 @@ describe('gemini stream encoder', () => {
       { type: 'finish', stopReason: 'tool_calls' },
       { type: 'usage', usage: { inputTokens: 1, outputTokens: 2, cachedInputTokens: 1 } },
     ];
-    const encoder = geminiCodec.createStreamEncoder();
+    const encoder = geminiFormat.createStreamEncoder();
     const wire = [...events.flatMap((e) => encoder.encode(e)), ...encoder.end()];
-    const decoder = geminiCodec.createStreamDecoder();
+    const decoder = geminiFormat.createStreamDecoder();
     expect(coalesce(wire.flatMap((w) => decoder.decode(toSse(w))))).toEqual(events);
   });
 
   it('fails with the Gemini error body and no finish chunk', () => {
-    const encoder = geminiCodec.createStreamEncoder();
+    const encoder = geminiFormat.createStreamEncoder();
     encoder.encode({ type: 'start', id: 'x', model: 'm' });
     encoder.encode({ type: 'finish', stopReason: 'end_turn' });
     const body = { error: { code: 502, message: 'upstream cut', status: 'UNAVAILABLE' } };

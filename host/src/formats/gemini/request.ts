@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DecodeOptions, DecodedRequest, EncodedBody } from '../codec.js';
+import type { DecodeOptions, DecodedRequest, EncodedBody } from '../wire-format.js';
 import type { IRMessage, IRRequest, IRTool, IRToolChoice } from '../ir.js';
 import { parseBody } from '../validate.js';
 import { gatewayError } from '../../errors/registry.js';

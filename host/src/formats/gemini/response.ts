@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { EncodedBody, ModelListing } from '../codec.js';
+import type { EncodedBody, ModelListing } from '../wire-format.js';
 import type { IRResponse } from '../ir.js';
 import { fieldPath } from '../validate.js';
 import { gatewayError } from '../../errors/registry.js';

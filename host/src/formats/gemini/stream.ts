@@ -7,10 +7,10 @@
  *
  * @module
  */
-import type { SseEvent, StreamDecoder, StreamEncoder, WireEvent } from '../codec.js';
-import { UpstreamStreamError } from '../codec.js';
+import type { SseEvent, StreamDecoder, StreamEncoder, WireEvent } from '../wire-format.js';
+import { UpstreamStreamError } from '../wire-format.js';
 import type { IRStopReason, IRStreamEvent, IRUsage } from '../ir.js';
-import { errorBody } from '../../errors/render.js';
+import { errorBody } from './errors.js';
 import {
   decodeFinishReason, decodeUsage, encodeFinishReason, encodePart, encodeUsage, newResponseId, PartDecoder,
   withThoughtSignature,
@@ -150,7 +150,7 @@ class GeminiStreamEncoder implements StreamEncoder {
    * error it receives as a bare JSON network chunk; a `data:`-framed error ends its stream silently.
    */
   fail(message: string): WireEvent[] {
-    const body = errorBody('gemini', 502, 'upstream_failed', message);
+    const body = errorBody(502, 'upstream_failed', message);
     // The `data:` event is for SSE parsers; the bare JSON after it, left without a delimiter,
     // makes @google/genai raise: as a read of its own it is an ApiError, merged into a read with
     // the event before it, it is an incomplete segment at the end of the stream.
@@ -195,7 +195,7 @@ export function createStreamEncoder(): StreamEncoder {
   return new GeminiStreamEncoder();
 }
 
-/** See {@link FormatCodec.mayFinishOrFail}: a `finishReason`, a blocked prompt or an error, as JSON keys. */
+/** See {@link WireFormat.mayFinishOrFail}: a `finishReason`, a blocked prompt or an error, as JSON keys. */
 export function mayFinishOrFail(event: SseEvent): boolean {
   const { data } = event;
   return data.includes('"finishReason"') || data.includes('"blockReason"') || data.includes('"error"');

@@ -1,16 +1,27 @@
 /**
- * The OpenAI Chat Completions codec (`POST /v1/chat/completions`, `GET /v1/models`).
+ * OpenAI Chat Completions (`POST /v1/chat/completions`, `GET /v1/models`), client and upstream
+ * side: also the format of every OpenAI-compatible upstream.
  *
  * @module
  */
-import type { FormatCodec } from '../codec.js';
+import { SSE_FRAMING } from '../framing.js';
+import type { WireFormat } from '../wire-format.js';
+import { errorBody } from './errors.js';
 import { decodeRequest, encodeRequest } from './request.js';
 import { decodeResponse, encodeModelList, encodeResponse, errorMessage } from './response.js';
 import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
+import { openaiUpstream } from './upstream.js';
 
-/** Translates between OpenAI Chat Completions bodies/streams and the IR. */
-export const openaiCodec: FormatCodec = {
+export const openaiFormat: WireFormat = {
   name: 'openai',
+  modelInUrl: false,
+  endpoints: [{ url: '/v1/chat/completions', operation: () => ({ kind: 'generate' }) }],
+  listing: { url: '/v1/models', encodeList: encodeModelList },
+  // The OpenAI shape is the default for any URL no other format claims.
+  urlPrefixes: ['/'],
+  errorBody,
+  framing: () => SSE_FRAMING,
+  forwardHeaders: () => ({}),
   decodeRequest,
   encodeRequest,
   decodeResponse,
@@ -18,6 +29,6 @@ export const openaiCodec: FormatCodec = {
   createStreamDecoder,
   createStreamEncoder,
   mayFinishOrFail,
-  encodeModelList,
   errorMessage,
+  upstream: openaiUpstream,
 };

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { openaiCodec } from './index.js';
+import { openaiFormat } from './index.js';
 
 /** An `openai` SDK client whose every request is answered with `body`. */
 function sdkAnswering(body: unknown): OpenAI {
@@ -35,7 +35,7 @@ describe('openai responses', () => {
   };
 
   it('decodes parallel tool calls and cached usage', () => {
-    expect(openaiCodec.decodeResponse(upstream)).toEqual({
+    expect(openaiFormat.decodeResponse(upstream)).toEqual({
       id: 'chatcmpl-1',
       model: 'gpt-4o-2024-08-06',
       content: [
@@ -54,17 +54,17 @@ describe('openai responses', () => {
       choices: [{ index: 0, message: { role: 'assistant', content: 'Four', reasoning_content: '2+2=4' }, finish_reason: 'length' }],
       usage: { prompt_tokens: 5, completion_tokens: 6, prompt_cache_hit_tokens: 2 },
     };
-    expect(openaiCodec.decodeResponse(deepseek)).toMatchObject({
+    expect(openaiFormat.decodeResponse(deepseek)).toMatchObject({
       content: [{ type: 'thinking', text: '2+2=4' }, { type: 'text', text: 'Four' }],
       stopReason: 'max_tokens',
       usage: { inputTokens: 5, outputTokens: 6, cachedInputTokens: 2 },
     });
-    expect(() => openaiCodec.decodeResponse({ id: 'x', choices: 'no' })).toThrow(/choices/);
+    expect(() => openaiFormat.decodeResponse({ id: 'x', choices: 'no' })).toThrow(/choices/);
   });
 
   it('encodes a body the SDK parses, and pulls error messages', async () => {
-    const ir = openaiCodec.decodeResponse(upstream);
-    const { body, dropped } = openaiCodec.encodeResponse({
+    const ir = openaiFormat.decodeResponse(upstream);
+    const { body, dropped } = openaiFormat.encodeResponse({
       ...ir,
       content: [{ type: 'thinking', text: 'why', signature: 's' }, { type: 'text', text: 'Hi' }, ...ir.content],
       stopSequence: 'END',
@@ -73,9 +73,9 @@ describe('openai responses', () => {
     const completion = await sdkAnswering(body).chat.completions.create({ model: 'm', messages: [] });
     expect(completion.choices[0]!.message).toMatchObject({ content: 'Hi', reasoning_content: 'why', tool_calls: upstream.choices[0]!.message.tool_calls });
     expect(completion.usage).toMatchObject({ prompt_tokens: 80, total_tokens: 120, prompt_tokens_details: { cached_tokens: 64 } });
-    expect(openaiCodec.errorMessage({ error: { message: 'bad key', type: 'invalid_request_error' } })).toBe('bad key');
-    expect(openaiCodec.errorMessage('oops')).toBeUndefined();
-    expect(openaiCodec.encodeModelList([{ id: 'm1', ownedBy: 'p', created: 5 }])).toEqual({
+    expect(openaiFormat.errorMessage({ error: { message: 'bad key', type: 'invalid_request_error' } })).toBe('bad key');
+    expect(openaiFormat.errorMessage('oops')).toBeUndefined();
+    expect(openaiFormat.listing.encodeList([{ id: 'm1', ownedBy: 'p', created: 5 }])).toEqual({
       object: 'list',
       data: [{ id: 'm1', object: 'model', created: 5, owned_by: 'p' }],
     });

@@ -1,13 +1,13 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { UpstreamStreamError, type WireEvent } from '../codec.js';
+import { UpstreamStreamError, type WireEvent } from '../wire-format.js';
 import { sampleStream } from '../contract.test-suite.js';
 import type { IRStreamEvent } from '../ir.js';
-import { openaiCodec } from './index.js';
+import { openaiFormat } from './index.js';
 
 /** Feeds raw `data:` payloads (objects are JSON-encoded) through a fresh decoder. */
 function decodeAll(datas: unknown[]): IRStreamEvent[] {
-  const decoder = openaiCodec.createStreamDecoder();
+  const decoder = openaiFormat.createStreamDecoder();
   return datas.flatMap((d) => decoder.decode({ data: typeof d === 'string' ? d : JSON.stringify(d) }));
 }
 
@@ -103,7 +103,7 @@ describe('openai stream decoder', () => {
   });
 
   it('throws UpstreamStreamError on an error event, with the status proxies attach', () => {
-    const decoder = openaiCodec.createStreamDecoder();
+    const decoder = openaiFormat.createStreamDecoder();
     decoder.decode({ data: JSON.stringify(chunk({ content: 'Hi' })) });
     const error = { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } };
     expect(() => decoder.decode({ data: JSON.stringify(error) })).toThrow(new UpstreamStreamError('The server had an error'));
@@ -114,7 +114,7 @@ describe('openai stream decoder', () => {
       expect(err).toMatchObject({ name: 'UpstreamStreamError', message: 'Provider returned error', status: 502 });
     }
     expect(() => decodeAll(['{not json'])).toThrow(UpstreamStreamError);
-    expect(() => openaiCodec.createStreamDecoder().decode({ event: 'error', data: 'overloaded' })).toThrow('overloaded');
+    expect(() => openaiFormat.createStreamDecoder().decode({ event: 'error', data: 'overloaded' })).toThrow('overloaded');
   });
 });
 
@@ -135,7 +135,7 @@ function sdkStreaming(body: string): OpenAI {
 
 describe('openai stream encoder', () => {
   it('produces a stream the SDK accumulates into a complete completion', async () => {
-    const encoder = openaiCodec.createStreamEncoder();
+    const encoder = openaiFormat.createStreamEncoder();
     const wire = [...sampleStream.flatMap((e) => encoder.encode(e)), ...encoder.end()];
     expect(wire.at(-1)).toEqual({ data: '[DONE]' });
     const stream = sdkStreaming(sse(wire)).chat.completions.stream({ model: 'm', messages: [], stream_options: { include_usage: true } });
@@ -158,7 +158,7 @@ describe('openai stream encoder', () => {
   });
 
   it('opens lazily, streams thinking as reasoning_content and defaults the finish to stop', () => {
-    const encoder = openaiCodec.createStreamEncoder();
+    const encoder = openaiFormat.createStreamEncoder();
     const wire = [...encoder.encode({ type: 'thinking', text: 'hm' }), ...encoder.end()];
     const deltas = wire.map((w) => (w.data as { choices?: { delta: object; finish_reason: string | null }[] }).choices?.[0]);
     expect(deltas).toEqual([
@@ -171,7 +171,7 @@ describe('openai stream encoder', () => {
   });
 
   it('fails with an error chunk the SDK raises as an APIError', async () => {
-    const encoder = openaiCodec.createStreamEncoder();
+    const encoder = openaiFormat.createStreamEncoder();
     const wire = [...encoder.encode({ type: 'start', id: 'r', model: 'm' }), ...encoder.encode({ type: 'text', text: 'par' }), ...encoder.fail('upstream cut')];
     expect(wire.at(-1)).toEqual({ data: { error: { message: 'upstream cut', type: 'server_error', code: 'upstream_failed' } } });
     const stream = await sdkStreaming(sse(wire)).chat.completions.create({ model: 'm', messages: [], stream: true });

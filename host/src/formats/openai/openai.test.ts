@@ -2,9 +2,9 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { expectInvalidBody, runCodecContract } from '../contract.test-suite.js';
 import type { IRRequest } from '../ir.js';
-import { openaiCodec } from './index.js';
+import { openaiFormat } from './index.js';
 
-runCodecContract(openaiCodec);
+runCodecContract(openaiFormat);
 
 /** Captures the body the official SDK sends for `params`. */
 async function sdkBody(params: OpenAI.ChatCompletionCreateParamsNonStreaming): Promise<Record<string, unknown>> {
@@ -64,7 +64,7 @@ describe('openai decodeRequest', () => {
       response_format: { type: 'json_object' },
       parallel_tool_calls: false,
     });
-    const { request, unmapped } = openaiCodec.decodeRequest(body, {});
+    const { request, unmapped } = openaiFormat.decodeRequest(body, {});
     expect(request).toEqual<IRRequest>({
       model: 'gpt-4o',
       system: 'Be terse.\n\nUse metric.\n\nNo emoji.',
@@ -109,9 +109,9 @@ describe('openai decodeRequest', () => {
   it('maps tool choice strings, stop arrays, max_tokens, stream and reasoning_content', () => {
     const base = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
     for (const choice of ['auto', 'none', 'required'] as const) {
-      expect(openaiCodec.decodeRequest({ ...base, tool_choice: choice }, {}).request.toolChoice).toEqual({ type: choice });
+      expect(openaiFormat.decodeRequest({ ...base, tool_choice: choice }, {}).request.toolChoice).toEqual({ type: choice });
     }
-    const { request } = openaiCodec.decodeRequest(
+    const { request } = openaiFormat.decodeRequest(
       {
         ...base,
         messages: [
@@ -135,7 +135,7 @@ describe('openai decodeRequest', () => {
   });
 
   it('reports legacy functions, allowed_tools and custom tools as unmapped', () => {
-    const { request, unmapped } = openaiCodec.decodeRequest(
+    const { request, unmapped } = openaiFormat.decodeRequest(
       {
         model: 'm',
         messages: [
@@ -163,32 +163,32 @@ describe('openai decodeRequest', () => {
   });
 
   it('takes model and stream from options when the body lacks them', () => {
-    const { request } = openaiCodec.decodeRequest({ messages: [] }, { model: 'opt', stream: true });
+    const { request } = openaiFormat.decodeRequest({ messages: [] }, { model: 'opt', stream: true });
     expect(request).toMatchObject({ model: 'opt', stream: true });
   });
 
   it('rejects bad fields with a 400 naming the field', () => {
     const m = (messages: unknown[]) => ({ model: 'm', messages });
-    expectInvalidBody(openaiCodec, { messages: [] }, 'model');
-    expectInvalidBody(openaiCodec, m([{ role: 'user', content: 'a' }, { role: 'user', content: 5 }]), 'messages[1].content');
-    expectInvalidBody(openaiCodec, m([{ role: 'robot', content: 'a' }]), 'messages[0].role');
-    expectInvalidBody(openaiCodec, m([{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }]), 'messages[0].content[0].image_url.url');
-    expectInvalidBody(openaiCodec, m([{ role: 'tool', content: 'x' }]), 'messages[0].tool_call_id');
+    expectInvalidBody(openaiFormat, { messages: [] }, 'model');
+    expectInvalidBody(openaiFormat, m([{ role: 'user', content: 'a' }, { role: 'user', content: 5 }]), 'messages[1].content');
+    expectInvalidBody(openaiFormat, m([{ role: 'robot', content: 'a' }]), 'messages[0].role');
+    expectInvalidBody(openaiFormat, m([{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }]), 'messages[0].content[0].image_url.url');
+    expectInvalidBody(openaiFormat, m([{ role: 'tool', content: 'x' }]), 'messages[0].tool_call_id');
     expectInvalidBody(
-      openaiCodec,
+      openaiFormat,
       m([{ role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: {} } }] }]),
       'messages[0].tool_calls[0].function.arguments',
     );
-    expectInvalidBody(openaiCodec, { ...m([]), tools: [{ type: 'function', function: {} }] }, 'tools[0].function.name');
-    expectInvalidBody(openaiCodec, { ...m([]), stop: 5 }, 'stop');
-    expectInvalidBody(openaiCodec, { ...m([]), max_tokens: '5' }, 'max_tokens');
-    expectInvalidBody(openaiCodec, { ...m([]), tool_choice: 'sometimes' }, 'tool_choice');
+    expectInvalidBody(openaiFormat, { ...m([]), tools: [{ type: 'function', function: {} }] }, 'tools[0].function.name');
+    expectInvalidBody(openaiFormat, { ...m([]), stop: 5 }, 'stop');
+    expectInvalidBody(openaiFormat, { ...m([]), max_tokens: '5' }, 'max_tokens');
+    expectInvalidBody(openaiFormat, { ...m([]), tool_choice: 'sometimes' }, 'tool_choice');
   });
 });
 
 describe('openai encodeRequest', () => {
   it('puts tool messages first, drops earlier reasoning, and lists dropped fields', () => {
-    const { body, dropped } = openaiCodec.encodeRequest({
+    const { body, dropped } = openaiFormat.encodeRequest({
       model: 'm',
       messages: [
         {

@@ -4,7 +4,7 @@
  * @module
  */
 import { gatewayError } from '../../errors/registry.js';
-import type { DecodeOptions, DecodedRequest, EncodedBody } from '../codec.js';
+import type { DecodeOptions, DecodedRequest, EncodedBody } from '../wire-format.js';
 import type { IRMessage, IRPart, IRRequest, IRToolChoice } from '../ir.js';
 import { parseBody } from '../validate.js';
 import {

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import { gatewayError } from '../../errors/registry.js';
-import type { EncodedBody, ModelListing } from '../codec.js';
+import type { EncodedBody, ModelListing } from '../wire-format.js';
 import type { IRPart, IRResponse, IRStopReason, IRUsage } from '../ir.js';
 import { fieldPath } from '../validate.js';
 import { responseSchema, type OpenAIUsage } from './schema.js';

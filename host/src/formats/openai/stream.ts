@@ -5,8 +5,8 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { errorBody } from '../../errors/render.js';
-import { UpstreamStreamError, type SseEvent, type StreamDecoder, type StreamEncoder, type WireEvent } from '../codec.js';
+import { errorBody } from './errors.js';
+import { UpstreamStreamError, type SseEvent, type StreamDecoder, type StreamEncoder, type WireEvent } from '../wire-format.js';
 import type { IRStreamEvent, IRUsage } from '../ir.js';
 import { fieldPath } from '../validate.js';
 import { decodeStopReason, decodeUsage, encodeStopReason, encodeUsage } from './response.js';
@@ -169,7 +169,7 @@ export function createStreamEncoder(): StreamEncoder {
     },
     fail(message) {
       // The SDK throws an APIError on a chunk carrying `error`, with the same body as non-stream errors.
-      return [{ data: errorBody('openai', 502, 'upstream_failed', message) }];
+      return [{ data: errorBody(502, 'upstream_failed', message) }];
     },
   };
 }
@@ -177,7 +177,7 @@ export function createStreamEncoder(): StreamEncoder {
 /** A `finish_reason` with a value (deltas carry `"finish_reason":null`), whatever the spacing. */
 const FINISH_REASON = /"finish_reason"\s*:\s*"/;
 
-/** See {@link FormatCodec.mayFinishOrFail}: a finish reason or an error, as JSON keys (quotes in strings are escaped). */
+/** See {@link WireFormat.mayFinishOrFail}: a finish reason or an error, as JSON keys (quotes in strings are escaped). */
 export function mayFinishOrFail(event: SseEvent): boolean {
   return event.event === 'error' || event.data.includes('"error"') || FINISH_REASON.test(event.data);
 }

@@ -15,11 +15,13 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Executor streams: each event the plugin yields. */
   onChunk?: (event: unknown) => void;
+  /** Serves the `host.executeModel` calls the handler makes, as part of the request it serves. */
+  onHostRequest?: (method: string, params: unknown) => Promise<unknown>;
 }
 
 /**
  * An active plugin as the pipeline sees it. Nested `host.executeModel` calls a handler makes
- * are served by whoever built the directory (the gateway), so the pipeline never wires them.
+ * are served by the call's `onHostRequest`, else by whoever built the directory (the gateway).
  */
 export interface ActivePlugin {
   readonly id: string;

@@ -9,9 +9,10 @@
  */
 import type { InterceptorPhase, RequestInterceptParams, StreamInterceptResult } from '@switchyard/plugin-sdk';
 import { InterceptedReply, gatewayError } from '../../errors/registry.js';
-import type { WireEvent } from '../../formats/codec.js';
+import type { WireEvent } from '../../formats/wire-format.js';
 import type { FormatName } from '../../formats/ir.js';
 import type { PluginDirectory } from './directory.js';
+import { type CallScope, dispatch } from './dispatch.js';
 
 export interface Intercepted {
   headers: Record<string, string>;
@@ -25,49 +26,49 @@ export async function interceptRequest(
   plugins: PluginDirectory,
   phase: InterceptorPhase,
   request: Omit<RequestInterceptParams, 'phase'>,
-  signal: AbortSignal,
+  scope: CallScope,
 ): Promise<Intercepted> {
   if (phase === 'beforeAuth') {
     const down = plugins.failClosedDown();
     if (down.length > 0) throw gatewayError('unavailable', `fail-closed plugin${down.length > 1 ? 's' : ''} ${down.join(', ')} cannot run; requests are refused until ${down.length > 1 ? 'they recover' : 'it recovers'}`);
   }
   const out: Intercepted = { headers: request.headers, body: request.body, bodyChanged: false };
-  for (const plugin of plugins.active('requestInterceptor')) {
-    if (plugin.interceptorPhase !== phase) continue;
-    let answer;
-    try {
-      answer = await plugin.call('request.intercept', { ...request, phase, headers: out.headers, body: out.body }, { signal });
-    } catch (err) {
+  const interceptors = plugins.active('requestInterceptor').filter((p) => p.interceptorPhase === phase);
+  await dispatch(interceptors, scope, {
+    call: (plugin, opts) => plugin.call('request.intercept', { ...request, phase, headers: out.headers, body: out.body }, opts),
+    answer(plugin, answer) {
+      if (answer === null) return undefined;
+      if ('reject' in answer) throw new InterceptedReply(plugin.id, answer.reject);
+      if (answer.headers) out.headers = mergeHeaders(out.headers, answer.headers);
+      if (answer.body !== undefined) {
+        out.body = answer.body;
+        out.bodyChanged = true;
+      }
+      return undefined;
+    },
+    failed(plugin, err) {
       if (plugin.failClosed) throw gatewayError('unavailable', `interceptor ${plugin.id} failed and is fail-closed: ${(err as Error).message}`);
-      continue;
-    }
-    if (answer === null) continue;
-    if ('reject' in answer) throw new InterceptedReply(plugin.id, answer.reject);
-    if (answer.headers) out.headers = mergeHeaders(out.headers, answer.headers);
-    if (answer.body !== undefined) {
-      out.body = answer.body;
-      out.bodyChanged = true;
-    }
-  }
+    },
+  });
   return out;
 }
 
-/** Runs the response interceptors over a successful non-stream answer. */
+/** Runs the response interceptors over a successful non-stream answer; a failing one leaves the answer as it was. */
 export async function interceptResponse(
   plugins: PluginDirectory,
   response: { requestId: string; sourceFormat: FormatName; model: string; provider: string; status: number; headers: Record<string, string>; body: unknown },
+  scope: CallScope,
 ): Promise<{ headers: Record<string, string>; body: unknown }> {
   let { headers, body } = response;
-  for (const plugin of plugins.active('responseInterceptor')) {
-    try {
-      const answer = await plugin.call('response.intercept', { ...response, headers, body });
-      if (answer === null) continue;
+  await dispatch(plugins.active('responseInterceptor'), scope, {
+    call: (plugin, opts) => plugin.call('response.intercept', { ...response, headers, body }, opts),
+    answer(_plugin, answer) {
+      if (answer === null) return undefined;
       if (answer.headers) headers = mergeHeaders(headers, answer.headers);
       if (answer.body !== undefined) body = answer.body;
-    } catch {
-      // A failing response interceptor leaves the answer as it was.
-    }
-  }
+      return undefined;
+    },
+  });
   return { headers, body };
 }
 
@@ -112,7 +113,10 @@ export async function* interceptStream(
   }
 }
 
-/** One event through every stream interceptor, in priority order. */
+/** Ends a stream interceptor run: the event is dropped. */
+const DROP = Symbol('drop');
+
+/** One event through every stream interceptor, in priority order; a failing one passes it on as it was. */
 async function interceptEvent(
   plugins: PluginDirectory,
   original: WireEvent,
@@ -123,17 +127,16 @@ async function interceptEvent(
   const interceptors = original.raw ? [] : plugins.active('streamInterceptor');
   if (interceptors.length === 0) return original;
   let event: WireEvent = asObjectEvent(original);
-  for (const plugin of interceptors) {
-    try {
-      const answer: StreamInterceptResult = await plugin.call('stream.intercept', { ...meta, index, event });
-      if (answer === null) continue;
-      if ('drop' in answer) return undefined;
+  const ended = await dispatch(interceptors, {}, {
+    call: (plugin, opts) => plugin.call('stream.intercept', { ...meta, index, event }, opts),
+    answer(_plugin, answer: StreamInterceptResult) {
+      if (answer === null) return undefined;
+      if ('drop' in answer) return DROP;
       event = answer.event;
-    } catch {
-      // Skipped: the event goes on as the previous interceptor left it.
-    }
-  }
-  return event;
+      return undefined;
+    },
+  });
+  return ended === DROP ? undefined : event;
 }
 
 /**

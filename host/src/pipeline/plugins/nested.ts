@@ -1,40 +1,95 @@
 /**
  * `host.executeModel`: a plugin runs a nested request through the whole pipeline, as a client
  * of the given format would, except that its own router is skipped (so a router cannot loop on
- * itself). Errors come back as an answer with the error's status and body, like HTTP would.
+ * itself). It runs inside its caller's request: aborted with it, and logged with its own id and
+ * access line naming the parent. Errors come back as an answer with the error's status and
+ * body, like HTTP would.
  *
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type ExecuteModelResult, executeModelParamsSchema } from '@switchyard/plugin-sdk';
-import type { Runtime } from '../../core/runtime.js';
-import { errorBody } from '../../errors/render.js';
-import { toGatewayError } from '../../http/errors.js';
-import { proxyChat } from '../proxy.js';
+import { asGatewayError } from '../../errors/registry.js';
+import { FORMATS } from '../../formats/index.js';
+import { JsonBody } from '../../formats/json-body.js';
+import type { PipelineInput, PipelineResult } from '../context.js';
+import type { Runtime } from '../runtime.js';
 
-export async function executeNested(rt: Runtime, callerId: string, rawParams: unknown): Promise<ExecuteModelResult> {
+/** The endpoint nested calls are counted and logged under. */
+export const NESTED_ENDPOINT = 'host.executeModel';
+
+/** The request a nested call runs inside. */
+export interface NestedCaller {
+  /** The plugin making the call: its router is skipped. */
+  callerId: string;
+  parentRequestId?: string;
+  /** The parent's signal: the nested call ends when its caller's request does. */
+  signal?: AbortSignal;
+}
+
+export async function executeNested(
+  rt: Runtime,
+  serve: (rt: Runtime, input: PipelineInput) => Promise<PipelineResult>,
+  caller: NestedCaller,
+  rawParams: unknown,
+): Promise<ExecuteModelResult> {
   const params = executeModelParamsSchema.parse(rawParams);
-  // OpenAI and Anthropic say "stream" in the body; Gemini in the method (the URL).
-  const body = params.format === 'gemini' ? params.body : { ...params.body, stream: params.stream };
+  const format = FORMATS[params.format];
+  // Most formats say "stream" in the body; those with the model in the URL say it there.
+  const body = format.modelInUrl ? params.body : { ...params.body, stream: params.stream };
+  const requestId = randomUUID();
+  const startedAt = performance.now();
+  let status = 0;
+  let served: Record<string, string> | undefined;
   try {
-    const result = await proxyChat(rt, {
-      requestId: randomUUID(),
-      format: params.format,
-      body,
+    const result = await serve(rt, {
+      requestId,
+      parentRequestId: caller.parentRequestId,
+      format,
+      operation: 'generate',
+      body: JsonBody.fromValue(body),
       urlModel: params.model,
-      urlStream: params.format === 'gemini' ? params.stream : undefined,
+      urlStream: format.modelInUrl ? params.stream : undefined,
       headers: {},
-      signal: new AbortController().signal,
-      startedAt: performance.now(),
-      skipRouter: callerId,
+      signal: caller.signal ?? new AbortController().signal,
+      startedAt,
+      skipRouter: caller.callerId,
     });
-    if (result.kind === 'json') return { status: result.status, headers: result.headers, body: result.rawJson ? JSON.parse(result.body as string) : result.body };
+    served = result.headers;
+    if (result.kind === 'json') {
+      status = result.status;
+      return { status, headers: result.headers, body: result.body.value };
+    }
     const events: unknown[] = [];
     for await (const event of result.events) if (!event.raw) events.push(event.event ? { event: event.event, data: event.data } : event.data);
-    return { status: 200, headers: result.headers, body: events };
+    status = 200;
+    return { status, headers: result.headers, body: events };
   } catch (err) {
-    const gerr = toGatewayError(err);
-    return { status: gerr.status, headers: {}, body: errorBody(params.format, gerr.status, gerr.code, gerr.message) };
+    const gerr = asGatewayError(err);
+    status = gerr.status;
+    return { status, headers: {}, body: format.errorBody(gerr.status, gerr.code, gerr.message) };
+  } finally {
+    const aborted = caller.signal?.aborted === true;
+    rt.observer?.request(NESTED_ENDPOINT, served?.['x-switchyard-provider'] ?? '', served?.['x-switchyard-model'] ?? '', status);
+    rt.accessLog?.(
+      {
+        requestId,
+        parentRequestId: caller.parentRequestId,
+        endpoint: NESTED_ENDPOINT,
+        method: 'POST',
+        model: params.model ?? (typeof params.body.model === 'string' ? params.body.model : undefined),
+        provider: served?.['x-switchyard-provider'],
+        upstreamModel: served?.['x-switchyard-model'],
+        credential: served?.['x-switchyard-credential'],
+        attempts: served ? Number(served['x-switchyard-attempts']) : undefined,
+        router: served?.['x-switchyard-router'],
+        status,
+        durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
+        stream: params.stream,
+        aborted: aborted ? true : undefined,
+      },
+      'request',
+    );
   }
 }

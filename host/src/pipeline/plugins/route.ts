@@ -9,57 +9,42 @@
 import type { RouteResult } from '@switchyard/plugin-sdk';
 import { resolveChain } from '../../core/chain.js';
 import type { Pool } from '../../core/conductor/pool.js';
-import type { Runtime } from '../../core/runtime.js';
-import type { FormatName } from '../../formats/ir.js';
+import type { RequestContext } from '../context.js';
+import type { Runtime } from '../runtime.js';
 import type { ActivePlugin } from './directory.js';
-
-export interface RouteInput {
-  requestId: string;
-  format: FormatName;
-  model: string;
-  stream: boolean;
-  /** Client headers without credentials. */
-  headers: Record<string, string>;
-  query: Record<string, string>;
-  body: unknown;
-  /** The plugin making a nested call: its own router is skipped. */
-  skipRouter?: string;
-}
+import { dispatch } from './dispatch.js';
 
 export interface RouteDecision {
   chain: readonly Pool[];
-  /** The router plugin that decided, if one did. */
-  routerId?: string;
+  /** The router plugin that decided. */
+  routerId: string;
 }
 
-/** Runs the routers, then falls back to resolving the model by name. */
-export async function routeModel(rt: Runtime, input: RouteInput): Promise<RouteDecision> {
-  const routers = rt.plugins.active('modelRouter');
-  if (routers.length > 0) {
-    const request = {
-      requestId: input.requestId,
-      sourceFormat: input.format,
-      requestedModel: input.model,
-      stream: input.stream,
-      headers: input.headers,
-      query: input.query,
-      body: input.body,
-      availableProviders: rt.catalog.availableProviders as string[],
-    };
-    for (const router of routers) {
-      if (router.id === input.skipRouter) continue;
-      let answer: RouteResult;
-      try {
-        answer = await router.call('model.route', request);
-      } catch {
-        continue; // thrown, timed out, fused or invalid: the next router decides
-      }
-      if (!answer.handled) continue;
-      const chain = targetChain(rt, router, answer, input.model);
-      if (chain) return { chain, routerId: router.id };
-    }
-  }
-  return { chain: resolveChain(rt, input.model) };
+/** Asks the routers; undefined when none decided (the model name decides). */
+export function askRouters(ctx: RequestContext): Promise<RouteDecision | undefined> {
+  const { rt } = ctx;
+  const routers = rt.plugins.active('modelRouter').filter((r) => r.id !== ctx.skipRouter);
+  if (routers.length === 0) return Promise.resolve(undefined);
+  const requestedModel = ctx.decoded.request.model;
+  const request = {
+    requestId: ctx.requestId,
+    sourceFormat: ctx.format.name,
+    requestedModel,
+    stream: ctx.decoded.request.stream,
+    headers: ctx.pluginHeaders,
+    query: ctx.pluginQuery,
+    body: ctx.body.value,
+    availableProviders: rt.catalog.availableProviders as string[],
+  };
+  return dispatch(routers, ctx.pluginCall, {
+    call: (router, options) => router.call('model.route', request, options),
+    answer(router, answer: RouteResult) {
+      if (!answer.handled) return undefined;
+      const chain = targetChain(rt, router, answer, requestedModel);
+      return chain && { chain, routerId: router.id };
+    },
+    // Thrown, timed out, fused or invalid: the next router decides.
+  });
 }
 
 /** The chain a handled answer points at, or undefined when its target is unknown or unavailable. */
@@ -80,7 +65,7 @@ function targetChain(rt: Runtime, router: ActivePlugin, answer: Extract<RouteRes
     case 'model':
       if (answer.target === undefined) return undefined;
       try {
-        return resolveChain(rt, answer.target);
+        return resolveChain(rt.catalog, rt.config.models, answer.target);
       } catch {
         return undefined;
       }

@@ -6,32 +6,34 @@
  * @module
  */
 import type { SchedulerHook } from '../../core/conductor/conductor.js';
+import type { PoolMember } from '../../core/conductor/pool.js';
 import type { PluginDirectory } from './directory.js';
+import { dispatch } from './dispatch.js';
 
 export function schedulerHook(plugins: PluginDirectory): SchedulerHook {
-  return { present: () => plugins.active('scheduler').length > 0, pick };
-  async function pick({ pool, ready, sessionId, stats }: Parameters<SchedulerHook['pick']>[0]) {
-    const scheduler = plugins.active('scheduler')[0];
-    if (!scheduler) return undefined;
-    const providers = [...new Set(ready.map((m) => m.provider))].join(',');
-    const candidates = ready.map((m) => ({
-      id: m.id,
-      provider: m.provider,
-      label: m.credential.label,
-      priority: m.priority,
-      weight: m.weight,
-      // Only ready credentials are offered: cooling ones are never candidates.
-      status: 'active' as const,
-      ...stats(m),
-    }));
-    let answer;
-    try {
-      answer = await scheduler.call('scheduler.pick', { provider: providers, model: pool.key, sessionId, candidates });
-    } catch {
-      return undefined;
-    }
-    if ('credentialId' in answer) return ready.find((m) => m.id === answer.credentialId);
-    if ('delegate' in answer) return answer.delegate;
-    return undefined;
-  }
+  return {
+    present: () => plugins.active('scheduler').length > 0,
+    async pick({ pool, ready, sessionId, stats }) {
+      const providers = [...new Set(ready.map((m) => m.provider))].join(',');
+      const candidates = ready.map((m) => ({
+        id: m.id,
+        provider: m.provider,
+        label: m.credential.label,
+        priority: m.priority,
+        weight: m.weight,
+        // Only ready credentials are offered: cooling ones are never candidates.
+        status: 'active' as const,
+        ...stats(m),
+      }));
+      // Only the highest-priority scheduler is asked.
+      return dispatch(plugins.active('scheduler').slice(0, 1), {}, {
+        call: (plugin, options) => plugin.call('scheduler.pick', { provider: providers, model: pool.key, sessionId, candidates }, options),
+        answer: (_plugin, answer): PoolMember | 'round-robin' | 'fill-first' | undefined => {
+          if ('credentialId' in answer) return ready.find((m) => m.id === answer.credentialId);
+          if ('delegate' in answer) return answer.delegate;
+          return undefined;
+        },
+      });
+    },
+  };
 }

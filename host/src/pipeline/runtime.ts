@@ -6,15 +6,19 @@
  * @module
  */
 import type { Dispatcher } from 'undici';
+import { type KeySet, keySet } from '../auth/keys.js';
 import type { Config } from '../config/schema.js';
-import { type KeySet, keySet } from '../http/keys.js';
-import type { PluginDirectory } from '../pipeline/plugins/directory.js';
-import { NO_PLUGINS } from '../pipeline/plugins/directory.js';
-import { Catalog, type ExecutorSpec } from './catalog.js';
-import { Conductor, type ConductorShared } from './conductor/conductor.js';
-import { isCooling } from './conductor/cooldown.js';
-import { schedulerHook } from '../pipeline/plugins/scheduler.js';
-import type { PipelineObserver } from '../pipeline/proxy.js';
+import { Catalog, type ExecutorSpec } from '../core/catalog.js';
+import type { UpstreamSpec } from '../core/provider.js';
+import { Conductor, type ConductorShared } from '../core/conductor/conductor.js';
+import { FORMATS } from '../formats/index.js';
+import { HttpUpstream } from '../upstream/http.js';
+import type { Upstream } from '../upstream/upstream.js';
+import type { AccessLog, PipelineObserver } from './observer.js';
+import type { PluginDirectory } from './plugins/directory.js';
+import { NO_PLUGINS } from './plugins/directory.js';
+import { ExecutorUpstream } from './plugins/executor-upstream.js';
+import { schedulerHook } from './plugins/scheduler.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -24,60 +28,48 @@ export interface Runtime {
   readonly clientKeys: KeySet;
   /** The management key; undefined when management is off. */
   readonly managementKeys: KeySet | undefined;
-  readonly agent: Dispatcher;
   /** The live plugin directory: fused plugins leave its lists at once, without a rebuild. */
   readonly plugins: PluginDirectory;
   /** Told of upstream calls and served requests (the gateway's metrics). */
   readonly observer?: PipelineObserver;
+  /** Where nested calls write their access lines (the HTTP layer writes the others). */
+  readonly accessLog?: AccessLog;
+}
+
+/** What a runtime is built from besides its config; all of it outlives one config. */
+export interface RuntimeDeps {
+  agent: Dispatcher;
+  shared: ConductorShared;
+  plugins?: PluginDirectory;
+  observer?: PipelineObserver;
+  accessLog?: AccessLog;
 }
 
 /**
  * Builds a runtime for `config` and the executor plugins active now (a change of that set
  * builds a new runtime, like a config change does).
  */
-export function buildRuntime(
-  config: Config,
-  agent: Dispatcher,
-  shared: ConductorShared,
-  plugins: PluginDirectory = NO_PLUGINS,
-  observer?: PipelineObserver,
-): Runtime {
+export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
+  const { agent, shared, plugins = NO_PLUGINS } = deps;
   const executors: ExecutorSpec[] = plugins
     .active('executor')
     .flatMap((p) => (p.executor ? [{ pluginId: p.id, provider: p.executor.provider, format: p.executor.format, models: p.executor.models }] : []));
-  const catalog = new Catalog(config, executors);
+  const upstreamFor = (spec: UpstreamSpec): Upstream =>
+    spec.kind === 'http'
+      ? new HttpUpstream(FORMATS[spec.type], agent, spec)
+      : new ExecutorUpstream(plugins, spec.pluginId, FORMATS[spec.format], () => config.plugins.executorTimeout);
+  const catalog = new Catalog(config, executors, { upstreamFor });
   const keys = new Set<string>();
   for (const provider of catalog.providers.values()) for (const c of provider.credentials) keys.add(c.key);
   shared.store.retain(keys);
-  replayCooldowns(catalog, shared);
   return {
     config,
     catalog,
     conductor: new Conductor(config, catalog.registry, shared, schedulerHook(plugins)),
     clientKeys: keySet(config.apiKeys),
     managementKeys: config.managementKey ? keySet([config.managementKey]) : undefined,
-    agent,
     plugins,
-    observer,
+    observer: deps.observer,
+    accessLog: deps.accessLog,
   };
-}
-
-/**
- * Marks the new registry with the cooldowns in force (restored from disk or carried over a
- * reload), so listings and the management view agree with what the conductor will skip.
- */
-function replayCooldowns(catalog: Catalog, shared: ConductorShared): void {
-  const now = Date.now();
-  for (const provider of catalog.providers.values()) {
-    for (const credential of provider.credentials) {
-      for (const [model, state] of shared.store.modelStates(credential.key)) {
-        if (!isCooling(state, now)) continue;
-        // Cooldowns are kept per upstream model; the registry knows client names (aliases).
-        for (const name of catalog.namesFor(provider.name, model)) {
-          if (state.reason === 'quota') catalog.registry.markQuotaExceeded(credential.id, name, now);
-          else if (state.reason !== 'transient') catalog.registry.suspend(credential.id, name, state.reason);
-        }
-      }
-    }
-  }
 }

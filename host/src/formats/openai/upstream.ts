@@ -1,0 +1,19 @@
+/**
+ * The OpenAI-compatible upstream API: `{base}/chat/completions`, bearer auth, `{base}/models`.
+ * It has no token counting endpoint.
+ *
+ * @module
+ */
+import type { UpstreamDialect } from '../wire-format.js';
+
+export const openaiUpstream: UpstreamDialect = {
+  headers: {},
+  authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
+  chatPath: (basePath) => `${basePath}/chat/completions`,
+  modelsPath: (basePath) => `${basePath}/models`,
+  parseModelList(body) {
+    const data = (body as { data?: { id?: unknown }[] } | null)?.data;
+    return (Array.isArray(data) ? data : []).map((m) => String(m?.id ?? '')).filter(Boolean);
+  },
+  executorEvent: (event) => ({ data: typeof event === 'string' ? event : JSON.stringify(event) }),
+};

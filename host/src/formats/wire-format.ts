@@ -1,0 +1,215 @@
+/**
+ * The interface every wire format implements, and everything format-specific the host needs:
+ * on the client side the endpoints it serves, request decoding, response and stream encoding,
+ * stream framing, error bodies, model listings and token-count shapes; on the upstream side
+ * request encoding, response and stream decoding, paths and auth headers, token counting, model
+ * listing and the framing of executor plugin events. Adding a format is one folder implementing
+ * {@link WireFormat} and one line in `index.ts`.
+ *
+ * @module
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FormatName, IRRequest, IRResponse, IRStreamEvent } from './ir.js';
+
+/** One server-sent event as it travels on the wire. `data` is the raw data text. */
+export interface SseEvent {
+  event?: string;
+  data: string;
+}
+
+/**
+ * One client-bound stream event. `data` is an object serialised as JSON, or a literal string
+ * (OpenAI's `[DONE]`). `event` is the SSE event name where the format uses one (Anthropic).
+ */
+export interface WireEvent {
+  event?: string;
+  data: unknown;
+  /**
+   * Written verbatim with no SSE framing (SSE streams only). Gemini needs it: its SDK raises a
+   * stream error only for a bare JSON error body, not for a `data:` event.
+   */
+  raw?: true;
+}
+
+/** A model entry for listings. */
+export interface ModelListing {
+  id: string;
+  ownedBy: string;
+  /** Unix seconds. */
+  created: number;
+  displayName?: string;
+}
+
+/** Options a client request carries outside its body (Gemini puts both in the URL). */
+export interface DecodeOptions {
+  model?: string;
+  stream?: boolean;
+}
+
+export interface DecodedRequest {
+  request: IRRequest;
+  /**
+   * Top-level body fields this codec does not map into the IR (dotted paths, e.g.
+   * `response_format`, `generationConfig.seed`). They survive a same-format pass-through and
+   * are reported in `x-switchyard-dropped` when translated.
+   */
+  unmapped: string[];
+}
+
+export interface EncodedBody {
+  body: Record<string, unknown>;
+  /** IR content this format cannot carry (e.g. `topK` to OpenAI), as field names. */
+  dropped: string[];
+}
+
+/** Turns upstream SSE events into IR events. Stateful: one per upstream stream. */
+export interface StreamDecoder {
+  /**
+   * Decodes one upstream SSE event. Throws an {@link UpstreamStreamError} when the event is an
+   * error the upstream reported mid-stream.
+   */
+  decode(event: SseEvent): IRStreamEvent[];
+}
+
+/** Turns IR events into client events. Stateful: one per client stream. */
+export interface StreamEncoder {
+  encode(event: IRStreamEvent): WireEvent[];
+  /** The format's clean ending (`[DONE]`, `message_stop`, final usage chunk ...). */
+  end(): WireEvent[];
+  /** The format's error event, sent instead of a clean ending when the stream breaks. */
+  fail(message: string): WireEvent[];
+}
+
+/** Raised by a stream decoder when the upstream sends an error event mid-stream. */
+export class UpstreamStreamError extends Error {
+  constructor(
+    message: string,
+    /** HTTP-like status the upstream attached, if any (e.g. Anthropic `overloaded_error` ~ 529). */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'UpstreamStreamError';
+  }
+}
+
+/** What a client request to one of a format's endpoints asks for. */
+export interface Operation {
+  kind: 'generate' | 'count';
+  /** The model, when the URL names it (Gemini); else the body does. */
+  model?: string;
+  /** The stream flag, when the URL carries it (Gemini); else the body does. */
+  stream?: boolean;
+}
+
+/** A `POST` endpoint a format serves to clients. */
+export interface FormatEndpoint {
+  /** The route path, in fastify's syntax (`/v1beta/models/:target`). */
+  readonly url: string;
+  /** What a request at this URL asks for. Throws `not_found` for a path the format does not serve. */
+  operation(params: Readonly<Record<string, string>>): Operation;
+}
+
+/** How a format lists models to clients. */
+export interface FormatListing {
+  /** The `GET` route of the listing; several formats may share one. */
+  readonly url: string;
+  /**
+   * Whether a listing request at a shared URL is this format's (Anthropic: its version header).
+   * Formats that claim are asked first; the one without `claims` answers the rest.
+   */
+  claims?(headers: IncomingHttpHeaders): boolean;
+  /** The `GET` route of a single model (`{url}/:target`), when the format has one. */
+  readonly itemUrl?: string;
+  encodeList(models: readonly ModelListing[]): unknown;
+  encodeItem?(model: ModelListing): unknown;
+}
+
+/** How a stream's events are written on the wire. */
+export interface StreamFraming {
+  /** Response headers: content type and those that keep proxies from buffering. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The text of one event, or undefined to leave it out; `index` counts the events framed so far. */
+  frame(event: WireEvent, index: number): string | undefined;
+  /** The text after the last event, given how many were framed. */
+  end(count: number): string;
+}
+
+/** The upstream API of a format: where calls go, how they authenticate, how counts and listings read. */
+export interface UpstreamDialect {
+  /** Headers every call carries unless the provider's own headers set them (Anthropic's version). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The headers carrying the API key. */
+  authHeaders(apiKey: string): Record<string, string>;
+  /** The path of a generate call, under the base URL's path. */
+  chatPath(basePath: string, model: string, stream: boolean): string;
+  /** Token counting, where the API has it (else the host estimates). */
+  readonly count?: {
+    path(basePath: string, model: string): string;
+    /** The count call's body, made from this format's request body for `model`. */
+    body(requestBody: Record<string, unknown>, model: string): unknown;
+    /** The token count in a count answer. */
+    result(body: unknown): number;
+  };
+  /** The path listing the upstream's models. */
+  modelsPath(basePath: string): string;
+  /** Model ids out of a listing answer. */
+  parseModelList(body: unknown): string[];
+  /** An executor plugin's stream event as the SSE event this format's stream decoder reads. */
+  executorEvent(event: unknown): SseEvent;
+}
+
+/** A wire format: everything format-specific the host needs. */
+export interface WireFormat {
+  readonly name: FormatName;
+  /**
+   * True when the model and the stream flag travel in the URL rather than the body (Gemini):
+   * then a same-format body needs no model rewrite, and nested calls take both from their params.
+   */
+  readonly modelInUrl: boolean;
+
+  // Client side: the HTTP surface.
+  readonly endpoints: readonly FormatEndpoint[];
+  readonly listing: FormatListing;
+  /** URL prefixes whose unrouted requests (404, malformed URL) get this format's errors; longest match wins. */
+  readonly urlPrefixes: readonly string[];
+  /** This format's error body. `code` is the gateway's error code, where the format has a slot for it. */
+  errorBody(status: number, code: string, message: string): unknown;
+  /** How a stream answer is framed for a request with this query. */
+  framing(query: Readonly<Record<string, unknown>>): StreamFraming;
+  /** Client headers an upstream of this format still needs when it is the client's own (Anthropic beta flags). */
+  forwardHeaders(headers: IncomingHttpHeaders): Record<string, string>;
+  /** The token count endpoint's shapes, for a format that has one. */
+  readonly count?: {
+    /** Validates and decodes a count request (Gemini may wrap it in `generateContentRequest`). */
+    decodeRequest(body: unknown, options: DecodeOptions): DecodedRequest;
+    encodeResponse(tokens: number): unknown;
+  };
+
+  // Upstream side.
+  readonly upstream: UpstreamDialect;
+
+  /**
+   * Validates and decodes a client request body. Throws `GatewayError` `invalid_body` (400)
+   * whose message names the offending field, e.g. `messages[1].content: expected string or array`.
+   */
+  decodeRequest(body: unknown, options: DecodeOptions): DecodedRequest;
+  /** Encodes an IR request as this format's upstream body (Gemini: without model/stream, they go in the URL). */
+  encodeRequest(request: IRRequest): EncodedBody;
+
+  /** Decodes an upstream non-stream response body. */
+  decodeResponse(body: unknown): IRResponse;
+  /** Encodes an IR response as this format's client response body. */
+  encodeResponse(response: IRResponse): EncodedBody;
+
+  createStreamDecoder(): StreamDecoder;
+  createStreamEncoder(): StreamEncoder;
+  /**
+   * Whether an upstream stream event of this format may carry a finish or an error: a cheap test
+   * of its text, true when unsure. A same-format pass-through forwards events untouched and
+   * decodes only these (and the first), instead of parsing every delta.
+   */
+  mayFinishOrFail(event: SseEvent): boolean;
+
+  /** Pulls a human-readable message out of an upstream error body of this format. */
+  errorMessage(body: unknown): string | undefined;
+}

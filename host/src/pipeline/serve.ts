@@ -1,0 +1,34 @@
+/**
+ * The story of a request after HTTP, as named stages over one {@link RequestContext}: decode,
+ * route, intercept, plan, then the conductor runs attempts over the chain, and respond. Client
+ * requests, token counts and nested `host.executeModel` calls all take this path.
+ *
+ * @module
+ */
+import type { PipelineInput, PipelineResult, RequestContext } from './context.js';
+import { executeNested } from './plugins/nested.js';
+import type { Runtime } from './runtime.js';
+import { attemptCount, attemptGenerate } from './stages/attempt.js';
+import { decode } from './stages/decode.js';
+import { interceptBeforeAuth } from './stages/intercept.js';
+import { plan } from './stages/plan.js';
+import { respond } from './stages/respond.js';
+import { route } from './stages/route.js';
+
+/** Serves one request. Throws a `GatewayError` for anything the client should see as an error. */
+export async function serve(rt: Runtime, input: PipelineInput): Promise<PipelineResult> {
+  // Plugin handlers' nested calls run inside this request: its signal, its id as their parent.
+  const ctx: RequestContext = decode(rt, input, { signal: input.signal, hostRequest: (pluginId, method, params) => hostRequest(ctx, pluginId, method, params) });
+  await route(ctx);
+  await interceptBeforeAuth(ctx);
+  const run = plan(ctx);
+  const attempt = ctx.operation === 'count' ? attemptCount : attemptGenerate;
+  const result = await rt.conductor.run(ctx.chain, run, (member) => attempt(ctx, member));
+  return respond(ctx, result);
+}
+
+/** A plugin handler's call back into the host during `ctx`'s request. */
+function hostRequest(ctx: RequestContext, pluginId: string, method: string, params: unknown): Promise<unknown> {
+  if (method !== 'host.executeModel') return Promise.reject(new Error(`unknown host method ${method}`));
+  return executeNested(ctx.rt, serve, { callerId: pluginId, parentRequestId: ctx.requestId, signal: ctx.signal }, params);
+}

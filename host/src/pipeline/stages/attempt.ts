@@ -1,0 +1,153 @@
+/**
+ * Stage 5, attempt: what the conductor runs for each credential it picks. The client's body is
+ * translated for the credential's upstream (once per upstream format and model), the
+ * `afterAuth` interceptors see it with the chosen provider and credential, and the upstream is
+ * called. A stream attempt ends when its first client event is in hand, so failover stays
+ * transparent until the first byte; a count attempt asks the upstream to count, or estimates.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import type { PoolMember } from '../../core/conductor/pool.js';
+import { JsonBody } from '../../formats/json-body.js';
+import type { WireEvent } from '../../formats/wire-format.js';
+import { UpstreamError } from '../../upstream/errors.js';
+import type { UpstreamCall } from '../../upstream/upstream.js';
+import type { RequestContext, Translation } from '../context.js';
+import { estimateTokens } from '../estimate.js';
+import { interceptRequest } from '../plugins/intercept.js';
+import { mergeDropped, serialisable, translateRequest, translateResponse, translateStream } from '../translate.js';
+
+/** What one successful attempt served. */
+export type Served =
+  | { kind: 'json'; body: JsonBody; dropped: readonly string[] }
+  | { kind: 'stream'; events: AsyncIterable<WireEvent>; dropped: readonly string[] }
+  | { kind: 'count'; tokens: number };
+
+/** One generate attempt on `member`. Throws what the upstream failed with. */
+export async function attemptGenerate(ctx: RequestContext, member: PoolMember): Promise<Served> {
+  const { call, translation } = await prepare(ctx, member);
+  const upstream = member.credential.upstream;
+  const client = ctx.format;
+  const sentAt = performance.now();
+  try {
+    const answer = await upstream.generate(call, ctx.signal);
+    if (answer.kind === 'json') {
+      // Same format: the answer goes back as the upstream wrote it, never parsed.
+      if (client === upstream.format) return { kind: 'json', body: answer.body, dropped: translation.dropped };
+      let out: { body: unknown; dropped: readonly string[] };
+      try {
+        out = translateResponse(client, upstream.format, answer.body.value);
+      } catch (err) {
+        throw new UpstreamError('http', `upstream answer could not be read: ${(err as Error).message}`, 200);
+      }
+      return { kind: 'json', body: JsonBody.fromValue(out.body), dropped: mergeDropped(translation.dropped, out.dropped) };
+    }
+    const events = translateStream(answer.events, client, upstream.format, ctx.signal, {
+      onLateFailure: (err) => ctx.rt.conductor.failedLate(member, err),
+      passthrough: client === upstream.format && upstream.framed,
+      redact: (text) => upstream.redact(text),
+    })[Symbol.asyncIterator]();
+    let first: IteratorResult<WireEvent>;
+    try {
+      first = await events.next();
+    } catch (err) {
+      answer.release();
+      // An error event's text becomes the attempt's reason: scrub the key from it like any upstream text.
+      if (err instanceof Error) err.message = upstream.redact(err.message);
+      throw err;
+    }
+    if (first.done) throw new UpstreamError('stream', 'upstream stream was empty');
+    return { kind: 'stream', events: prepend(first.value, events), dropped: translation.dropped };
+  } finally {
+    timed(ctx, member, sentAt);
+  }
+}
+
+/** One token count attempt on `member`: the upstream counts, or the host estimates. */
+export async function attemptCount(ctx: RequestContext, member: PoolMember): Promise<Served> {
+  const { call } = await prepare(ctx, member);
+  const sentAt = performance.now();
+  try {
+    const tokens = await member.credential.upstream.countTokens(call, ctx.signal);
+    return { kind: 'count', tokens: tokens ?? serialisable(() => estimateTokens(ctx.decoded.request)) };
+  } finally {
+    timed(ctx, member, sentAt);
+  }
+}
+
+/** The upstream call for `member`: the translated body, through the `afterAuth` interceptors. */
+async function prepare(ctx: RequestContext, member: PoolMember): Promise<{ call: UpstreamCall; translation: Translation }> {
+  const translation = translationFor(ctx, member);
+  let body = translation.body;
+  let headers = ctx.upstreamHeaders;
+  const plugins = ctx.rt.plugins;
+  const request = ctx.decoded.request;
+  if (plugins.active('requestInterceptor').some((p) => p.interceptorPhase === 'afterAuth')) {
+    const out = await interceptRequest(
+      plugins,
+      'afterAuth',
+      {
+        requestId: ctx.requestId,
+        sourceFormat: ctx.format.name,
+        model: member.model,
+        requestedModel: request.model,
+        stream: request.stream,
+        headers,
+        body: body.value,
+        provider: member.provider,
+        credentialId: member.id,
+      },
+      ctx.pluginCall,
+    );
+    headers = out.headers;
+    if (out.bodyChanged) body = JsonBody.fromValue(out.body);
+  }
+  const call: UpstreamCall = { requestId: ctx.requestId, model: member.model, requestedModel: request.model, credentialId: member.id, stream: request.stream, body, headers };
+  const { hostRequest } = ctx.pluginCall;
+  const plugin = member.providerRuntime.plugin;
+  if (hostRequest && plugin !== undefined) call.hostRequest = (method, params) => hostRequest(plugin, method, params);
+  return { call, translation };
+}
+
+/** The client's body for `member`'s upstream format and model; members of one provider share it. */
+function translationFor(ctx: RequestContext, member: PoolMember): Translation {
+  const format = member.credential.upstream.format;
+  const key = `${format.name}|${member.model}`;
+  let translation = ctx.translations.get(key);
+  if (!translation) {
+    translation = serialisable(() => translateRequest(ctx.format, format, ctx.decoded, ctx.body, member.model));
+    ctx.translations.set(key, translation);
+  }
+  return translation;
+}
+
+function timed(ctx: RequestContext, member: PoolMember, sentAt: number): void {
+  const ms = performance.now() - sentAt;
+  ctx.upstreamMs += ms;
+  ctx.rt.observer?.upstreamCall(member.provider, ms / 1000);
+}
+
+/**
+ * `head`, then the rest of `rest`. A plain iterator rather than a generator: it hands each later
+ * event straight through instead of resuming a generator per event. Stopping early (the client
+ * left) returns `rest`, which releases the upstream stream.
+ */
+function prepend<T>(head: T, rest: AsyncIterator<T>): AsyncIterableIterator<T> {
+  let first = true;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next() {
+      if (!first) return rest.next();
+      first = false;
+      return Promise.resolve({ value: head, done: false });
+    },
+    async return(value?: unknown) {
+      first = false;
+      await rest.return?.(value);
+      return { value: undefined, done: true };
+    },
+  };
+}

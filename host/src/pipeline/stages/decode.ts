@@ -1,0 +1,63 @@
+/**
+ * Stage 1, decode: the client's body validated and decoded into the IR, and the client's
+ * headers and query made ready for plugins (only when a plugin will read them).
+ *
+ * @module
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { CLIENT_AUTH_HEADERS } from '../../auth/client-auth.js';
+import { gatewayError } from '../../errors/registry.js';
+import type { JsonBody } from '../../formats/json-body.js';
+import type { DecodedRequest } from '../../formats/wire-format.js';
+import type { PipelineInput, RequestContext } from '../context.js';
+import type { Runtime } from '../runtime.js';
+
+/** A context for `input`, its body decoded. Throws `invalid_body` (400) naming the field at fault. */
+export function decode(rt: Runtime, input: PipelineInput, pluginCall: RequestContext['pluginCall']): RequestContext {
+  const plugins = rt.plugins;
+  // Headers and query are copied for plugins only when a router or a beforeAuth stage will read them.
+  const forPlugins = plugins.active('modelRouter').length > 0 || plugins.active('requestInterceptor').length > 0 || plugins.failClosedDown().length > 0;
+  return {
+    ...input,
+    rt,
+    decoded: decodeBody(input, input.body),
+    pluginHeaders: forPlugins ? pluginHeaders(input.headers) : {},
+    pluginQuery: forPlugins ? pluginQuery(input.query) : {},
+    upstreamHeaders: input.format.forwardHeaders(input.headers),
+    chain: [],
+    translations: new Map(),
+    upstreamMs: 0,
+    pluginCall,
+  };
+}
+
+/** Decodes `body` as the request of `input`'s format and operation. */
+export function decodeBody(input: Pick<PipelineInput, 'format' | 'operation' | 'urlModel' | 'urlStream'>, body: JsonBody): DecodedRequest {
+  const options = { model: input.urlModel, stream: input.urlStream };
+  const value = asObject(body.value);
+  const count = input.operation === 'count' ? input.format.count : undefined;
+  return count ? count.decodeRequest(value, options) : input.format.decodeRequest(value, options);
+}
+
+/** The body as an object, or 400. */
+export function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw gatewayError('invalid_body', 'body: expected a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** Client headers as plugins see them: single strings, the client's credentials removed. */
+function pluginHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || (CLIENT_AUTH_HEADERS as readonly string[]).includes(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** The URL query as plugins see it: string values, the client key (`?key=`) removed. */
+function pluginQuery(query: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query ?? {})) if (typeof v === 'string' && k !== 'key') out[k] = v;
+  return out;
+}

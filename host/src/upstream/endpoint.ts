@@ -1,0 +1,42 @@
+/**
+ * Where and how to reach one upstream with one API key: computed once per config (origin, path
+ * prefix, headers with the key), so a call only concatenates a path.
+ *
+ * @module
+ */
+import type { WireFormat } from '../formats/wire-format.js';
+
+/** One upstream with one API key. Holds the secret: keep it in upstream/. */
+export interface UpstreamEndpoint {
+  readonly format: WireFormat;
+  /** `scheme://host:port` for the connection pool. */
+  readonly origin: string;
+  /** The base URL's path without a trailing slash, e.g. `/v1`. */
+  readonly basePath: string;
+  /** Headers sent on every call: auth, version, content type, the provider's extra headers. */
+  readonly headers: Record<string, string>;
+  /** Removes this endpoint's key from text an upstream wrote (error messages echo it back). */
+  redact(text: string): string;
+}
+
+/** Builds the endpoint of a provider of `format` for one API key. */
+export function upstreamEndpoint(format: WireFormat, baseUrl: string, apiKey: string, extra: Record<string, string>): UpstreamEndpoint {
+  const url = new URL(baseUrl);
+  const dialect = format.upstream;
+  // The provider's headers may override the API's defaults, never the key.
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    ...dialect.headers,
+    ...lowerKeys(extra),
+    ...dialect.authHeaders(apiKey),
+  };
+  const redact = (text: string) => (text.includes(apiKey) ? text.split(apiKey).join('[redacted]') : text);
+  return { format, origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), headers, redact };
+}
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  return out;
+}
