@@ -11,7 +11,7 @@ import type { Agent } from 'undici';
 import { type LoadOptions, type LoadedConfig, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
-import { discoverModels } from './core/discovery.js';
+import { ModelDiscovery } from './core/discovery.js';
 import type { ConductorShared } from './core/conductor/conductor.js';
 import { MemoryStateStore } from './core/state/memory-store.js';
 import { gatewayError } from './errors/registry.js';
@@ -46,6 +46,8 @@ export class Gateway {
   readonly #deps: RuntimeDeps;
   readonly #options: GatewayOptions;
   readonly #plugins: PluginHost;
+  /** Lists the models of credentials without configured ones, and keeps their last good lists across reloads. */
+  readonly #discovery: ModelDiscovery;
   #watcher: ConfigWatcher | undefined;
   #closed = false;
   #stopped: Promise<void> | undefined;
@@ -58,8 +60,10 @@ export class Gateway {
     deps: RuntimeDeps,
     options: GatewayOptions,
     plugins: PluginHost,
+    discovery: ModelDiscovery,
     readonly configFile: string | undefined,
   ) {
+    this.#discovery = discovery;
     this.#runtime = runtime;
     this.#agent = agent;
     this.#deps = deps;
@@ -98,7 +102,8 @@ export class Gateway {
     await plugins.load(loaded.config.plugins);
     const deps: RuntimeDeps = { agent, shared, plugins, observer: metrics, accessLog: (line, msg) => log.info(line, msg) };
     const runtime = buildRuntime(loaded.config, deps);
-    await discoverModels(runtime.catalog, log);
+    const discovery = new ModelDiscovery(log);
+    await discovery.refresh(runtime.catalog);
     const server = createServer({
       runtime: () => gateway!.#runtime,
       reload: () => gateway!.reload(),
@@ -107,8 +112,9 @@ export class Gateway {
       limits: loaded.config.limits,
       logger: log,
     });
-    gateway = new Gateway(server, log, runtime, agent, deps, options, plugins, loaded.file);
+    gateway = new Gateway(server, log, runtime, agent, deps, options, plugins, discovery, loaded.file);
     plugins.watch();
+    discovery.schedule(() => (gateway!.#closed ? undefined : gateway!.#runtime.catalog));
     await server.listen({ host: loaded.config.host, port: loaded.config.port });
     log.info({ url: gateway.url, config: loaded.file ?? 'built-in defaults', providers: loaded.config.providers.map((p) => p.name) }, 'switchyard listening');
     if (loaded.file && options.watch !== false) {
@@ -148,9 +154,10 @@ export class Gateway {
     const previous = this.#runtime.config;
     await this.#plugins.apply(loaded.config.plugins);
     const next = buildRuntime(loaded.config, this.#deps);
-    await discoverModels(next.catalog, this.log);
+    await this.#discovery.refresh(next.catalog);
     if (this.#closed) return;
     this.#runtime = next;
+    this.#discovery.schedule(() => (this.#closed ? undefined : this.#runtime.catalog));
     const restartNeeded =
       previous.host !== loaded.config.host ||
       previous.port !== loaded.config.port ||
@@ -170,7 +177,10 @@ export class Gateway {
     const current = this.#runtime;
     const next = buildRuntime(current.config, this.#deps);
     for (const provider of current.catalog.providers.values()) {
-      if (provider.discoversModels) next.catalog.setDiscoveredModels(provider.name, current.catalog.upstreamModels(provider.name));
+      for (const c of provider.credentials) {
+        const listed = current.catalog.listedModels(c.id);
+        if (listed) next.catalog.setListedModels(c.id, listed);
+      }
     }
     this.#runtime = next;
   }
@@ -198,6 +208,7 @@ export class Gateway {
   async #stop(deadlineMs: number): Promise<void> {
     this.#closed = true;
     this.#watcher?.close();
+    this.#discovery.close();
     const http = this.server.server;
     // fastify closes the listener (new connections are refused) and resolves once every request ended.
     const drained = this.server.close();

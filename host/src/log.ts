@@ -12,7 +12,7 @@ import { type DestinationStream, pino } from 'pino';
 /** Headers that can hold a key: client auth (three spellings), upstream auth, management auth. */
 const SECRET_HEADERS = ['authorization', '["proxy-authorization"]', '["x-api-key"]', '["x-goog-api-key"]', '["x-management-key"]'];
 /** Config fields holding secrets, wherever a config (or a part of it) is logged. */
-const SECRET_CONFIG = ['apiKey', 'apiKeys', 'managementKey', 'providers[*].apiKeys', 'providers[*].headers', 'plugins.items.*.config'];
+const SECRET_CONFIG = ['apiKey', 'apiKeys', 'managementKey', 'proxyUrl', 'providers[*].apiKeys', 'providers[*].headers', 'providers[*].proxyUrl', 'plugins.items.*.config'];
 
 const header = (prefix: string, name: string) => `${prefix}${name.startsWith('[') ? '' : '.'}${name}`;
 

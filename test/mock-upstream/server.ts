@@ -184,6 +184,8 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
     if (fault?.kind === 'status') {
       const status = fault.status ?? 500;
       reply = spec.error(status, fault.message ?? `mock fault ${status}`, seq);
+      // A real upstream's own error body, as it sends it (the failure table's fixtures).
+      if (fault.body !== undefined && reply.kind === 'json') reply = { ...reply, body: fault.body };
       if (fault.retryAfter !== undefined) reply.headers = { ...reply.headers, 'retry-after': fault.retryAfter };
     } else if (rec.apiKey === undefined) {
       reply = spec.error(401, spec.missingKeyMessage, seq);

@@ -50,6 +50,8 @@ export interface Fault {
   retryAfter?: string;
   /** Kind `status`: the error message; default `mock fault <status>`. */
   message?: string;
+  /** Kind `status`: the whole error body instead of the format's own shape (a real upstream's body). */
+  body?: unknown;
   /** Kind `slow`: wait before sending headers, and for streams also between chunks. */
   delayMs?: number;
   /** Kind `cut`: for streams, drop the connection after this many events (default 2). */

@@ -31,16 +31,53 @@ export const DEFAULT_BASE_URLS = {
   gemini: 'https://generativelanguage.googleapis.com/v1beta',
 } as const;
 
+const baseUrl = z.url({ protocol: /^https?$/ });
+
+/**
+ * An outbound proxy: `http://`, `https://` or `socks5://` (optionally with `user:password@`),
+ * or `direct` for none (overriding a less specific setting).
+ */
+const proxyUrl = z.string().refine(
+  (value) => value === 'direct' || (URL.canParse(value) && /^(https?|socks5h?):$/.test(new URL(value).protocol) && new URL(value).hostname !== ''),
+  'expected "direct" or an http://, https:// or socks5:// proxy URL',
+);
+
+/**
+ * One upstream key with settings of its own: each one given overrides the provider's for this
+ * credential (a free-tier key with fewer models, a key on a regional endpoint or behind its own proxy).
+ */
+const apiKeyEntry = z.strictObject({
+  key: z.string().min(1),
+  label: z.string().min(1).optional(),
+  priority: z.number().int().optional(),
+  weight: z.number().positive().optional(),
+  models: z.array(modelEntry).optional(),
+  excludedModels: z.array(z.string()).optional(),
+  baseUrl: baseUrl.optional(),
+  proxyUrl: proxyUrl.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  requestRetry: z.number().int().min(0).optional(),
+  disableCooling: z.boolean().optional(),
+});
+
 const provider = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'provider names are lower-case letters, digits, "-", "_" or "."'),
   type: z.enum(FORMAT_NAMES),
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-  apiKeys: z.array(z.string().min(1)).default([]),
+  baseUrl: baseUrl.optional(),
+  apiKeys: z.array(z.union([z.string().min(1), apiKeyEntry])).default([]),
   models: z.array(modelEntry).optional(),
   priority: z.number().int().default(0),
   weight: z.number().positive().default(1),
   headers: z.record(z.string(), z.string()).default({}),
   excludedModels: z.array(z.string()).default([]),
+  /** Overrides the top-level `proxyUrl` for this provider's calls; a key's own overrides this. */
+  proxyUrl: proxyUrl.optional(),
+  /** Overrides `retry.requestRetry` for this provider's credentials. */
+  requestRetry: z.number().int().min(0).optional(),
+  /** A failure fails over but never benches the credential. */
+  disableCooling: z.boolean().default(false),
+  /** How often each credential's model list is fetched again (providers without `models`). */
+  discoveryInterval: duration.default(3_600_000),
 });
 
 /**
@@ -63,7 +100,8 @@ export const configSchema = z
   .strictObject({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8317),
-    apiKeys: z.array(z.string().min(1)).default([]),
+    /** Client keys; a named one shows by its name in logs and usage. */
+    apiKeys: z.array(z.union([z.string().min(1), z.strictObject({ name: z.string().min(1), key: z.string().min(1) })])).default([]),
     managementKey: z.string().min(1).optional(),
     authDir: z.string().default('./auths'),
     /** On SIGTERM/SIGINT, how long in-flight requests and streams may take to finish before they are ended. */
@@ -83,6 +121,8 @@ export const configSchema = z
       })
       .prefault({}),
     cooldown: z.strictObject({ transientSeconds: z.number().min(0).default(60) }).prefault({}),
+    /** Outbound proxy for every upstream call unless a provider or key says otherwise. */
+    proxyUrl: proxyUrl.optional(),
     limits: z
       .strictObject({
         /** Largest accepted request body, in bytes. */
@@ -136,6 +176,7 @@ export const configSchema = z
 /** The validated config with every default applied. Durations are milliseconds. */
 export type Config = z.output<typeof configSchema>;
 export type ProviderConfig = Config['providers'][number];
+export type ApiKeyEntry = z.output<typeof apiKeyEntry>;
 export type PluginItemConfig = z.output<typeof pluginItem>;
 
 export function isLoopback(host: string): boolean {

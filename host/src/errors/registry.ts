@@ -15,6 +15,30 @@
  */
 export type Blame = 'request' | 'upstream' | 'host';
 
+/**
+ * The kinds of upstream failure that keep their meaning across wire formats (CONTRACT section
+ * 3's table): each format reads them from its own error bodies and renders them in its own
+ * terms, so a client compacts its history on "context too long" whatever upstream said it.
+ */
+export type UpstreamErrorKind = 'context_length' | 'rate_limit' | 'overloaded' | 'authentication' | 'permission' | 'not_found' | 'content_filter';
+
+/** A kind as one upstream reported it, with the token counts a context-length error names. */
+export interface KindedError {
+  kind: UpstreamErrorKind;
+  /** Context length: the request's tokens and the model's limit, when the upstream said them. */
+  tokens?: number;
+  limit?: number;
+}
+
+/** An upstream's own error answer, passed on unchanged to a client of its format. */
+export interface PassedError {
+  /** The wire format the body is in. */
+  format: string;
+  status: number;
+  /** The body text, secrets scrubbed. */
+  text: string;
+}
+
 interface ErrorSpec {
   readonly status: number;
   readonly blame: Blame;
@@ -47,6 +71,8 @@ export const ERROR_CODES = {
   upstream_failed: { status: 502, blame: 'host' },
   /** No provider can serve the request (none configured, all disabled). */
   no_provider: { status: 503, blame: 'host' },
+  /** Every credential that could serve the model is benched for a reason other than quota; the message names each reason and until when. */
+  credentials_unavailable: { status: 503, blame: 'host' },
   /** The gateway is shutting down or a fail-closed component is unavailable. */
   unavailable: { status: 503, blame: 'host' },
   /** A bug: should never reach a client. */
@@ -55,21 +81,37 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** What a gateway error may carry besides its code and message. */
+export interface GatewayErrorOptions {
+  /** Overrides the registry's status (an upstream's own 400/422, a plugin's reject). */
+  status?: number;
+  headers?: Record<string, string>;
+  cause?: unknown;
+  /** The kind of upstream failure behind it: rendered in the client's own terms. */
+  kind?: KindedError;
+  /** The upstream's own error answer: sent unchanged to a client of the same format. */
+  passed?: PassedError;
+}
+
 /** An error the host answers with: code, HTTP status, blame, message, optional response headers. */
 export class GatewayError extends Error {
   readonly status: number;
   readonly blame: Blame;
   readonly headers: Record<string, string> | undefined;
+  readonly kind: KindedError | undefined;
+  readonly passed: PassedError | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { status?: number; headers?: Record<string, string>; cause?: unknown } = {},
+    options: GatewayErrorOptions = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'GatewayError';
     this.status = options.status ?? ERROR_CODES[code].status;
     this.blame = ERROR_CODES[code].blame;
     this.headers = options.headers;
+    this.kind = options.kind;
+    this.passed = options.passed;
   }
 }
 
@@ -87,11 +129,7 @@ export class InterceptedReply extends GatewayError {
 }
 
 /** Creates a {@link GatewayError}; the status comes from the registry unless overridden. */
-export function gatewayError(
-  code: ErrorCode,
-  message: string,
-  options?: { status?: number; headers?: Record<string, string>; cause?: unknown },
-): GatewayError {
+export function gatewayError(code: ErrorCode, message: string, options?: GatewayErrorOptions): GatewayError {
   return new GatewayError(code, message, options);
 }
 

@@ -10,7 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors/registry.js';
 import type { DecodeOptions, WireFormat, SseEvent, WireEvent } from './wire-format.js';
-import type { IRRequest, IRResponse, IRStreamEvent } from './ir.js';
+import type { IRReasoning, IRRequest, IRResponse, IRStreamEvent } from './ir.js';
+import { budgetLevel, LEVEL_BUDGETS } from './reasoning.js';
 import { SseParser } from '../upstream/sse.js';
 
 export const sampleRequest: IRRequest = {
@@ -74,6 +75,45 @@ export const sampleStream: IRStreamEvent[] = [
   { type: 'usage', usage: { inputTokens: 5, outputTokens: 3 } },
 ];
 
+/**
+ * Reasoning settings every format carries: budgets on and off the table, levels, off and auto.
+ * (Not `minimal` or budgets under 1024: Anthropic raises them to its minimum of 1024.)
+ */
+export const reasoningCases: readonly IRReasoning[] = [
+  { mode: 'budget', budget: 8192 },
+  { mode: 'budget', budget: 3000 },
+  { mode: 'level', level: 'high' },
+  { mode: 'level', level: 'low' },
+  { mode: 'off' },
+  { mode: 'auto' },
+];
+
+/** A plain request (no sampling settings, which Anthropic refuses beside thinking) with `reasoning`. */
+export function reasoningRequest(reasoning?: IRReasoning): IRRequest {
+  return {
+    model: 'some-model',
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'Think first.' }] }],
+    maxTokens: 256,
+    stream: false,
+    ...(reasoning && { reasoning }),
+  };
+}
+
+/**
+ * What a format may read back for `sent` after writing it: the same setting, or, in a format
+ * with only the other form, its counterpart by the table (a budget as its level, a level as its
+ * budget). `auto` may come back unset from a format whose way of asking for the upstream's
+ * default is to send no setting (OpenAI).
+ */
+export function reasoningReadings(sent: IRReasoning): (IRReasoning | undefined)[] {
+  switch (sent.mode) {
+    case 'budget': return [sent, { mode: 'level', level: budgetLevel(sent.budget) }];
+    case 'level': return [sent, { mode: 'budget', budget: LEVEL_BUDGETS[sent.level] }];
+    case 'off': return [sent];
+    case 'auto': return [sent, undefined];
+  }
+}
+
 /** Serialises a client-bound event the way the HTTP layer does, for feeding a decoder. */
 export function toSse(event: WireEvent): SseEvent {
   return { event: event.event, data: typeof event.data === 'string' ? event.data : JSON.stringify(event.data) };
@@ -125,6 +165,36 @@ export function runCodecContract(codec: WireFormat): void {
       const { body } = codec.encodeRequest(sampleRequest);
       const { request } = codec.decodeRequest(body, { model: sampleRequest.model, stream: false });
       expect(request).toEqual(sampleRequest);
+    });
+
+    describe.each(reasoningCases.map((r) => [JSON.stringify(r), r] as const))('reasoning %s', (_name, reasoning) => {
+      const options = { model: 'some-model', stream: false };
+
+      it('encodes and decodes back to the same reasoning (modulo the table), reporting nothing dropped', () => {
+        const encoded = codec.encodeRequest(reasoningRequest(reasoning));
+        expect(encoded.dropped).toEqual([]);
+        const decoded = codec.decodeRequest(encoded.body, options);
+        expect(decoded.unmapped).toEqual([]);
+        expect(reasoningReadings(reasoning)).toContainEqual(decoded.request.reasoning);
+      });
+
+      it('applies it to a body of its own format, over any setting the body had, leaving the body untouched', () => {
+        for (const before of [undefined, ...reasoningCases]) {
+          const body = codec.encodeRequest(reasoningRequest(before)).body;
+          const snapshot = structuredClone(body);
+          const applied = codec.applyReasoning(body, reasoning);
+          expect(body).toEqual(snapshot);
+          const decoded = codec.decodeRequest(applied, options);
+          expect(decoded.unmapped).toEqual([]);
+          expect(reasoningReadings(reasoning)).toContainEqual(decoded.request.reasoning);
+          expect(decoded.request.messages).toEqual(reasoningRequest().messages);
+        }
+      });
+
+      it('applies it the way the encoder writes it', () => {
+        const plain = codec.encodeRequest(reasoningRequest()).body;
+        expect(codec.applyReasoning(plain, reasoning)).toEqual(codec.encodeRequest(reasoningRequest(reasoning)).body);
+      });
     });
 
     it('decodes its own encoded response back to the same IR (ids of tool calls kept)', () => {
@@ -230,6 +300,17 @@ export function runCodecContract(codec: WireFormat): void {
       const viaExecutor = codec.createStreamDecoder();
       for (const event of wire) {
         expect(viaExecutor.decode(codec.upstream.executorEvent(event.data))).toEqual(direct.decode(toSse(event)));
+      }
+    });
+
+    it('says every known kind of upstream failure so that its upstream side reads the same kind back', () => {
+      const kinds = ['context_length', 'rate_limit', 'overloaded', 'authentication', 'permission', 'not_found', 'content_filter'] as const;
+      for (const kind of kinds) {
+        const answer = codec.kindError({ kind, tokens: 130_512, limit: 128_000 }, 'the upstream said so');
+        const read = codec.upstream.errorKind(answer.status, JSON.stringify(answer.body));
+        // A content filter refusal is a plain 400 in the formats without a code for it.
+        if (read === undefined) expect(kind).toBe('content_filter');
+        else expect(read).toEqual(kind === 'context_length' ? { kind, tokens: 130_512, limit: 128_000 } : { kind });
       }
     });
 

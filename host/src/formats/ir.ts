@@ -56,6 +56,25 @@ export type IRToolChoice =
   | { type: 'required' }
   | { type: 'tool'; name: string };
 
+/** The reasoning efforts of the level<->budget table (`reasoning.ts`), least to most. */
+export type ReasoningLevel = 'minimal' | 'low' | 'medium' | 'high';
+
+/**
+ * How much the model should reason before answering, as the client (or a thinking suffix on
+ * the model name) asked it: a budget in tokens (Anthropic `budget_tokens`, Gemini
+ * `thinkingBudget`), an effort level (OpenAI `reasoning_effort`), off, or the upstream's dynamic
+ * default. Each form is kept as asked; the table in `reasoning.ts` converts between a level and
+ * a budget only when an upstream takes the other one.
+ */
+export type IRReasoning =
+  /** A budget of thinking tokens, a positive integer (a budget of 0 is `off`, -1 is `auto`). */
+  | { mode: 'budget'; budget: number }
+  | { mode: 'level'; level: ReasoningLevel }
+  /** No reasoning (OpenAI `none`, Anthropic `disabled`, Gemini budget 0). */
+  | { mode: 'off' }
+  /** The upstream decides how much to reason (Gemini budget -1, Anthropic `adaptive`). */
+  | { mode: 'auto' };
+
 /** A chat request, independent of wire format. */
 export interface IRRequest {
   /** The model name as the client sent it (path parameter for Gemini). */
@@ -73,6 +92,8 @@ export interface IRRequest {
   stream: boolean;
   /** End-user identifier (OpenAI `user`, Anthropic `metadata.user_id`). */
   user?: string;
+  /** The reasoning the client asked for, absent when it set none (the upstream's default). */
+  reasoning?: IRReasoning;
 }
 
 /** Why generation stopped. */

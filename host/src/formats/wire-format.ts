@@ -9,7 +9,8 @@
  * @module
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FormatName, IRRequest, IRResponse, IRStreamEvent } from './ir.js';
+import type { KindedError } from '../errors/registry.js';
+import type { FormatName, IRReasoning, IRRequest, IRResponse, IRStreamEvent } from './ir.js';
 
 /** One server-sent event as it travels on the wire. `data` is the raw data text. */
 export interface SseEvent {
@@ -156,6 +157,8 @@ export interface UpstreamDialect {
   parseModelList(body: unknown): string[];
   /** An executor plugin's stream event as the SSE event this format's stream decoder reads. */
   executorEvent(event: unknown): SseEvent;
+  /** The known kind of failure an error answer of this API says (context too long, overloaded ...), if any. */
+  errorKind(status: number, body: string): KindedError | undefined;
 }
 
 /** A wire format: everything format-specific the host needs. */
@@ -174,6 +177,8 @@ export interface WireFormat {
   readonly urlPrefixes: readonly string[];
   /** This format's error body. `code` is the gateway's error code, where the format has a slot for it. */
   errorBody(status: number, code: string, message: string): unknown;
+  /** A known kind of upstream failure in this format's own terms: its status and error body. */
+  kindError(error: KindedError, message: string): { status: number; body: unknown };
   /** How a stream answer is framed for a request with this query. */
   framing(query: Readonly<Record<string, unknown>>): StreamFraming;
   /** Client headers an upstream of this format still needs when it is the client's own (Anthropic beta flags). */
@@ -195,6 +200,15 @@ export interface WireFormat {
   decodeRequest(body: unknown, options: DecodeOptions): DecodedRequest;
   /** Encodes an IR request as this format's upstream body (Gemini: without model/stream, they go in the URL). */
   encodeRequest(request: IRRequest): EncodedBody;
+  /**
+   * A copy of `body`, an upstream request body of this format, with `reasoning` written in this
+   * format's own terms, replacing whatever reasoning setting the body had: the same rules
+   * {@link encodeRequest} follows for `IRRequest.reasoning` (Anthropic `thinking` with
+   * `max_tokens` kept above the budget, Gemini `generationConfig.thinkingConfig.thinkingBudget`,
+   * OpenAI `reasoning_effort` by the level<->budget table). `body` itself is left untouched. The
+   * host calls it for a model name's thinking suffix, also on a same-format pass-through body.
+   */
+  applyReasoning(body: Record<string, unknown>, reasoning: IRReasoning): Record<string, unknown>;
 
   /** Decodes an upstream non-stream response body. */
   decodeResponse(body: unknown): IRResponse;

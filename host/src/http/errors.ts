@@ -5,7 +5,8 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type GatewayError, InterceptedReply, asGatewayError, gatewayError, isGatewayError } from '../errors/registry.js';
+import { type GatewayError, asGatewayError, gatewayError, isGatewayError } from '../errors/registry.js';
+import { errorAnswer } from '../formats/error-answer.js';
 import { FORMATS, formatOfUrl, listingFormat } from '../formats/index.js';
 import type { FormatName } from '../formats/ir.js';
 import type { WireFormat } from '../formats/wire-format.js';
@@ -37,12 +38,12 @@ export function toGatewayError(err: unknown): GatewayError {
   return asGatewayError(err);
 }
 
-/** Sends `err` in `format`'s error shape (an interceptor's reply as the plugin wrote it). */
+/** Sends `err` as the client's format answers it (see {@link errorAnswer}). */
 export function sendError(reply: FastifyReply, format: WireFormat, err: GatewayError, requestId: string): void {
   if (err.headers) reply.headers(err.headers);
   reply.header('x-switchyard-request-id', requestId);
-  const body = err instanceof InterceptedReply && err.reply.body !== undefined ? err.reply.body : format.errorBody(err.status, err.code, err.message);
-  reply.code(err.status).send(body);
+  const { status, body } = errorAnswer(format, err);
+  reply.code(status).type('application/json; charset=utf-8').send(body.text);
 }
 
 /** The format of the route that served `request`, else the one its URL belongs to. */

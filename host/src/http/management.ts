@@ -34,7 +34,7 @@ export function credentialView(rt: Runtime, providerName: string, index: number,
   const credential = provider.credentials[index]!;
   const { store, inFlight } = rt.conductor.shared;
   const models: Record<string, ModelStatus> = {};
-  for (const model of rt.catalog.upstreamModels(provider.name)) models[model] = { status: 'active' };
+  for (const model of rt.catalog.modelsOf(credential.id)) models[model] = { status: 'active' };
   let cooling = false;
   for (const [model, state] of store.modelStates(credential.key)) {
     if (!isCooling(state, now)) continue;
@@ -46,7 +46,7 @@ export function credentialView(rt: Runtime, providerName: string, index: number,
     id: credential.id,
     provider: provider.name,
     label: credential.label,
-    priority: provider.priority,
+    priority: credential.priority,
     status: cooling ? 'cooling' : 'active',
     models,
     successes: counters.successes,
@@ -94,12 +94,6 @@ export function registerManagement(app: FastifyInstance, options: ManagementOpti
         const credential = hash > 0 ? provider?.credentials[index] : undefined;
         if (!provider || !credential) throw gatewayError('not_found', `No credential '${request.params.id}'`);
         rt.conductor.shared.store.clearCredential(credential.key);
-        for (const model of rt.catalog.upstreamModels(provider.name)) {
-          for (const name of rt.catalog.namesFor(provider.name, model)) {
-            rt.catalog.registry.clearQuotaExceeded(credential.id, name);
-            rt.catalog.registry.resume(credential.id, name);
-          }
-        }
         return credentialView(rt, provider.name, index);
       });
 

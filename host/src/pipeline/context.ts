@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Pool } from '../core/conductor/pool.js';
+import type { IRReasoning } from '../formats/ir.js';
 import type { JsonBody } from '../formats/json-body.js';
 import type { DecodedRequest, WireEvent, WireFormat } from '../formats/wire-format.js';
 import type { CallScope } from './plugins/dispatch.js';
@@ -51,8 +52,10 @@ export interface Translation {
 /** The request as the stages see it: the input, then what each stage added. */
 export interface RequestContext extends PipelineInput {
   readonly rt: Runtime;
-  /** Decode: the client's request in the IR, and what it leaves unmapped. */
+  /** Decode: the client's request in the IR (its model without a thinking suffix), and what it leaves unmapped. */
   decoded: DecodedRequest;
+  /** The reasoning a thinking suffix on the model name asked for: applied to every upstream body. */
+  suffix: IRReasoning | undefined;
   /** Client headers as plugins see them: single strings, the client's credentials removed. */
   pluginHeaders: Record<string, string>;
   /** The URL query as plugins see it, the client key removed. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { Agent, type Dispatcher } from 'undici';
-import { UpstreamError, fromTransportError, retryAfterMs } from './errors.js';
+import { ERROR_BODY_MAX_CHARS, UpstreamError, fromTransportError, retryAfterMs } from './errors.js';
 import type { UpstreamEndpoint } from './endpoint.js';
 
 export interface ClientLimits {
@@ -65,7 +65,9 @@ export async function sendUpstream(
     // A body cut short still leaves the status to go on.
   }
   // The message goes to clients, logs and management: never with the key an upstream may echo.
-  throw new UpstreamError('http', endpoint.redact(describeError(res.statusCode, text, endpoint.format.errorMessage)), res.statusCode, retryAfterMs(res.headers));
+  const body = { format: endpoint.format.name, text: endpoint.redact(text.slice(0, ERROR_BODY_MAX_CHARS)) };
+  const message = endpoint.redact(describeError(res.statusCode, text, endpoint.format.errorMessage));
+  throw new UpstreamError('http', message, res.statusCode, retryAfterMs(res.headers), body, endpoint.format.upstream.errorKind(res.statusCode, body.text));
 }
 
 function describeError(status: number, text: string, errorMessage: (body: unknown) => string | undefined): string {

@@ -5,7 +5,20 @@
  * @module
  */
 
+import type { KindedError } from '../errors/registry.js';
+import type { FormatName } from '../formats/ir.js';
+
 export type UpstreamFailureKind = 'http' | 'network' | 'timeout' | 'stream';
+
+/** The longest upstream error body kept; past it the reason is rarely left to find. */
+export const ERROR_BODY_MAX_CHARS = 16_384;
+
+/** An upstream's error answer as it sent it: passed on unchanged to a client of the same format. */
+export interface UpstreamErrorBody {
+  format: FormatName;
+  /** The body text, every secret the host knows scrubbed. */
+  text: string;
+}
 
 /** A failed upstream call. Never carries a credential secret. */
 export class UpstreamError extends Error {
@@ -17,6 +30,10 @@ export class UpstreamError extends Error {
     readonly status?: number,
     /** How long the upstream asked us to wait, from `Retry-After` / `retry-after-ms`. */
     readonly retryAfterMs?: number,
+    /** The upstream's error body, for classifying the failure and passing it on. */
+    readonly body?: UpstreamErrorBody,
+    /** The known kind of failure the body says (context too long, overloaded ...), if any. */
+    readonly errorKind?: KindedError,
   ) {
     super(message);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../errors/registry.js';
-import { CREDENTIAL_COOLDOWN_MS, NOT_FOUND_COOLDOWN_MS } from './cooldown.js';
+import { CREDENTIAL_COOLDOWN_MS, NOT_FOUND_COOLDOWN_MS } from './failures.js';
 import { cool, type Fixture, http, keyOf, network, provider, rejection, run, runtime, scripted, stateOf } from './harness.test-suite.js';
 
 /** A provider `a` with three keys serving `m` (and `n` when asked), plus any config overrides. */
@@ -205,7 +205,8 @@ describe('Conductor: cooldowns', () => {
     expect(err).toBeInstanceOf(GatewayError);
     expect(err.code).toBe('model_cooldown');
     expect(err.status).toBe(429);
-    expect(err.headers).toEqual({ 'retry-after': '10' });
+    expect(err.headers).toMatchObject({ 'retry-after': '10', 'x-should-retry': 'false' });
+    expect(Number(err.headers!['retry-after-ms'])).toBeGreaterThan(9_000);
     expect(err.message).toContain('All credentials for model m are cooling down (a/m)');
     expect(err.message).toContain(new Date(soonest).toISOString());
   });

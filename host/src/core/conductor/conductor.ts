@@ -10,12 +10,11 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/schema.js';
-import { type GatewayError, blameOf, gatewayError } from '../../errors/registry.js';
-import { UpstreamError } from '../../upstream/errors.js';
+import { blameOf } from '../../errors/registry.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import type { StateStore } from '../state/types.js';
-import { type Attempt, describeAttempt } from './attempts.js';
 import { applyFailure, isCooling } from './cooldown.js';
+import { type Attempt, exhaustedError, kindOf, requestFailure, toFailure } from './outcome.js';
 import type { Pool, PoolMember } from './pool.js';
 import { createSelector, topTier } from './selectors/index.js';
 import type { FailureInput, Selector } from './types.js';
@@ -83,53 +82,60 @@ export class Conductor {
 
   /**
    * Runs `attempt` over the chain until one succeeds. Throws the request error of the first
-   * attempt that blamed the request, the client's abort reason, or the exhaustion error (429 when
-   * everything was cooling, else 502 listing every attempt).
+   * attempt that blamed the request, the client's abort reason, or the exhaustion error (see
+   * {@link exhaustedError}).
    */
   async run<T>(chain: readonly Pool[], ctx: RunContext, attempt: (member: PoolMember) => Promise<T>): Promise<RunResult<T>> {
-    const { requestRetry, maxRetryCredentials, maxRetryInterval } = this.config.retry;
+    const { maxRetryCredentials, maxRetryInterval } = this.config.retry;
     const attempts: Attempt[] = [];
     const skipped = new Set<string>();
+    const rounds = this.#rounds(chain);
     for (let round = 0; ; round++) {
       for (const pool of chain) {
         const tried = new Set<PoolMember>();
         for (;;) {
           if (ctx.signal.aborted) throw ctx.signal.reason;
           if (maxRetryCredentials > 0 && tried.size >= maxRetryCredentials) break;
-          const member = await this.#pick(pool, tried, ctx.sessionId);
+          const member = await this.#pick(pool, tried, round, ctx.sessionId);
           if (!member) {
             if (tried.size === 0) skipped.add(pool.label);
             break;
           }
           tried.add(member);
-          const started = performance.now();
           this.#adjustInFlight(member, 1);
           try {
-            const value = await attempt(member);
-            this.#succeeded(pool, member, ctx.sessionId);
-            return { value, member, attempts };
-          } catch (err) {
-            // A client abort, or a failure that is not the upstream's (a bad request body, an
-            // interceptor's reply, a fail-closed guard), ends the run: no other credential helps.
-            if (ctx.signal.aborted || blameOf(err) !== 'upstream') throw err;
-            const failure = toFailure(err);
-            const requestError = this.#failed(pool, member, failure, ctx.sessionId);
-            attempts.push({
-              provider: member.provider,
-              model: member.model,
-              credentialId: member.id,
-              status: failure.status,
-              reason: failure.message,
-              durationMs: performance.now() - started,
-            });
-            if (requestError) throw requestFailure(failure);
+            // An alias pool tries its models in turn on this credential before moving on.
+            for (const variant of this.#variants(pool, member)) {
+              const started = performance.now();
+              try {
+                const value = await attempt(variant);
+                this.#succeeded(pool, variant, ctx.sessionId);
+                return { value, member: variant, attempts };
+              } catch (err) {
+                // A client abort, or a failure that is not the upstream's (a bad request body, an
+                // interceptor's reply, a fail-closed guard), ends the run: no other credential helps.
+                if (ctx.signal.aborted || blameOf(err) !== 'upstream') throw err;
+                const failure = toFailure(err);
+                const requestError = this.#failed(pool, variant, failure, ctx.sessionId);
+                if (requestError) throw requestFailure(err, failure);
+                attempts.push({
+                  provider: variant.provider,
+                  model: variant.model,
+                  credentialId: variant.id,
+                  status: failure.status,
+                  reason: failure.message,
+                  durationMs: performance.now() - started,
+                  kind: kindOf(err, failure),
+                });
+              }
+            }
           } finally {
             this.#adjustInFlight(member, -1);
           }
         }
       }
-      if (round >= requestRetry) break;
-      const wait = this.#soonestReady(chain) - Date.now();
+      if (round >= rounds) break;
+      const wait = this.#soonestReady(chain, round + 1) - Date.now();
       if (!Number.isFinite(wait) || wait > maxRetryInterval) break;
       if (wait > 0) {
         // Jitter spreads the herd of requests that all wait for the same cooldown to end.
@@ -142,7 +148,7 @@ export class Conductor {
         }
       }
     }
-    throw this.#exhausted(ctx.requestedModel, chain, attempts, skipped);
+    throw exhaustedError(ctx.requestedModel, chain, attempts, skipped, this.shared.store);
   }
 
   /**
@@ -154,18 +160,53 @@ export class Conductor {
     const prev = store.modelState(member.credential.key, member.model);
     const { state } = applyFailure(prev, toFailure(err), Date.now(), { transientMs: this.#transientMs });
     store.recordResult(member.credential.key, false);
-    if (state !== prev) store.setModelState(member.credential.key, member.model, state);
+    if (state !== prev && !member.credential.disableCooling) store.setModelState(member.credential.key, member.model, state);
   }
 
   /** Whether any member of the pool can serve now. */
   available(pool: Pool, now = Date.now()): boolean {
-    return pool.members.some((m) => !isCooling(this.shared.store.modelState(m.credential.key, m.model), now));
+    return pool.members.some((m) => this.#ready(m, now));
   }
 
-  async #pick(pool: Pool, tried: ReadonlySet<PoolMember>, sessionId: string | undefined): Promise<PoolMember | undefined> {
+  /** Extra rounds the chain can take: the most any of its credentials takes part in. */
+  #rounds(chain: readonly Pool[]): number {
+    let rounds = 0;
+    for (const pool of chain) for (const m of pool.members) rounds = Math.max(rounds, this.#retryOf(m));
+    return rounds;
+  }
+
+  /** Round r admits only credentials whose own `requestRetry` (else the global one) is at least r. */
+  #retryOf(member: PoolMember): number {
+    return member.credential.requestRetry ?? this.config.retry.requestRetry;
+  }
+
+  /** Whether some model of the member can be asked at `now`. */
+  #ready(member: PoolMember, now: number): boolean {
+    for (const model of member.models) if (!isCooling(this.shared.store.modelState(member.credential.key, model), now)) return true;
+    return false;
+  }
+
+  /**
+   * The member once per model to try on its credential: just itself for a plain name; for an
+   * alias pool its models not cooling, starting at a rotating one.
+   */
+  #variants(pool: Pool, member: PoolMember): PoolMember[] {
+    const { models } = member;
+    if (models.length === 1) return [member];
+    const start = this.shared.store.nextCursor(`alias:${member.credential.key}:${pool.key}`) % models.length;
+    const now = Date.now();
+    const out: PoolMember[] = [];
+    for (let i = 0; i < models.length; i++) {
+      const model = models[(start + i) % models.length]!;
+      if (!isCooling(this.shared.store.modelState(member.credential.key, model), now)) out.push(model === member.model ? member : { ...member, model });
+    }
+    return out;
+  }
+
+  async #pick(pool: Pool, tried: ReadonlySet<PoolMember>, round: number, sessionId: string | undefined): Promise<PoolMember | undefined> {
     const now = Date.now();
     const store = this.shared.store;
-    const ready = pool.members.filter((m) => !tried.has(m) && !isCooling(store.modelState(m.credential.key, m.model), now));
+    const ready = pool.members.filter((m) => !tried.has(m) && (round === 0 || this.#retryOf(m) >= round) && this.#ready(m, now));
     if (ready.length === 0) return undefined;
     const affinity = this.config.routing.sessionAffinity && sessionId !== undefined;
     const bindKey = affinity ? `${sessionId}::${pool.key}` : '';
@@ -207,6 +248,8 @@ export class Conductor {
     const { state, requestError } = applyFailure(prev, failure, now, { transientMs: this.#transientMs });
     if (requestError) return true;
     store.recordResult(member.credential.key, false);
+    // disableCooling: the failure fails over, but never holds the credential back from later requests.
+    if (member.credential.disableCooling) return false;
     if (state !== prev) store.setModelState(member.credential.key, member.model, state);
     if (state?.reason === 'quota') this.registry.markQuotaExceeded(member.id, member.registered, now);
     else if (state && state.reason !== 'transient') this.registry.suspend(member.id, member.registered, state.reason);
@@ -214,38 +257,21 @@ export class Conductor {
     return false;
   }
 
-  /** The earliest time some member of the chain is ready again (now if one already is). */
-  #soonestReady(chain: readonly Pool[]): number {
+  /** The earliest time some member of the chain that takes part in `round` is ready again (now if one already is). */
+  #soonestReady(chain: readonly Pool[], round: number): number {
     const now = Date.now();
     let soonest = Infinity;
     for (const pool of chain) {
       for (const m of pool.members) {
-        const state = this.shared.store.modelState(m.credential.key, m.model);
-        if (!isCooling(state, now)) return now;
-        soonest = Math.min(soonest, state!.until);
+        if (this.#retryOf(m) < round) continue;
+        for (const model of m.models) {
+          const state = this.shared.store.modelState(m.credential.key, model);
+          if (!isCooling(state, now)) return now;
+          soonest = Math.min(soonest, state!.until);
+        }
       }
     }
     return soonest;
-  }
-
-  #exhausted(model: string, chain: readonly Pool[], attempts: readonly Attempt[], skipped: ReadonlySet<string>): GatewayError {
-    // "Cooling" only when nothing is ready: a retry budget spent while keys were free is a 502.
-    const soonest = this.#soonestReady(chain);
-    const onlyCooling = attempts.every((a) => a.status === 429) && soonest > Date.now();
-    if (onlyCooling) {
-      const seconds = Math.max(1, Math.ceil((soonest - Date.now()) / 1000));
-      const reset = Number.isFinite(soonest) ? new Date(soonest).toISOString() : 'unknown';
-      const via = chain.map((p) => p.label).join(', ');
-      return gatewayError('model_cooldown', `All credentials for model ${model} are cooling down (${via}); next reset at ${reset}, in ${seconds}s`, {
-        headers: { 'retry-after': String(Number.isFinite(soonest) ? seconds : 60) },
-      });
-    }
-    const lines = attempts.map(describeAttempt);
-    for (const label of skipped) lines.push(`${label}: skipped, every credential cooling down`);
-    return gatewayError(
-      'upstream_failed',
-      `upstream failed after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}: ${lines.join('; ')}`,
-    );
   }
 
   #stats(member: PoolMember): MemberStats {
@@ -259,25 +285,4 @@ export class Conductor {
     if (next <= 0) this.shared.inFlight.delete(key);
     else this.shared.inFlight.set(key, next);
   }
-}
-
-/** Describes whatever an attempt threw in the terms the cooldown state machine takes. */
-function toFailure(err: unknown): FailureInput {
-  if (err instanceof UpstreamError) return { kind: err.kind, status: err.status, retryAfterMs: err.retryAfterMs, message: err.message };
-  // An executor plugin may throw an object with a numeric status, like an upstream.
-  const e = err as { status?: unknown; retryAfterMs?: unknown; message?: unknown };
-  if (typeof e?.status === 'number') {
-    return {
-      kind: 'http',
-      status: e.status,
-      retryAfterMs: typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined,
-      message: typeof e.message === 'string' ? e.message : `status ${e.status}`,
-    };
-  }
-  return { kind: 'network', message: (err as Error)?.message ?? String(err) };
-}
-
-/** The client error for an attempt the upstream blamed on the request (passed on with its status). */
-function requestFailure(failure: FailureInput): GatewayError {
-  return gatewayError('upstream_request_error', `upstream rejected the request: ${failure.message}`, { status: failure.status });
 }

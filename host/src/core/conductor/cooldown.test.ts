@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelState } from '../state/types.js';
-import {
-  CREDENTIAL_COOLDOWN_MS,
-  MESSAGE_MAX_CHARS,
-  MODEL_NOT_SUPPORTED_COOLDOWN_MS,
-  NOT_FOUND_COOLDOWN_MS,
-  QUOTA_BACKOFF_MAX_MS,
-  applyFailure,
-  isCooling,
-} from './cooldown.js';
+import { MESSAGE_MAX_CHARS, QUOTA_BACKOFF_MAX_MS, applyFailure, isCooling } from './cooldown.js';
+import { CREDENTIAL_COOLDOWN_MS, MODEL_NOT_SUPPORTED_COOLDOWN_MS, NOT_FOUND_COOLDOWN_MS } from './failures.js';
 import type { FailureInput } from './types.js';
 
 const NOW = 1_000_000;

@@ -6,17 +6,9 @@
  * @module
  */
 import type { ModelState } from '../state/types.js';
+import { classifyFailure } from './failures.js';
 import type { FailureInput } from './types.js';
 
-/**
- * How long 401, 402 and 403 bench a credential: long enough to stop hammering a dead key,
- * short enough to notice soon after it is fixed.
- */
-export const CREDENTIAL_COOLDOWN_MS = 30 * 60_000;
-/** How long a 404 benches a (credential, model): the upstream does not serve that model. */
-export const NOT_FOUND_COOLDOWN_MS = 12 * 3_600_000;
-/** How long a 400/422 saying the model is not supported benches a (credential, model). */
-export const MODEL_NOT_SUPPORTED_COOLDOWN_MS = 12 * 3_600_000;
 /** The first wait of a 429 without a retry hint; it doubles with each window. */
 export const QUOTA_BACKOFF_BASE_MS = 1_000;
 /** The longest wait of a 429 without a retry hint. */
@@ -41,21 +33,6 @@ export interface FailureOutcome {
   requestError: boolean;
 }
 
-/**
- * Upstreams phrase "this model is not served here" many ways on a 400/422. The gap after
- * "model" is bounded so that an unrelated "... not found" far later in a validation message
- * (e.g. about a tool) does not bench a healthy credential for 12 h.
- */
-const MODEL_NOT_SUPPORTED_PATTERNS: readonly RegExp[] = [
-  /model.{0,100}?(not[ _]supported|not[ _]found|does not exist|unsupported|not[ _]available)/i,
-  /unsupported[ _]model/i,
-  /unknown[ _]model/i,
-  /invalid[ _]model/i,
-];
-
-/** Statuses that blame the request body rather than the credential. */
-const REQUEST_ERROR_STATUSES: ReadonlySet<number> = new Set([409, 413, 415]);
-
 /** True while `state` forbids its credential from serving its model at `now`. */
 export function isCooling(state: ModelState | undefined, now: number): boolean {
   return state !== undefined && state.until > now;
@@ -74,35 +51,18 @@ export function applyFailure(
   now: number,
   policy: CooldownPolicy,
 ): FailureOutcome {
-  const { status } = failure;
-  if (status === 400 || status === 422) {
-    if (!MODEL_NOT_SUPPORTED_PATTERNS.some((re) => re.test(failure.message))) {
+  const decided = classifyFailure(failure).class;
+  switch (decided.kind) {
+    case 'request':
       return { state: prev, requestError: true };
-    }
-    // Not the request's fault: another credential or candidate may serve the model.
-    return cool(prev, failure, now, MODEL_NOT_SUPPORTED_COOLDOWN_MS, 'model_not_supported');
-  }
-  if (status !== undefined && REQUEST_ERROR_STATUSES.has(status)) {
-    return { state: prev, requestError: true };
-  }
-  switch (status) {
-    case 401:
-      return cool(prev, failure, now, CREDENTIAL_COOLDOWN_MS, 'unauthorized');
-    case 402:
-      return cool(prev, failure, now, CREDENTIAL_COOLDOWN_MS, 'payment_required');
-    case 403:
-      return cool(prev, failure, now, CREDENTIAL_COOLDOWN_MS, 'forbidden');
-    case 404:
-      return cool(prev, failure, now, NOT_FOUND_COOLDOWN_MS, 'not_found');
-    case 429:
+    case 'bench':
+      return cool(prev, failure, now, decided.ms, decided.reason);
+    case 'quota':
       return { state: quota(prev, failure, now), requestError: false };
+    case 'transient':
+      if (policy.transientMs <= 0) return { state: isCooling(prev, now) ? prev : undefined, requestError: false };
+      return cool(prev, failure, now, policy.transientMs, 'transient');
   }
-  // 408, 5xx, network faults, timeouts, broken streams, and statuses nobody expects (418):
-  // none says the credential is bad, so bench it briefly.
-  if (policy.transientMs <= 0) {
-    return { state: isCooling(prev, now) ? prev : undefined, requestError: false };
-  }
-  return cool(prev, failure, now, policy.transientMs, 'transient');
 }
 
 function cool(

@@ -12,8 +12,14 @@ import type { SelectionCandidate } from './types.js';
 export interface PoolMember extends SelectionCandidate {
   readonly credential: Credential;
   readonly providerRuntime: ProviderRuntime;
-  /** The model name the upstream knows. */
+  /** The model name the upstream knows: the one this attempt asks for. */
   readonly model: string;
+  /**
+   * Every upstream model behind the name on this credential, `model` first: one for a plain
+   * name, several for an alias repeated over models (an alias pool, tried in turn on the same
+   * credential before the conductor moves on).
+   */
+  readonly models: readonly string[];
   /** The name the credential registered in the registry (an alias or the model). */
   readonly registered: string;
 }

@@ -38,4 +38,6 @@ export interface FailureInput {
   retryAfterMs?: number;
   /** The upstream's error message. */
   message: string;
+  /** The upstream's error body as it sent it (secrets scrubbed), where the reason often is. */
+  body?: string;
 }

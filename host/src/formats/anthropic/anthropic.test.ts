@@ -163,7 +163,7 @@ describe('anthropic decodeRequest', () => {
       {
         model: 'm',
         max_tokens: 2048,
-        thinking: { type: 'enabled', budget_tokens: 1024 },
+        thinking: { type: 'enabled', budget_tokens: 1024, display: 'omitted' },
         service_tier: 'auto',
         output_config: { effort: 'low' },
         messages: [
@@ -187,9 +187,10 @@ describe('anthropic decodeRequest', () => {
     );
     expect(request.tools?.map((t) => t.name)).toEqual(['get_weather']);
     expect(request.messages[0]!.content[0]).toEqual({ type: 'text', text: 'Summarise.' });
+    expect(request.reasoning).toEqual({ mode: 'budget', budget: 1024 });
     expect(unmapped.sort()).toEqual(
       [
-        'thinking',
+        'thinking.display',
         'service_tier',
         'output_config',
         'messages[].content[].type=document',

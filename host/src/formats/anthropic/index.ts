@@ -7,8 +7,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { SSE_FRAMING } from '../framing.js';
 import type { WireFormat } from '../wire-format.js';
-import { errorBody } from './errors.js';
-import { decodeRequest, encodeRequest } from './request.js';
+import { errorBody, kindError } from './errors.js';
+import { applyReasoning, decodeRequest, encodeRequest } from './request.js';
 import { decodeResponse, encodeModelList, encodeResponse, errorMessage } from './response.js';
 import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
 import { anthropicUpstream } from './upstream.js';
@@ -24,11 +24,13 @@ export const anthropicFormat: WireFormat = {
   listing: { url: '/v1/models', claims: (headers) => headers['anthropic-version'] !== undefined, encodeList: encodeModelList },
   urlPrefixes: ['/v1/messages'],
   errorBody,
+  kindError,
   framing: () => SSE_FRAMING,
   forwardHeaders,
   count: { decodeRequest, encodeResponse: (tokens) => ({ input_tokens: tokens }) },
   decodeRequest,
   encodeRequest,
+  applyReasoning,
   decodeResponse,
   encodeResponse,
   createStreamDecoder,

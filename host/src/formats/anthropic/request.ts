@@ -5,7 +5,8 @@
  */
 import { gatewayError } from '../../errors/registry.js';
 import type { DecodeOptions, DecodedRequest, EncodedBody } from '../wire-format.js';
-import type { IRImageSource, IRMessage, IRPart, IRRequest, IRTool, IRToolChoice } from '../ir.js';
+import type { IRImageSource, IRMessage, IRPart, IRReasoning, IRRequest, IRTool, IRToolChoice } from '../ir.js';
+import { reasoningBudget, reasoningFromBudget } from '../reasoning.js';
 import { parseBody } from '../validate.js';
 import { type AnthropicContentBlock, type AnthropicRequestBody, requestSchema } from './schema.js';
 
@@ -15,8 +16,11 @@ export const DEFAULT_MAX_TOKENS = 4096;
 /** Top-level fields mapped into the IR or pure transport; every other field is `unmapped`. */
 const MAPPED_FIELDS = new Set([
   'model', 'messages', 'max_tokens', 'system', 'tools', 'tool_choice', 'temperature', 'top_p', 'top_k',
-  'stop_sequences', 'stream', 'metadata',
+  'stop_sequences', 'stream', 'metadata', 'thinking',
 ]);
+
+/** The fields of `thinking` the decoder maps; others (`display` ...) are reported as `thinking.<field>`. */
+const THINKING_FIELDS = new Set(['type', 'budget_tokens']);
 
 /** What the decoder learns while walking the conversation. */
 interface DecodeState {
@@ -107,6 +111,20 @@ function decodeTools(tools: NonNullable<AnthropicRequestBody['tools']>, state: D
   return out;
 }
 
+/** `thinking` -> IR reasoning: `enabled` a budget (0 reads as off), `disabled` off, `adaptive` auto. */
+function decodeThinking(thinking: NonNullable<AnthropicRequestBody['thinking']>, state: DecodeState): IRReasoning | undefined {
+  if (thinking.type === 'other') {
+    state.unmapped.add(`thinking.type=${thinking.originalType}`);
+    return undefined;
+  }
+  for (const key of Object.keys(thinking)) if (!THINKING_FIELDS.has(key)) state.unmapped.add(`thinking.${key}`);
+  switch (thinking.type) {
+    case 'enabled': return reasoningFromBudget(thinking.budget_tokens);
+    case 'disabled': return { mode: 'off' };
+    case 'adaptive': return { mode: 'auto' };
+  }
+}
+
 /**
  * Validates an Anthropic Messages body and decodes it into the IR. `system` messages inside
  * `messages` are folded into the system prompt after the top-level `system`.
@@ -146,6 +164,10 @@ export function decodeRequest(body: unknown, options: DecodeOptions): DecodedReq
   if (parsed.top_k != null) request.topK = parsed.top_k;
   if (parsed.stop_sequences) request.stopSequences = parsed.stop_sequences;
   if (parsed.metadata?.user_id) request.user = parsed.metadata.user_id;
+  if (parsed.thinking) {
+    const reasoning = decodeThinking(parsed.thinking, state);
+    if (reasoning) request.reasoning = reasoning;
+  }
   return { request, unmapped: [...state.unmapped] };
 }
 
@@ -234,5 +256,87 @@ export function encodeRequest(request: IRRequest): EncodedBody {
   if (request.topK !== undefined) body.top_k = request.topK;
   if (request.stopSequences) body.stop_sequences = request.stopSequences;
   if (request.user !== undefined) body.metadata = { user_id: request.user };
-  return { body, dropped: [...dropped] };
+  if (!request.reasoning) return { body, dropped: [...dropped] };
+  const withReasoning = writeThinking(body, request.reasoning);
+  for (const field of withReasoning.dropped) dropped.add(field);
+  return { body: withReasoning.body, dropped: [...dropped] };
+}
+
+/** The smallest `budget_tokens` the Messages API accepts. */
+export const MIN_THINKING_BUDGET = 1024;
+
+type WireObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is WireObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Whether Anthropic would refuse thinking for these messages: when the conversation is in a tool
+ * loop (its last message carries tool results), the assistant message before it must open with
+ * a signed thinking block, which a conversation from another format does not have.
+ */
+function thinkingRefused(messages: unknown): boolean {
+  if (!Array.isArray(messages) || messages.length < 2) return false;
+  const last: unknown = messages[messages.length - 1];
+  const previous: unknown = messages[messages.length - 2];
+  const blocks = (m: unknown): unknown[] => (isObject(m) && Array.isArray(m.content) ? m.content : []);
+  if (!isObject(last) || last.role !== 'user' || !blocks(last).some((b) => isObject(b) && b.type === 'tool_result')) return false;
+  if (!isObject(previous) || previous.role !== 'assistant') return false;
+  const first = blocks(previous)[0];
+  return !(isObject(first) && (first.type === 'thinking' || first.type === 'redacted_thinking'));
+}
+
+/**
+ * Sampling settings the API refuses beside thinking, each with the IR field it reports as
+ * dropped: a temperature other than 1, any top_k, a top_p under 0.95, and a forced tool choice.
+ */
+const THINKING_CONFLICTS: readonly { field: string; dropped: string; conflicts: (value: unknown) => boolean }[] = [
+  { field: 'temperature', dropped: 'temperature', conflicts: (v) => v !== 1 },
+  { field: 'top_k', dropped: 'topK', conflicts: () => true },
+  { field: 'top_p', dropped: 'topP', conflicts: (v) => typeof v !== 'number' || v < 0.95 },
+  { field: 'tool_choice', dropped: 'toolChoice', conflicts: (v) => !isObject(v) || (v.type !== 'auto' && v.type !== 'none') },
+];
+
+/**
+ * `body` (a Messages body) with `thinking` for `reasoning`, and the IR fields this cost:
+ *
+ * - off: `{type: 'disabled'}`.
+ * - auto: `{type: 'adaptive'}`, Anthropic's "the model decides how much to think".
+ * - a budget, or a level as its budget by the table: `{type: 'enabled', budget_tokens}`, raised
+ *   to the API's minimum of 1024. `max_tokens` counts thinking too and must exceed the budget:
+ *   when it does not, the budget is added on top of it, so the answer keeps the room it had.
+ *
+ * Thinking on also removes the sampling settings the API refuses beside it (see
+ * {@link THINKING_CONFLICTS}). When Anthropic would refuse thinking for the conversation (see
+ * {@link thinkingRefused}), thinking stays off for this request and `reasoning` is reported
+ * dropped. Other fields of a `thinking` object the body had (`display`) are kept.
+ */
+function writeThinking(body: WireObject, reasoning: IRReasoning): { body: WireObject; dropped: string[] } {
+  const { thinking: previous, ...rest } = body;
+  const { type: _type, budget_tokens: _budget, ...kept } = isObject(previous) ? previous : {};
+  if (reasoning.mode === 'off') return { body: { ...rest, thinking: { type: 'disabled' } }, dropped: [] };
+  if (thinkingRefused(body.messages)) return { body: rest, dropped: ['reasoning'] };
+
+  const out: WireObject = { ...rest };
+  if (reasoning.mode === 'auto') out.thinking = { ...kept, type: 'adaptive' };
+  else {
+    const budget = Math.max(MIN_THINKING_BUDGET, reasoningBudget(reasoning));
+    out.thinking = { ...kept, type: 'enabled', budget_tokens: budget };
+    const maxTokens = typeof out.max_tokens === 'number' ? out.max_tokens : DEFAULT_MAX_TOKENS;
+    if (maxTokens <= budget) out.max_tokens = budget + maxTokens;
+  }
+  const dropped: string[] = [];
+  for (const { field, dropped: name, conflicts } of THINKING_CONFLICTS) {
+    if (out[field] !== undefined && conflicts(out[field])) {
+      delete out[field];
+      dropped.push(name);
+    }
+  }
+  return { body: out, dropped };
+}
+
+/** `WireFormat.applyReasoning` for Anthropic: the rules of {@link writeThinking}. */
+export function applyReasoning(body: WireObject, reasoning: IRReasoning): WireObject {
+  return writeThinking(body, reasoning).body;
 }

@@ -105,6 +105,16 @@ const toolChoiceSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('tool'), name: z.string(), disable_parallel_tool_use: z.boolean().nullish() }),
 ]);
 
+/** `thinking`: extended thinking with a budget, off, or adaptive (the model decides); other types become `other`. */
+const thinkingSchema = openUnion(
+  ['enabled', 'disabled', 'adaptive'],
+  [
+    z.looseObject({ type: z.literal('enabled'), budget_tokens: z.number().int().min(0) }),
+    z.looseObject({ type: z.literal('disabled') }),
+    z.looseObject({ type: z.literal('adaptive') }),
+  ],
+);
+
 const messageSchema = z.looseObject({
   // `system` messages inside `messages` are accepted by the API and typed by the SDK (1.12).
   role: z.enum(['user', 'assistant', 'system']),
@@ -128,6 +138,7 @@ export const requestSchema = z.looseObject({
   stop_sequences: z.array(z.string()).nullish(),
   stream: z.boolean().nullish(),
   metadata: z.looseObject({ user_id: z.string().nullish() }).nullish(),
+  thinking: thinkingSchema.nullish(),
 });
 
 const usageSchema = z.looseObject({

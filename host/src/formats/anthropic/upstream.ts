@@ -5,6 +5,7 @@
  * @module
  */
 import type { UpstreamDialect } from '../wire-format.js';
+import { errorKind } from './errors.js';
 import { openaiUpstream } from '../openai/upstream.js';
 
 /** The anthropic-version every Anthropic upstream call carries, unless the provider's headers set one. */
@@ -31,4 +32,5 @@ export const anthropicUpstream: UpstreamDialect = {
     const type = (event as { type?: unknown } | null)?.type;
     return typeof type === 'string' ? { event: type, data } : { data };
   },
+  errorKind,
 };

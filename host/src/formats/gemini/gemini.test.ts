@@ -45,7 +45,8 @@ describe('gemini decodeRequest', () => {
       cachedContent: 'cachedContents/abc',
     });
     expect(request).toMatchObject({ system: 'One.\n\nTwo.', temperature: 0.2, topP: 0.8, topK: 40, maxTokens: 100, stopSequences: ['\n\n'], stream: false });
-    expect(unmapped.sort()).toEqual(['cachedContent', 'generationConfig.responseMimeType', 'generationConfig.thinkingConfig', 'safetySettings']);
+    expect(request.reasoning).toEqual({ mode: 'off' });
+    expect(unmapped.sort()).toEqual(['cachedContent', 'generationConfig.responseMimeType', 'safetySettings']);
   });
 
   it('decodes a multi-turn tool conversation: id-less calls get call_<n>, responses match by name, function turns merge', () => {

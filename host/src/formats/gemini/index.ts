@@ -8,8 +8,8 @@
 import { gatewayError } from '../../errors/registry.js';
 import { JSON_ARRAY_FRAMING, SSE_FRAMING } from '../framing.js';
 import type { DecodeOptions, Operation, WireFormat } from '../wire-format.js';
-import { errorBody } from './errors.js';
-import { decodeRequest, encodeRequest } from './request.js';
+import { errorBody, kindError } from './errors.js';
+import { applyReasoning, decodeRequest, encodeRequest } from './request.js';
 import { decodeResponse, encodeModelList, encodeResponse, errorMessage } from './response.js';
 import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
 import { geminiUpstream } from './upstream.js';
@@ -26,12 +26,14 @@ export const geminiFormat: WireFormat = {
   },
   urlPrefixes: ['/v1beta'],
   errorBody,
+  kindError,
   // `alt=sse` asks for server-sent events; without it Gemini streams one JSON array.
   framing: (query) => (query.alt === 'sse' ? SSE_FRAMING : JSON_ARRAY_FRAMING),
   forwardHeaders: () => ({}),
   count: { decodeRequest: decodeCountRequest, encodeResponse: (tokens) => ({ totalTokens: tokens }) },
   decodeRequest,
   encodeRequest,
+  applyReasoning,
   decodeResponse,
   encodeResponse,
   createStreamDecoder,

@@ -6,7 +6,8 @@
  * @module
  */
 import type { DecodeOptions, DecodedRequest, EncodedBody } from '../wire-format.js';
-import type { IRMessage, IRRequest, IRTool, IRToolChoice } from '../ir.js';
+import type { IRMessage, IRReasoning, IRRequest, IRTool, IRToolChoice } from '../ir.js';
+import { reasoningBudget, reasoningFromBudget, reasoningFromWord } from '../reasoning.js';
 import { parseBody } from '../validate.js';
 import { gatewayError } from '../../errors/registry.js';
 import { encodeParts, PartDecoder } from './mapping.js';
@@ -19,7 +20,9 @@ const MAPPED_TOP = new Set([
 ]);
 const MAPPED_GENERATION = new Set([
   'maxOutputTokens', 'max_output_tokens', 'temperature', 'topP', 'top_p', 'topK', 'top_k', 'stopSequences', 'stop_sequences',
+  'thinkingConfig', 'thinking_config',
 ]);
+const MAPPED_THINKING = new Set(['thinkingBudget', 'thinking_budget', 'thinkingLevel', 'thinking_level']);
 const MAPPED_TOOL = new Set(['functionDeclarations', 'function_declarations']);
 const MAPPED_TOOL_CONFIG = new Set(['functionCallingConfig', 'function_calling_config']);
 
@@ -97,6 +100,32 @@ function decodeMessages(body: WireRequest, parts: PartDecoder): IRMessage[] {
   return messages;
 }
 
+type WireGeneration = NonNullable<WireRequest['generationConfig']>;
+
+/**
+ * `thinkingConfig` -> IR reasoning: `thinkingBudget` (0 off, -1 auto, N a budget), else Gemini
+ * 3's `thinkingLevel` (`low`, `high` ..., any case). `includeThoughts` is reported unmapped, and
+ * so is a level when a budget is there too (Gemini accepts only one of them).
+ */
+function decodeReasoning(gen: WireGeneration, generationKey: string, unmapped: Set<string>): IRReasoning | undefined {
+  const config = gen.thinkingConfig ?? gen.thinking_config;
+  if (!config) return undefined;
+  const path = `${generationKey}.${gen.thinkingConfig ? 'thinkingConfig' : 'thinking_config'}`;
+  addUnmapped(unmapped, path, config, MAPPED_THINKING);
+  const budget = config.thinkingBudget ?? config.thinking_budget;
+  const level = config.thinkingLevel ?? config.thinking_level;
+  const levelKey = `${path}.${config.thinkingLevel !== undefined ? 'thinkingLevel' : 'thinking_level'}`;
+  if (budget !== undefined) {
+    if (level !== undefined) unmapped.add(levelKey);
+    return reasoningFromBudget(budget);
+  }
+  if (level === undefined || level.toUpperCase() === 'THINKING_LEVEL_UNSPECIFIED') return undefined;
+  const reasoning = reasoningFromWord(level);
+  if (reasoning?.mode === 'level') return reasoning;
+  unmapped.add(levelKey);
+  return undefined;
+}
+
 /** Validates a client body and decodes it; model and stream come from the URL via `options`. */
 export function decodeRequest(body: unknown, options: DecodeOptions): DecodedRequest {
   const wire = parseBody(requestSchema, body);
@@ -121,6 +150,7 @@ export function decodeRequest(body: unknown, options: DecodeOptions): DecodedReq
   const topP = gen?.topP ?? gen?.top_p;
   const topK = gen?.topK ?? gen?.top_k;
   const stopSequences = gen?.stopSequences ?? gen?.stop_sequences;
+  const reasoning = gen && decodeReasoning(gen, generationKey, unmapped);
 
   const request: IRRequest = {
     model: options.model,
@@ -134,6 +164,7 @@ export function decodeRequest(body: unknown, options: DecodeOptions): DecodedReq
     ...(topK !== undefined && { topK }),
     ...(stopSequences !== undefined && { stopSequences }),
     stream: options.stream ?? false,
+    ...(reasoning && { reasoning }),
   };
   for (const path of parts.unmapped) unmapped.add(path);
   return { request, unmapped: [...unmapped] };
@@ -180,5 +211,33 @@ export function encodeRequest(request: IRRequest): EncodedBody {
   };
   if (Object.keys(generationConfig).length) body.generationConfig = generationConfig;
   if (request.user !== undefined) dropped.push('user');
-  return { body, dropped };
+  return { body: request.reasoning ? applyReasoning(body, request.reasoning) : body, dropped };
+}
+
+type WireObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is WireObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The key under which `body` holds the field spelt `camel` or `snake`: the one it uses, else `camel`. */
+function keyOf(body: WireObject, camel: string, snake: string): string {
+  return body[camel] === undefined && body[snake] !== undefined ? snake : camel;
+}
+
+/**
+ * `body` with `generationConfig.thinkingConfig.thinkingBudget` for `reasoning`: a budget as it
+ * is, a level by the table, 0 for off and -1 for auto. A budget works on every thinking Gemini
+ * model (Gemini 3 takes it beside its levels), so a level is sent as its budget too. Whatever
+ * budget or level the body had is replaced; the rest of its thinkingConfig (`includeThoughts`)
+ * and generationConfig is kept, under the spelling (camel or snake case) the body uses.
+ */
+export function applyReasoning(body: WireObject, reasoning: IRReasoning): WireObject {
+  const generationKey = keyOf(body, 'generationConfig', 'generation_config');
+  const generation = isObject(body[generationKey]) ? (body[generationKey] as WireObject) : {};
+  const thinkingKey = keyOf(generation, 'thinkingConfig', 'thinking_config');
+  const thinking = isObject(generation[thinkingKey]) ? (generation[thinkingKey] as WireObject) : {};
+  const { thinkingBudget: _b, thinking_budget: _sb, thinkingLevel: _l, thinking_level: _sl, ...kept } = thinking;
+  const thinkingConfig = { ...kept, thinkingBudget: reasoningBudget(reasoning) };
+  return { ...body, [generationKey]: { ...generation, [thinkingKey]: thinkingConfig } };
 }

@@ -98,12 +98,19 @@ const toolConfigSchema = z.looseObject({
   ...dual('functionCallingConfig', 'function_calling_config', functionCallingConfigSchema),
 });
 
+/** `thinkingConfig`: a budget (0 off, -1 dynamic) or, on Gemini 3, a level; `includeThoughts` is not mapped. */
+const thinkingConfigSchema = z.looseObject({
+  ...dual('thinkingBudget', 'thinking_budget', z.number().int().min(-1)),
+  ...dual('thinkingLevel', 'thinking_level', z.string()),
+});
+
 const generationConfigSchema = z.looseObject({
   ...dual('maxOutputTokens', 'max_output_tokens', z.number().int()),
   temperature: z.number().optional(),
   ...dual('topP', 'top_p', z.number()),
   ...dual('topK', 'top_k', z.number()),
   ...dual('stopSequences', 'stop_sequences', z.array(z.string())),
+  ...dual('thinkingConfig', 'thinking_config', thinkingConfigSchema),
 });
 
 /** A `generateContent` / `streamGenerateContent` request body (model and stream are in the URL). */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { UpstreamDialect } from '../wire-format.js';
+import { errorKind } from './errors.js';
 import { openaiUpstream } from '../openai/upstream.js';
 
 const modelPath = (basePath: string, model: string) => `${basePath}/models/${encodeURIComponent(model)}`;
@@ -28,4 +29,5 @@ export const geminiUpstream: UpstreamDialect = {
   },
   // Executor events carry no framing of their own; Gemini's decoder reads the data alone.
   executorEvent: openaiUpstream.executorEvent,
+  errorKind,
 };

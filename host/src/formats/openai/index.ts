@@ -6,8 +6,8 @@
  */
 import { SSE_FRAMING } from '../framing.js';
 import type { WireFormat } from '../wire-format.js';
-import { errorBody } from './errors.js';
-import { decodeRequest, encodeRequest } from './request.js';
+import { errorBody, kindError } from './errors.js';
+import { applyReasoning, decodeRequest, encodeRequest } from './request.js';
 import { decodeResponse, encodeModelList, encodeResponse, errorMessage } from './response.js';
 import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
 import { openaiUpstream } from './upstream.js';
@@ -20,10 +20,12 @@ export const openaiFormat: WireFormat = {
   // The OpenAI shape is the default for any URL no other format claims.
   urlPrefixes: ['/'],
   errorBody,
+  kindError,
   framing: () => SSE_FRAMING,
   forwardHeaders: () => ({}),
   decodeRequest,
   encodeRequest,
+  applyReasoning,
   decodeResponse,
   encodeResponse,
   createStreamDecoder,

@@ -5,7 +5,8 @@
  */
 import { gatewayError } from '../../errors/registry.js';
 import type { DecodeOptions, DecodedRequest, EncodedBody } from '../wire-format.js';
-import type { IRMessage, IRPart, IRRequest, IRToolChoice } from '../ir.js';
+import type { IRMessage, IRPart, IRReasoning, IRRequest, IRToolChoice } from '../ir.js';
+import { reasoningEffort, reasoningFromWord } from '../reasoning.js';
 import { parseBody } from '../validate.js';
 import {
   requestSchema,
@@ -20,7 +21,7 @@ import {
 /** Top-level fields mapped into the IR or pure transport; every other present field is unmapped. */
 const MAPPED_FIELDS = new Set([
   'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens',
-  'temperature', 'top_p', 'stop', 'tools', 'tool_choice', 'user',
+  'temperature', 'top_p', 'stop', 'tools', 'tool_choice', 'user', 'reasoning_effort',
 ]);
 
 /** Inline images arrive as `data:<type>;base64,<data>` URLs; anything else is fetched by URL. */
@@ -149,6 +150,11 @@ export function decodeRequest(raw: unknown, options: DecodeOptions): DecodedRequ
   if (body.top_p != null) request.topP = body.top_p;
   if (body.stop != null) request.stopSequences = typeof body.stop === 'string' ? [body.stop] : body.stop;
   if (body.user != null) request.user = body.user;
+  if (body.reasoning_effort != null) {
+    const reasoning = reasoningFromWord(body.reasoning_effort);
+    if (reasoning) request.reasoning = reasoning;
+    else unmapped.add('reasoning_effort');
+  }
   return { request, unmapped: [...unmapped] };
 }
 
@@ -223,5 +229,15 @@ export function encodeRequest(request: IRRequest): EncodedBody {
   body.stream = request.stream;
   // Without this OpenAI sends no usage in streams, and the gateway needs it for accounting.
   if (request.stream) body.stream_options = { include_usage: true };
-  return { body, dropped: [...dropped] };
+  return { body: request.reasoning ? applyReasoning(body, request.reasoning) : body, dropped: [...dropped] };
+}
+
+/**
+ * `body` with `reasoning_effort` for `reasoning`: a level as it is, a budget as its level by the
+ * table, off as `none`. `auto` asks for the upstream's default, which is no `reasoning_effort`.
+ */
+export function applyReasoning(body: Record<string, unknown>, reasoning: IRReasoning): Record<string, unknown> {
+  const { reasoning_effort: _replaced, ...rest } = body;
+  const effort = reasoningEffort(reasoning);
+  return effort === 'auto' ? rest : { ...rest, reasoning_effort: effort };
 }

@@ -102,6 +102,8 @@ export const requestSchema = z.looseObject({
   tools: z.array(byType({ function: functionTool }, 'function')).nullish(),
   tool_choice: toolChoice.nullish(),
   user: z.string().nullish(),
+  /** `none`, `minimal`, `low`, `medium`, `high`; other words (`xhigh` ...) are reported unmapped. */
+  reasoning_effort: z.string().nullish(),
 });
 /** A validated client request body. */
 export type OpenAIRequest = z.infer<typeof requestSchema>;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { UpstreamDialect } from '../wire-format.js';
+import { errorKind } from './errors.js';
 
 export const openaiUpstream: UpstreamDialect = {
   headers: {},
@@ -16,4 +17,5 @@ export const openaiUpstream: UpstreamDialect = {
     return (Array.isArray(data) ? data : []).map((m) => String(m?.id ?? '')).filter(Boolean);
   },
   executorEvent: (event) => ({ data: typeof event === 'string' ? event : JSON.stringify(event) }),
+  errorKind,
 };

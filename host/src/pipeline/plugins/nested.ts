@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type ExecuteModelResult, executeModelParamsSchema } from '@switchyard/plugin-sdk';
 import { asGatewayError } from '../../errors/registry.js';
+import { errorAnswer } from '../../formats/error-answer.js';
 import { FORMATS } from '../../formats/index.js';
 import { JsonBody } from '../../formats/json-body.js';
 import type { PipelineInput, PipelineResult } from '../context.js';
@@ -66,9 +67,9 @@ export async function executeNested(
     status = 200;
     return { status, headers: result.headers, body: events };
   } catch (err) {
-    const gerr = asGatewayError(err);
-    status = gerr.status;
-    return { status, headers: {}, body: format.errorBody(gerr.status, gerr.code, gerr.message) };
+    const answer = errorAnswer(format, asGatewayError(err));
+    status = answer.status;
+    return { status, headers: {}, body: answer.body.value };
   } finally {
     const aborted = caller.signal?.aborted === true;
     rt.observer?.request(NESTED_ENDPOINT, served?.['x-switchyard-provider'] ?? '', served?.['x-switchyard-model'] ?? '', status);

@@ -116,7 +116,10 @@ function translationFor(ctx: RequestContext, member: PoolMember): Translation {
   const key = `${format.name}|${member.model}`;
   let translation = ctx.translations.get(key);
   if (!translation) {
-    translation = serialisable(() => translateRequest(ctx.format, format, ctx.decoded, ctx.body, member.model));
+    const translated = serialisable(() => translateRequest(ctx.format, format, ctx.decoded, ctx.body, member.model));
+    const { suffix } = ctx;
+    // A thinking suffix sets the upstream's reasoning in its own terms, a same-format body's included.
+    translation = suffix ? { ...translated, body: JsonBody.fromValue(format.applyReasoning(translated.body.value as Record<string, unknown>, suffix)) } : translated;
     ctx.translations.set(key, translation);
   }
   return translation;

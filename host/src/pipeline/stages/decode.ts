@@ -8,6 +8,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { CLIENT_AUTH_HEADERS } from '../../auth/client-auth.js';
 import { gatewayError } from '../../errors/registry.js';
 import type { JsonBody } from '../../formats/json-body.js';
+import type { IRReasoning } from '../../formats/ir.js';
+import { parseModelSuffix } from '../../formats/thinking-suffix.js';
 import type { DecodedRequest } from '../../formats/wire-format.js';
 import type { PipelineInput, RequestContext } from '../context.js';
 import type { Runtime } from '../runtime.js';
@@ -17,10 +19,12 @@ export function decode(rt: Runtime, input: PipelineInput, pluginCall: RequestCon
   const plugins = rt.plugins;
   // Headers and query are copied for plugins only when a router or a beforeAuth stage will read them.
   const forPlugins = plugins.active('modelRouter').length > 0 || plugins.active('requestInterceptor').length > 0 || plugins.failClosedDown().length > 0;
+  const { decoded, suffix } = decodeBody(input, input.body);
   return {
     ...input,
     rt,
-    decoded: decodeBody(input, input.body),
+    decoded,
+    suffix,
     pluginHeaders: forPlugins ? pluginHeaders(input.headers) : {},
     pluginQuery: forPlugins ? pluginQuery(input.query) : {},
     upstreamHeaders: input.format.forwardHeaders(input.headers),
@@ -31,12 +35,22 @@ export function decode(rt: Runtime, input: PipelineInput, pluginCall: RequestCon
   };
 }
 
-/** Decodes `body` as the request of `input`'s format and operation. */
-export function decodeBody(input: Pick<PipelineInput, 'format' | 'operation' | 'urlModel' | 'urlStream'>, body: JsonBody): DecodedRequest {
+/**
+ * Decodes `body` as the request of `input`'s format and operation. A thinking suffix on the
+ * model name (`model(high)`) is stripped, so routing, cooldowns, cursors and affinity see the
+ * model alone, and its setting replaces the client's own reasoning fields.
+ */
+export function decodeBody(
+  input: Pick<PipelineInput, 'format' | 'operation' | 'urlModel' | 'urlStream'>,
+  body: JsonBody,
+): { decoded: DecodedRequest; suffix: IRReasoning | undefined } {
   const options = { model: input.urlModel, stream: input.urlStream };
   const value = asObject(body.value);
   const count = input.operation === 'count' ? input.format.count : undefined;
-  return count ? count.decodeRequest(value, options) : input.format.decodeRequest(value, options);
+  const decoded = count ? count.decodeRequest(value, options) : input.format.decodeRequest(value, options);
+  const { model, reasoning } = parseModelSuffix(decoded.request.model);
+  if (reasoning) decoded.request = { ...decoded.request, model, reasoning };
+  return { decoded, suffix: reasoning };
 }
 
 /** The body as an object, or 400. */

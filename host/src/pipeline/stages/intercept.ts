@@ -26,6 +26,6 @@ export async function interceptBeforeAuth(ctx: RequestContext): Promise<void> {
   for (const [name, value] of Object.entries(out.headers)) if (before[name] !== value) ctx.upstreamHeaders[name] = value;
   if (out.bodyChanged) {
     ctx.body = JsonBody.fromValue(asObject(out.body));
-    ctx.decoded = decodeBody(ctx, ctx.body);
+    ({ decoded: ctx.decoded, suffix: ctx.suffix } = decodeBody(ctx, ctx.body));
   }
 }
