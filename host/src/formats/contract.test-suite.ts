@@ -191,9 +191,12 @@ export function runCodecContract(codec: WireFormat): void {
         }
       });
 
-      it('applies it the way the encoder writes it', () => {
+      it('applies it the way the encoder writes it, and applying it again changes nothing', () => {
+        // The host encodes a suffix's setting into a translated body, then applies it once more.
         const plain = codec.encodeRequest(reasoningRequest()).body;
-        expect(codec.applyReasoning(plain, reasoning)).toEqual(codec.encodeRequest(reasoningRequest(reasoning)).body);
+        const encoded = codec.encodeRequest(reasoningRequest(reasoning)).body;
+        expect(codec.applyReasoning(plain, reasoning)).toEqual(encoded);
+        expect(codec.applyReasoning(encoded, reasoning)).toEqual(encoded);
       });
     });
 

@@ -61,7 +61,9 @@ export function registerManagement(app: FastifyInstance, options: ManagementOpti
       // One per server, so a config reload does not forgive the addresses it blocked.
       const throttle = new AuthThrottle();
       scope.addHook('onRequest', async (request) => {
-        const keys = options.runtime().managementKeys;
+        // Read once: the request is authorised and answered by the same config.
+        request.runtime = options.runtime();
+        const keys = request.runtime.managementKeys;
         if (!keys) throw gatewayError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`);
         const blockedMs = throttle.blockedFor(request.ip);
         if (blockedMs > 0) {
@@ -80,14 +82,14 @@ export function registerManagement(app: FastifyInstance, options: ManagementOpti
         throttle.succeeded(request.ip);
       });
 
-      scope.get('/credentials', async () => {
-        const rt = options.runtime();
+      scope.get('/credentials', async (request) => {
+        const rt = request.runtime!;
         const now = Date.now();
         return [...rt.catalog.providers.values()].flatMap((p) => p.credentials.map((_, i) => credentialView(rt, p.name, i, now)));
       });
 
       scope.post<{ Params: { id: string } }>('/credentials/:id/reset', async (request) => {
-        const rt = options.runtime();
+        const rt = request.runtime!;
         const hash = request.params.id.lastIndexOf('#');
         const provider = rt.catalog.providers.get(request.params.id.slice(0, hash));
         const index = Number(request.params.id.slice(hash + 1));
@@ -97,7 +99,7 @@ export function registerManagement(app: FastifyInstance, options: ManagementOpti
         return credentialView(rt, provider.name, index);
       });
 
-      scope.get('/models', async () => options.runtime().catalog.registry.view());
+      scope.get('/models', async (request) => request.runtime!.catalog.registry.view());
 
       scope.get('/plugins', async () => options.plugins.list());
 

@@ -96,6 +96,17 @@ describe('anthropic applyReasoning', () => {
     expect(codec.applyReasoning(original, { mode: 'off' })).toEqual({ ...original, thinking: { type: 'disabled' } });
   });
 
+  it('gives the same body when applied twice (the host may encode a setting, then apply it)', () => {
+    const original = body({ max_tokens: 500, temperature: 0.2, top_k: 3 });
+    for (const reasoning of [{ mode: 'budget', budget: 3000 }, { mode: 'auto' }, { mode: 'off' }] as IRReasoning[]) {
+      const once = codec.applyReasoning(original, reasoning);
+      expect(codec.applyReasoning(once, reasoning)).toEqual(once);
+    }
+    expect(codec.applyReasoning(original, { mode: 'budget', budget: 3000 })).toEqual({
+      model: 'claude-sonnet-4-6', max_tokens: 3500, messages: original.messages, thinking: { type: 'enabled', budget_tokens: 3000 },
+    });
+  });
+
   it('takes max_tokens as 4096 when a body has none', () => {
     const { max_tokens: _, ...noMax } = body({});
     expect(codec.applyReasoning(noMax, { mode: 'budget', budget: 5000 }).max_tokens).toBe(9096);
