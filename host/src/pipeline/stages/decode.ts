@@ -20,8 +20,21 @@ export function decode(rt: Runtime, input: PipelineInput, pluginCall: RequestCon
   // Headers and query are copied for plugins only when a router or a beforeAuth stage will read them.
   const forPlugins = plugins.active('modelRouter').length > 0 || plugins.active('requestInterceptor').length > 0 || plugins.failClosedDown().length > 0;
   const { decoded, suffix } = decodeBody(input, input.body);
+  // Every field named here, none spread: one object shape for every request keeps the stages'
+  // property reads and writes on V8's fast path (a spread-built context cost ~25 µs a request).
   return {
-    ...input,
+    requestId: input.requestId,
+    parentRequestId: input.parentRequestId,
+    format: input.format,
+    operation: input.operation,
+    body: input.body,
+    urlModel: input.urlModel,
+    urlStream: input.urlStream,
+    headers: input.headers,
+    query: input.query,
+    signal: input.signal,
+    startedAt: input.startedAt,
+    skipRouter: input.skipRouter,
     rt,
     decoded,
     suffix,
@@ -29,6 +42,8 @@ export function decode(rt: Runtime, input: PipelineInput, pluginCall: RequestCon
     pluginQuery: forPlugins ? pluginQuery(input.query) : {},
     upstreamHeaders: input.format.forwardHeaders(input.headers),
     chain: [],
+    routerId: undefined,
+    sessionId: undefined,
     translations: new Map(),
     upstreamMs: 0,
     pluginCall,
