@@ -27,10 +27,20 @@ export function presentedKeys(headers: IncomingHttpHeaders, query: Record<string
   return keys;
 }
 
-/** Throws 401 unless auth is off or one presented key is a client key. */
-export function authenticate(keys: KeySet, headers: IncomingHttpHeaders, query: Record<string, unknown>): void {
-  if (keys.open) return;
+/** The client when client auth is off (a loopback host with no `apiKeys`). */
+export const OPEN_CLIENT = 'open';
+
+/**
+ * The client a request comes from: the name of the first presented key that is a client key
+ * ({@link OPEN_CLIENT} when auth is off). Throws 401 when none is.
+ */
+export function authenticate(keys: KeySet, headers: IncomingHttpHeaders, query: Record<string, unknown>): string {
+  if (keys.open) return OPEN_CLIENT;
   const presented = presentedKeys(headers, query);
   if (presented.length === 0) throw gatewayError('unauthorized', 'Missing API key: send Authorization: Bearer <key>, x-api-key, x-goog-api-key or ?key=');
-  if (!presented.some((k) => keys.has(k))) throw gatewayError('unauthorized', 'Invalid API key');
+  for (const key of presented) {
+    const client = keys.match(key);
+    if (client !== undefined) return client;
+  }
+  throw gatewayError('unauthorized', 'Invalid API key');
 }

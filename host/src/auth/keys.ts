@@ -1,15 +1,21 @@
 /**
  * Client key checks in constant time: keys are compared as SHA-256 digests with
- * `timingSafeEqual`, so neither the key's content nor its length leaks through timing.
+ * `timingSafeEqual`, so neither the key's content nor its length leaks through timing. A match
+ * names the client: the key's configured name, else `key:` and the first 8 hex digits of its
+ * SHA-256 (never the key itself).
  *
  * @module
  */
 import { hash, timingSafeEqual } from 'node:crypto';
 
+/** A client key as the config gives it: a bare key, or a named one. */
+export type ClientKey = string | { name: string; key: string };
+
 export interface KeySet {
   /** True when no keys are configured: client auth is off. */
   readonly open: boolean;
-  has(key: string | undefined): boolean;
+  /** The client a presented key belongs to, or undefined when it matches none. */
+  match(key: string | undefined): string | undefined;
 }
 
 function digest(key: string): Buffer {
@@ -17,16 +23,24 @@ function digest(key: string): Buffer {
   return hash('sha256', key, 'buffer');
 }
 
-export function keySet(keys: readonly string[]): KeySet {
-  const digests = keys.map(digest);
+/** How logs, usage and stored conversations name the client with a key of no name. */
+export function clientName(key: string): string {
+  return `key:${digest(key).toString('hex').slice(0, 8)}`;
+}
+
+export function keySet(keys: readonly ClientKey[]): KeySet {
+  const entries = keys.map((k) => {
+    const key = typeof k === 'string' ? k : k.key;
+    return { digest: digest(key), name: typeof k === 'string' ? clientName(k) : k.name };
+  });
   return {
-    open: digests.length === 0,
-    has(key) {
-      if (key === undefined || key === '') return false;
+    open: entries.length === 0,
+    match(key) {
+      if (key === undefined || key === '') return undefined;
       const d = digest(key);
       // Compare against every key, without an early exit, so timing does not reveal which matched.
-      let found = false;
-      for (const k of digests) found = timingSafeEqual(k, d) || found;
+      let found: string | undefined;
+      for (const entry of entries) if (timingSafeEqual(entry.digest, d)) found ??= entry.name;
       return found;
     },
   };

@@ -73,6 +73,7 @@ export class Exchanges {
     if (!ACCESS_LEVELS.has(request.log.level)) return;
     const line: AccessLine = {
       requestId: request.id,
+      client: request.client ?? undefined,
       endpoint,
       method: request.method,
       model: request.requestedModel ?? undefined,

@@ -74,7 +74,7 @@ export function registerManagement(app: FastifyInstance, options: ManagementOpti
         }
         const auth = request.headers.authorization;
         const presented = typeof auth === 'string' ? /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() : undefined;
-        if (!presented || !keys.has(presented)) {
+        if (!presented || keys.match(presented) === undefined) {
           throttle.failed(request.ip);
           request.log.warn({ requestId: request.id, client: request.ip }, 'management authentication failed');
           throw gatewayError('unauthorized', presented ? 'Invalid management key' : 'Missing management key: send Authorization: Bearer <managementKey>');

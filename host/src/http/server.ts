@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from 'fastify';
-import { authenticate } from '../auth/client-auth.js';
+import { OPEN_CLIENT, authenticate } from '../auth/client-auth.js';
 import type { Config } from '../config/schema.js';
 import { listModels } from '../core/chain.js';
 import { gatewayError, isGatewayError } from '../errors/registry.js';
@@ -44,6 +44,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The runtime in force when the request arrived: it serves the request to its end, whatever reloads meanwhile. */
     runtime: Runtime | null;
+    /** The client the request's key names (its configured name, or `key:` and a digest prefix). */
+    client: string | null;
   }
   interface FastifyInstance {
     /** Aborts every client API request in flight with `reason` (a shutdown's deadline); returns how many were open. */
@@ -82,6 +84,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.decorateRequest('served', null);
   app.decorateRequest('bodyText', null);
   app.decorateRequest('runtime', null);
+  app.decorateRequest('client', null);
   // fastify's own JSON parser (proto and constructor poisoning refused), keeping the text it
   // parsed: a same-format request for the model it names goes upstream as these very bytes.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -100,7 +103,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     // Tracked before authentication, so a rejected request gets its access line too.
     exchanges.open(request, reply);
     try {
-      authenticate(request.runtime.clientKeys, request.headers, request.query as Query);
+      request.client = authenticate(request.runtime.clientKeys, request.headers, request.query as Query);
     } catch (err) {
       return done(err as Error);
     }
@@ -168,6 +171,7 @@ async function serveRequest(exchanges: Exchanges, format: WireFormat, operation:
   const query = request.query as Query;
   const result = await serve(request.runtime!, {
     requestId: request.id,
+    client: request.client ?? OPEN_CLIENT,
     format,
     operation: operation.kind,
     body: JsonBody.fromValue(request.body, request.bodyText ?? undefined),

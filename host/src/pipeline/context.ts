@@ -21,6 +21,8 @@ export interface PipelineInput {
   requestId: string;
   /** The request this one runs inside (a nested call's parent). */
   parentRequestId?: string;
+  /** Who is asking: the client key's name (or digest prefix); owns what the request stores. */
+  client: string;
   /** The client's wire format (the endpoint it called). */
   format: WireFormat;
   operation: OperationKind;

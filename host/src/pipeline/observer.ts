@@ -10,6 +10,8 @@ export interface AccessLine {
   requestId: string;
   /** The request this one ran inside (a nested `host.executeModel` call's parent). */
   parentRequestId?: string;
+  /** The client's key name (or `key:` and a digest prefix); never the key. */
+  client?: string;
   endpoint: string;
   method: string;
   /** The model as requested. */

@@ -66,7 +66,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
     config,
     catalog,
     conductor: new Conductor(config, catalog.registry, shared, schedulerHook(plugins)),
-    clientKeys: keySet(config.apiKeys.map((k) => (typeof k === 'string' ? k : k.key))),
+    clientKeys: keySet(config.apiKeys),
     managementKeys: config.managementKey ? keySet([config.managementKey]) : undefined,
     plugins,
     observer: deps.observer,

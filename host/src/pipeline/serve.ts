@@ -30,5 +30,5 @@ export async function serve(rt: Runtime, input: PipelineInput): Promise<Pipeline
 /** A plugin handler's call back into the host during `ctx`'s request. */
 function hostRequest(ctx: RequestContext, pluginId: string, method: string, params: unknown): Promise<unknown> {
   if (method !== 'host.executeModel') return Promise.reject(new Error(`unknown host method ${method}`));
-  return executeNested(ctx.rt, serve, { callerId: pluginId, parentRequestId: ctx.requestId, signal: ctx.signal }, params);
+  return executeNested(ctx.rt, serve, { callerId: pluginId, parentRequestId: ctx.requestId, client: ctx.client, signal: ctx.signal }, params);
 }

@@ -25,6 +25,8 @@ export interface NestedCaller {
   /** The plugin making the call: its router is skipped. */
   callerId: string;
   parentRequestId?: string;
+  /** The parent's client; a call outside any request is the plugin's own (`plugin:<id>`). */
+  client?: string;
   /** The parent's signal: the nested call ends when its caller's request does. */
   signal?: AbortSignal;
 }
@@ -47,6 +49,7 @@ export async function executeNested(
     const result = await serve(rt, {
       requestId,
       parentRequestId: caller.parentRequestId,
+      client: caller.client ?? `plugin:${caller.callerId}`,
       format,
       operation: 'generate',
       body: JsonBody.fromValue(body),
@@ -77,6 +80,7 @@ export async function executeNested(
       {
         requestId,
         parentRequestId: caller.parentRequestId,
+        client: caller.client ?? `plugin:${caller.callerId}`,
         endpoint: NESTED_ENDPOINT,
         method: 'POST',
         model: params.model ?? (typeof params.body.model === 'string' ? params.body.model : undefined),

@@ -25,6 +25,7 @@ export function decode(rt: Runtime, input: PipelineInput, pluginCall: RequestCon
   return {
     requestId: input.requestId,
     parentRequestId: input.parentRequestId,
+    client: input.client,
     format: input.format,
     operation: input.operation,
     body: input.body,
