@@ -121,6 +121,8 @@ export const configSchema = z
       })
       .prefault({}),
     cooldown: z.strictObject({ transientSeconds: z.number().min(0).default(60) }).prefault({}),
+    /** Stored Responses conversations (`previous_response_id`, `GET /v1/responses/{id}`). */
+    responses: z.strictObject({ ttl: duration.default(86_400_000) }).prefault({}),
     /** Outbound proxy for every upstream call unless a provider or key says otherwise. */
     proxyUrl: proxyUrl.optional(),
     limits: z
