@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Agent } from 'undici';
 import { type LoadOptions, type LoadedConfig, loadConfig } from './config/load.js';
@@ -13,6 +14,7 @@ import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
 import { ModelDiscovery } from './core/discovery.js';
 import type { ConductorShared } from './core/conductor/conductor.js';
+import { FileConversationStore } from './core/state/conversations.js';
 import { MemoryStateStore } from './core/state/memory-store.js';
 import { gatewayError } from './errors/registry.js';
 import { createServer } from './http/server.js';
@@ -100,7 +102,12 @@ export class Gateway {
     });
     // A disabled plugins section loads nothing, so the host's lists simply stay empty.
     await plugins.load(loaded.config.plugins);
-    const deps: RuntimeDeps = { agent, shared, plugins, observer: metrics, accessLog: (line, msg) => log.info(line, msg) };
+    // Stored Responses conversations live beside the credential state; a changed authDir needs a restart too.
+    const conversations = await FileConversationStore.open({
+      dir: join(loaded.config.authDir, 'responses'),
+      onError: (err) => log.warn({ reason: err.message }, 'stored response could not be read or saved'),
+    });
+    const deps: RuntimeDeps = { agent, shared, plugins, observer: metrics, accessLog: (line, msg) => log.info(line, msg), conversations };
     const runtime = buildRuntime(loaded.config, deps);
     const discovery = new ModelDiscovery(log);
     await discovery.refresh(runtime.catalog);
@@ -232,6 +239,7 @@ export class Gateway {
     }
     await this.#plugins.close();
     await this.#deps.shared.store.close();
+    await this.#deps.conversations?.close();
     await this.#agent.close();
   }
 }

@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   unauthorized: { status: 401, blame: 'request' },
   /** The model is unknown to the registry, the aliases and the virtual models. */
   model_not_found: { status: 404, blame: 'request' },
+  /** A Responses request continues an answer that is unknown, expired, deleted, unstored or another client's. */
+  previous_response_not_found: { status: 400, blame: 'request' },
   /** A config reload asked through the management API found an invalid file. */
   invalid_config: { status: 400, blame: 'request' },
   /** No such endpoint, or no such management resource. */

@@ -161,6 +161,26 @@ export interface UpstreamDialect {
   errorKind(status: number, body: string): KindedError | undefined;
 }
 
+/** The stored conversations of a format that continues them by id (Responses' `previous_response_id`). */
+export interface ConversationDialect {
+  /** The path of stored answers: `GET` and `DELETE {url}/:id`. */
+  readonly url: string;
+  /** The id of the answer a request continues, if it names one. */
+  previousId(body: Record<string, unknown>): string | undefined;
+  /** The request with that answer's history (its input, then its output) before its own input, and no reference left. */
+  expand(body: Record<string, unknown>, history: { input: readonly unknown[]; output: readonly unknown[] }): Record<string, unknown>;
+  /** Whether the client asked for its answer to be stored (`store` not false). */
+  stores(body: Record<string, unknown>): boolean;
+  /** The request's input items, its history included (what a continuation of its answer replays). */
+  inputOf(body: Record<string, unknown>): unknown[];
+  /** An answer's id and output items. */
+  answerOf(response: unknown): { id: string; output: unknown[] } | undefined;
+  /** The whole answer a stream event carries, when it is the stream's successful terminal event. */
+  finalAnswer(event: WireEvent): unknown | undefined;
+  /** The body answering a deletion. */
+  deleted(id: string): unknown;
+}
+
 /** A wire format: everything format-specific the host needs. */
 export interface WireFormat {
   readonly name: FormatName;
@@ -189,6 +209,9 @@ export interface WireFormat {
     decodeRequest(body: unknown, options: DecodeOptions): DecodedRequest;
     encodeResponse(tokens: number): unknown;
   };
+
+  /** Stored conversations, for a format that continues answers by id. */
+  readonly conversation?: ConversationDialect;
 
   // Upstream side.
   readonly upstream: UpstreamDialect;

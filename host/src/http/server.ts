@@ -141,6 +141,23 @@ export function createServer(options: ServerOptions): FastifyInstance {
       );
     }
   }
+  // Stored answers of formats that continue them by id: visible only to the client that made them.
+  for (const format of Object.values(FORMATS)) {
+    const conversation = format.conversation;
+    if (!conversation) continue;
+    const stored = async (request: FastifyRequest<{ Params: { id: string } }>) => {
+      const entry = await request.runtime!.conversations?.get(request.params.id);
+      if (!entry || entry.owner !== request.client) throw gatewayError('not_found', `No response with id '${request.params.id}'`);
+      return entry;
+    };
+    const route = { config: { format: format.name, auth: true } };
+    app.get<{ Params: { id: string } }>(`${conversation.url}/:id`, route, async (request) => (await stored(request)).response);
+    app.delete<{ Params: { id: string } }>(`${conversation.url}/:id`, route, async (request) => {
+      const entry = await stored(request);
+      await request.runtime!.conversations!.delete(entry.id);
+      return conversation.deleted(entry.id);
+    });
+  }
   const listings = new Set(Object.values(FORMATS).map((f) => f.listing.url));
   for (const url of listings) {
     app.get(url, { config: { listing: true, auth: true } }, async (request) => {

@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.js';
 import { Catalog, type ExecutorSpec } from '../core/catalog.js';
 import type { UpstreamSpec } from '../core/provider.js';
 import { Conductor, type ConductorShared } from '../core/conductor/conductor.js';
+import type { ConversationStore } from '../core/state/conversations.js';
 import { FORMATS } from '../formats/index.js';
 import { HttpUpstream } from '../upstream/http.js';
 import type { Upstream } from '../upstream/upstream.js';
@@ -34,6 +35,8 @@ export interface Runtime {
   readonly observer?: PipelineObserver;
   /** Where nested calls write their access lines (the HTTP layer writes the others). */
   readonly accessLog?: AccessLog;
+  /** Stored conversations (Responses' `previous_response_id`). */
+  readonly conversations?: ConversationStore;
 }
 
 /** What a runtime is built from besides its config; all of it outlives one config. */
@@ -43,6 +46,7 @@ export interface RuntimeDeps {
   plugins?: PluginDirectory;
   observer?: PipelineObserver;
   accessLog?: AccessLog;
+  conversations?: ConversationStore;
 }
 
 /**
@@ -71,5 +75,6 @@ export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
     plugins,
     observer: deps.observer,
     accessLog: deps.accessLog,
+    conversations: deps.conversations,
   };
 }

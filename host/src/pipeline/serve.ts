@@ -9,6 +9,7 @@ import type { PipelineInput, PipelineResult, RequestContext } from './context.js
 import { executeNested } from './plugins/nested.js';
 import type { Runtime } from './runtime.js';
 import { attemptCount, attemptGenerate } from './stages/attempt.js';
+import { expandConversation, recordConversation } from './stages/conversation.js';
 import { decode } from './stages/decode.js';
 import { interceptBeforeAuth } from './stages/intercept.js';
 import { plan } from './stages/plan.js';
@@ -17,13 +18,21 @@ import { route } from './stages/route.js';
 
 /** Serves one request. Throws a `GatewayError` for anything the client should see as an error. */
 export async function serve(rt: Runtime, input: PipelineInput): Promise<PipelineResult> {
+  const conversation = input.format.conversation;
+  if (!conversation) return run(rt, input);
+  const expanded = await expandConversation(rt, input, conversation);
+  const result = await run(rt, expanded);
+  return expanded.operation === 'generate' ? recordConversation(rt, expanded, conversation, result) : result;
+}
+
+async function run(rt: Runtime, input: PipelineInput): Promise<PipelineResult> {
   // Plugin handlers' nested calls run inside this request: its signal, its id as their parent.
   const ctx: RequestContext = decode(rt, input, { signal: input.signal, hostRequest: (pluginId, method, params) => hostRequest(ctx, pluginId, method, params) });
   await route(ctx);
   await interceptBeforeAuth(ctx);
-  const run = plan(ctx);
+  const plannedRun = plan(ctx);
   const attempt = ctx.operation === 'count' ? attemptCount : attemptGenerate;
-  const result = await rt.conductor.run(ctx.chain, run, (member) => attempt(ctx, member));
+  const result = await rt.conductor.run(ctx.chain, plannedRun, (member) => attempt(ctx, member));
   return respond(ctx, result);
 }
 
