@@ -14,7 +14,9 @@ import type { FormatName } from '../formats/ir.js';
 import type { Upstream } from '../upstream/upstream.js';
 import type { Pool, PoolMember } from './conductor/pool.js';
 import type { Credential, ModelMapping, ProviderRuntime, UpstreamSpec } from './provider.js';
-import { ModelRegistry } from './registry/registry.js';
+import { isCooling } from './conductor/cooldown.js';
+import { ModelRegistry, type Unavailable } from './registry/registry.js';
+import type { StateStore } from './state/types.js';
 
 /** An executor plugin's provider, as the catalog needs it. */
 export interface ExecutorSpec {
@@ -28,6 +30,8 @@ export interface ExecutorSpec {
 export interface CatalogOptions {
   /** Makes the upstream of each credential. */
   upstreamFor(spec: UpstreamSpec): Upstream;
+  /** The cooldowns in force: the registry's availability is derived from them (none: all available). */
+  store?: Pick<StateStore, 'modelState'>;
 }
 
 /** Pools kept per name at most: names come from clients, so misses must not grow memory. */
@@ -38,7 +42,7 @@ type Routes = ReadonlyMap<string, readonly string[]>;
 
 export class Catalog {
   readonly providers: ReadonlyMap<string, ProviderRuntime>;
-  readonly registry = new ModelRegistry();
+  readonly registry: ModelRegistry;
   /** Provider keys with at least one credential or an executor: what routers may target. */
   readonly availableProviders: readonly string[];
   /** Executor plugins whose provider key a configured provider already uses (config wins). */
@@ -51,6 +55,8 @@ export class Catalog {
   readonly #pools = new Map<string, Pool | null>();
 
   constructor(config: Config, executors: readonly ExecutorSpec[], options: CatalogOptions) {
+    const { store } = options;
+    this.registry = new ModelRegistry(store ? (id, name, now) => this.#unavailable(store, id, name, now) : undefined);
     const providers = new Map<string, ProviderRuntime>();
     for (const p of config.providers) {
       const runtime = buildProvider(p, config.proxyUrl, options.upstreamFor);
@@ -134,6 +140,20 @@ export class Catalog {
   /** Whether any provider answers to `name`, keyless ones included. */
   knows(name: string): boolean {
     return this.registry.has(name) || this.#keyless.has(name);
+  }
+
+  /** What holds a credential back from a name now: every upstream model behind it cooling (an alias pool is usable while one member is). */
+  #unavailable(store: Pick<StateStore, 'modelState'>, credentialId: string, name: string, now: number): Unavailable | undefined {
+    const credential = this.#credentials.get(credentialId);
+    if (!credential) return undefined;
+    let held: Unavailable | undefined;
+    for (const model of this.#routes.get(credentialId)?.get(name) ?? [name]) {
+      const state = store.modelState(credential.key, model);
+      if (!isCooling(state, now)) return undefined;
+      // Quota wins the reason: such a credential comes back by itself.
+      if (!held || state!.reason === 'quota') held = { reason: state!.reason, until: Math.min(state!.until, held?.until ?? Infinity) };
+    }
+    return held;
   }
 
   #buildPool(name: string): Pool | undefined {

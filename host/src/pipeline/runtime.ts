@@ -62,14 +62,14 @@ export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
     spec.kind === 'http'
       ? new HttpUpstream(FORMATS[spec.type], agent, spec)
       : new ExecutorUpstream(plugins, spec.pluginId, FORMATS[spec.format], () => config.plugins.executorTimeout);
-  const catalog = new Catalog(config, executors, { upstreamFor });
+  const catalog = new Catalog(config, executors, { upstreamFor, store: shared.store });
   const keys = new Set<string>();
   for (const provider of catalog.providers.values()) for (const c of provider.credentials) keys.add(c.key);
   shared.store.retain(keys);
   return {
     config,
     catalog,
-    conductor: new Conductor(config, catalog.registry, shared, schedulerHook(plugins)),
+    conductor: new Conductor(config, shared, schedulerHook(plugins)),
     clientKeys: keySet(config.apiKeys),
     managementKeys: config.managementKey ? keySet([config.managementKey]) : undefined,
     plugins,

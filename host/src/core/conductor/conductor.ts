@@ -11,7 +11,6 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/schema.js';
 import { blameOf } from '../../errors/registry.js';
-import type { ModelRegistry } from '../registry/registry.js';
 import type { StateStore } from '../state/types.js';
 import { applyFailure, isCooling } from './cooldown.js';
 import { type Attempt, exhaustedError, kindOf, requestFailure, toFailure } from './outcome.js';
@@ -70,7 +69,6 @@ export class Conductor {
 
   constructor(
     readonly config: Pick<Config, 'routing' | 'retry' | 'cooldown'>,
-    readonly registry: ModelRegistry,
     readonly shared: ConductorShared,
     readonly scheduler?: SchedulerHook,
   ) {
@@ -233,8 +231,6 @@ export class Conductor {
     const store = this.shared.store;
     store.recordResult(member.credential.key, true);
     if (store.modelState(member.credential.key, member.model)) store.setModelState(member.credential.key, member.model, undefined);
-    this.registry.clearQuotaExceeded(member.id, member.registered);
-    this.registry.resume(member.id, member.registered);
     if (this.config.routing.sessionAffinity && sessionId !== undefined) {
       store.bindSession(`${sessionId}::${pool.key}`, member.credential.key, Date.now() + this.config.routing.sessionAffinityTtl);
     }
@@ -251,8 +247,6 @@ export class Conductor {
     // disableCooling: the failure fails over, but never holds the credential back from later requests.
     if (member.credential.disableCooling) return false;
     if (state !== prev) store.setModelState(member.credential.key, member.model, state);
-    if (state?.reason === 'quota') this.registry.markQuotaExceeded(member.id, member.registered, now);
-    else if (state && state.reason !== 'transient') this.registry.suspend(member.id, member.registered, state.reason);
     if (this.config.routing.sessionAffinity && sessionId !== undefined) store.unbindSession(`${sessionId}::${pool.key}`, member.credential.key);
     return false;
   }

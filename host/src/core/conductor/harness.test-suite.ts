@@ -47,8 +47,8 @@ export function runtime(input: Record<string, unknown>): Fixture {
   const config = configSchema.parse(input);
   const store = new MemoryStateStore({});
   const inFlight = new Map<string, number>();
-  const catalog = new Catalog(config, [], { upstreamFor: () => NO_UPSTREAM });
-  return { rt: { config, catalog, conductor: new Conductor(config, catalog.registry, { store, inFlight }) }, store, inFlight };
+  const catalog = new Catalog(config, [], { upstreamFor: () => NO_UPSTREAM, store });
+  return { rt: { config, catalog, conductor: new Conductor(config, { store, inFlight }) }, store, inFlight };
 }
 
 /** The state-store key of credential `id` (`provider#index`). */

@@ -1,19 +1,25 @@
 /**
- * The registry's state for one model name: which credentials register it (and under which
- * provider), which of them are cooling down on quota, and which are suspended. Derived views
- * (provider order, credential ids) are cached here and rebuilt only after a change.
+ * The registry's record of one model name: which credentials register it (and under which
+ * provider). Whether each can serve it now is not kept here: it is asked of the state store's
+ * cooldowns through an {@link Availability} lookup at the moment of asking, so it can never
+ * drift from what the conductor will skip. Derived views (provider order, credential ids) are
+ * cached and rebuilt only after a registration changes.
  *
  * @module
  */
 
-/** How long a quota-exceeded stamp keeps a credential from counting for a model. */
-export const QUOTA_WINDOW_MS = 300_000;
-
-/** The suspension reason that still keeps a model listed: the credential only waits for quota. */
-const QUOTA_REASON = 'quota';
-
 /** Shared so that lookups of unknown models return an array without allocating one. */
 export const EMPTY: readonly string[] = Object.freeze([]);
+
+/** Why a credential cannot serve a model now, and until when. */
+export interface Unavailable {
+  reason: string;
+  /** Epoch ms. */
+  until: number;
+}
+
+/** What holds a credential back from a model at `now`: undefined when it can serve it. */
+export type Availability = (credentialId: string, model: string, now: number) => Unavailable | undefined;
 
 /** One model in the management view. Built fresh on every call, so callers may keep it. */
 export interface ModelView {
@@ -22,25 +28,20 @@ export interface ModelView {
   providers: Record<string, number>;
   count: number;
   available: number;
-  /** Credentials whose quota window is still open, in registration order. */
+  /** Credentials cooling down on quota now, in registration order. */
   quotaExceeded: string[];
-  /** Suspended credentials and why, in registration order. */
+  /** Credentials held back for another reason now, and why, in registration order. */
   suspended: Record<string, string>;
 }
 
-/**
- * Registrations of one model. Invariant kept by the registry: every credential in the quota and
- * suspension maps also registers the model, so counting unavailable credentials never goes
- * below zero and needs no clamping.
- */
+/** The reason that still keeps a model listed: the credential only waits for quota. */
+const QUOTA = 'quota';
+
+/** Registrations of one model. */
 export class ModelRecord {
-  /** Credential id → provider; a Map so that iteration follows registration order. */
+  /** Credential id -> provider; a Map so that iteration follows registration order. */
   readonly #credentials = new Map<string, string>();
   readonly #providerCounts = new Map<string, number>();
-  /** Credential id → epoch ms of its latest quota-exceeded stamp (expired stamps included). */
-  readonly #quota = new Map<string, number>();
-  /** Credential id → suspension reason. */
-  readonly #suspended = new Map<string, string>();
   #providers: readonly string[] | undefined;
   #credentialIds: readonly string[] | undefined;
 
@@ -49,10 +50,6 @@ export class ModelRecord {
   /** Credentials registering the model; each counts once however often its list names it. */
   get count(): number {
     return this.#credentials.size;
-  }
-
-  has(credentialId: string): boolean {
-    return this.#credentials.has(credentialId);
   }
 
   /** Adds a credential, or moves it to `provider` when it was registered under another one. */
@@ -67,45 +64,13 @@ export class ModelRecord {
     this.#providers = undefined;
   }
 
-  /** Drops a credential along with its quota stamp and suspension. */
   delete(credentialId: string): void {
     const provider = this.#credentials.get(credentialId);
     if (provider === undefined) return;
     this.#credentials.delete(credentialId);
     this.#decrement(provider);
-    this.clearMarks(credentialId);
     this.#providers = undefined;
     this.#credentialIds = undefined;
-  }
-
-  /** Forgets the credential's quota stamp and suspension. */
-  clearMarks(credentialId: string): void {
-    this.#quota.delete(credentialId);
-    this.#suspended.delete(credentialId);
-  }
-
-  /** Stamps a quota-exceeded time; returns whether anything changed. */
-  markQuota(credentialId: string, at: number): boolean {
-    if (!this.#credentials.has(credentialId) || this.#quota.get(credentialId) === at) return false;
-    this.#quota.set(credentialId, at);
-    return true;
-  }
-
-  /** Returns whether a stamp was removed. */
-  clearQuota(credentialId: string): boolean {
-    return this.#quota.delete(credentialId);
-  }
-
-  /** Suspends (or re-labels the suspension of) a credential; returns whether anything changed. */
-  suspend(credentialId: string, reason: string): boolean {
-    if (!this.#credentials.has(credentialId) || this.#suspended.get(credentialId) === reason) return false;
-    this.#suspended.set(credentialId, reason);
-    return true;
-  }
-
-  /** Returns whether a suspension was lifted. */
-  resume(credentialId: string): boolean {
-    return this.#suspended.delete(credentialId);
   }
 
   /** Providers by registration count descending, then name ascending; cached until a change. */
@@ -126,54 +91,40 @@ export class ModelRecord {
     return this.#credentialIds;
   }
 
-  /**
-   * Credentials neither suspended nor inside a quota window at `now`. A credential that is both
-   * counts once, so one bad key cannot hide a healthy one.
-   */
-  available(now: number): number {
-    // Fast path for the usual state; avoids creating an iterator on the request path.
-    if (this.#quota.size === 0) return this.count - this.#suspended.size;
-    let unavailable = this.#suspended.size;
-    for (const [credentialId, at] of this.#quota) {
-      if (inQuotaWindow(at, now) && !this.#suspended.has(credentialId)) unavailable++;
-    }
-    return this.count - unavailable;
+  /** Credentials that can serve the model at `now`. */
+  available(now: number, availability: Availability): number {
+    let available = 0;
+    for (const credentialId of this.#credentials.keys()) if (!availability(credentialId, this.id, now)) available++;
+    return available;
   }
 
   /**
-   * Whether listings show the model: some credential is available, or every unavailable one only
-   * waits for quota, so a model cooling down stays visible while one whose keys are all rejected
-   * (401, 403, ...) disappears.
+   * Whether listings show the model at `now`: some credential can serve it, or every one held
+   * back only waits for quota, so a model cooling down stays visible while one whose keys are
+   * all rejected (401, 403, ...) disappears, and comes back the moment a cooldown ends.
    */
-  listable(now: number): boolean {
-    if (this.available(now) > 0) return true;
-    for (const reason of this.#suspended.values()) if (reason !== QUOTA_REASON) return false;
-    return true;
-  }
-
-  /** When the earliest quota window still open at `now` closes; Infinity when none is open. */
-  nextQuotaExpiry(now: number): number {
-    let earliest = Infinity;
-    for (const at of this.#quota.values()) {
-      const end = at + QUOTA_WINDOW_MS;
-      if (end > now && end < earliest) earliest = end;
+  listable(now: number, availability: Availability): boolean {
+    for (const credentialId of this.#credentials.keys()) {
+      const held = availability(credentialId, this.id, now);
+      if (!held || held.reason === QUOTA) return true;
     }
-    return earliest;
+    return false;
   }
 
   /** The management view of this model at `now`. */
-  view(now: number): ModelView {
+  view(now: number, availability: Availability): ModelView {
     const providers: Record<string, number> = {};
     for (const provider of this.providers()) providers[provider] = this.#providerCounts.get(provider)!;
     const quotaExceeded: string[] = [];
     const suspended: Record<string, string> = {};
+    let available = 0;
     for (const credentialId of this.#credentials.keys()) {
-      const at = this.#quota.get(credentialId);
-      if (at !== undefined && inQuotaWindow(at, now)) quotaExceeded.push(credentialId);
-      const reason = this.#suspended.get(credentialId);
-      if (reason !== undefined) suspended[credentialId] = reason;
+      const held = availability(credentialId, this.id, now);
+      if (!held) available++;
+      else if (held.reason === QUOTA) quotaExceeded.push(credentialId);
+      else suspended[credentialId] = held.reason;
     }
-    return { model: this.id, providers, count: this.count, available: this.available(now), quotaExceeded, suspended };
+    return { model: this.id, providers, count: this.count, available, quotaExceeded, suspended };
   }
 
   #decrement(provider: string): void {
@@ -181,9 +132,4 @@ export class ModelRecord {
     if (remaining === 0) this.#providerCounts.delete(provider);
     else this.#providerCounts.set(provider, remaining);
   }
-}
-
-/** A stamp later than `now` (clock skew, or a caller's explicit time) counts as inside. */
-function inQuotaWindow(at: number, now: number): boolean {
-  return now < at + QUOTA_WINDOW_MS;
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { ModelRegistry, QUOTA_WINDOW_MS } from './registry.js';
+import { ModelRegistry } from './registry.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -85,113 +85,86 @@ describe('ModelRegistry registration', () => {
   });
 });
 
-describe('ModelRegistry availability', () => {
-  it('a quota-exceeded credential does not count for 5 minutes, then does again', () => {
-    const registry = new ModelRegistry();
+/**
+ * A cooldown table standing in for the state store: what the registry asks through its
+ * availability lookup, so availability is never kept twice.
+ */
+function cooldowns() {
+  const table = new Map<string, { reason: string; until: number }>();
+  return {
+    set: (credentialId: string, model: string, reason: string, until: number) => table.set(`${credentialId}|${model}`, { reason, until }),
+    clear: (credentialId: string, model: string) => table.delete(`${credentialId}|${model}`),
+    lookup: (credentialId: string, model: string, now: number) => {
+      const held = table.get(`${credentialId}|${model}`);
+      return held && held.until > now ? held : undefined;
+    },
+  };
+}
+
+describe('ModelRegistry availability, derived from the cooldowns in force', () => {
+  it('a credential free again after Retry-After: 2 counts again 2 s later, not 5 minutes later', () => {
+    const cool = cooldowns();
+    const registry = new ModelRegistry(cool.lookup);
     registry.register('k#0', 'p', ['m']);
     registry.register('k#1', 'p', ['m']);
-    registry.markQuotaExceeded('k#0', 'm', T0);
+    cool.set('k#0', 'm', 'quota', T0 + 2_000);
     expect(registry.availableCount('m', T0)).toBe(1);
-    expect(registry.availableCount('m', T0 + QUOTA_WINDOW_MS - 1)).toBe(1);
-    expect(registry.availableCount('m', T0 + QUOTA_WINDOW_MS)).toBe(2);
-    expect(QUOTA_WINDOW_MS).toBe(300_000);
+    expect(registry.availableCount('m', T0 + 1_999)).toBe(1);
+    expect(registry.availableCount('m', T0 + 2_000)).toBe(2);
   });
 
-  it('clearing a quota mark makes the credential count again at once', () => {
-    const registry = new ModelRegistry();
-    registry.register('k#0', 'p', ['m']);
-    registry.markQuotaExceeded('k#0', 'm', T0);
-    expect(registry.availableCount('m', T0)).toBe(0);
-    registry.clearQuotaExceeded('k#0', 'm');
-    expect(registry.availableCount('m', T0)).toBe(1);
-  });
-
-  it('a suspended credential does not count until resumed', () => {
-    const registry = new ModelRegistry();
+  it('a model whose keys all answered 401 is hidden, and listed again once a cooldown ends, with no request in between', () => {
+    const cool = cooldowns();
+    const registry = new ModelRegistry(cool.lookup);
     registry.register('k#0', 'p', ['m']);
     registry.register('k#1', 'p', ['m']);
-    registry.suspend('k#0', 'm', 'unauthorized');
-    expect(registry.availableCount('m', T0)).toBe(1);
-    registry.resume('k#0', 'm');
-    expect(registry.availableCount('m', T0)).toBe(2);
+    cool.set('k#0', 'm', 'unauthorized', T0 + 1_800_000);
+    cool.set('k#1', 'm', 'unauthorized', T0 + 1_900_000);
+    expect(registry.models(T0)).toEqual([]);
+    expect(registry.models(T0 + 1_800_000)).toEqual([{ id: 'm', providers: ['p'], count: 2, available: 1 }]);
   });
 
-  it('counts a credential both quota-limited and suspended as unavailable once', () => {
-    const registry = new ModelRegistry();
+  it('keeps a model listed while every key only waits for quota', () => {
+    const cool = cooldowns();
+    const registry = new ModelRegistry(cool.lookup);
     registry.register('k#0', 'p', ['m']);
     registry.register('k#1', 'p', ['m']);
-    registry.markQuotaExceeded('k#0', 'm', T0);
-    registry.suspend('k#0', 'm', 'quota');
-    expect(registry.availableCount('m', T0)).toBe(1);
-  });
-
-  it('ignores quota marks and suspensions for credentials that do not register the model', () => {
-    const registry = new ModelRegistry();
-    registry.register('k#0', 'p', ['m']);
-    registry.register('k#1', 'p', ['other']);
-    registry.markQuotaExceeded('k#1', 'm', T0);
-    registry.suspend('k#1', 'm', 'unauthorized');
-    registry.suspend('k#0', 'unknown', 'unauthorized');
-    expect(registry.availableCount('m', T0)).toBe(1);
-    expect(registry.view(T0)[0]).toMatchObject({ model: 'm', quotaExceeded: [], suspended: {} });
-  });
-
-  it('keeps a model listed while only quota-limited, hides it when all are suspended for other reasons', () => {
-    const registry = new ModelRegistry();
-    registry.register('k#0', 'p', ['m']);
-    registry.register('k#1', 'p', ['m']);
-    registry.markQuotaExceeded('k#0', 'm', T0);
-    registry.suspend('k#1', 'm', 'quota');
+    cool.set('k#0', 'm', 'quota', T0 + 60_000);
+    cool.set('k#1', 'm', 'quota', T0 + 60_000);
     expect(registry.models(T0)).toEqual([{ id: 'm', providers: ['p'], count: 2, available: 0 }]);
-
-    registry.suspend('k#1', 'm', 'unauthorized');
+    cool.set('k#1', 'm', 'forbidden', T0 + 60_000);
+    expect(registry.models(T0).map((m) => m.id)).toEqual(['m']);
+    cool.set('k#0', 'm', 'not_found', T0 + 60_000);
     expect(registry.models(T0)).toEqual([]);
-    expect(registry.has('m')).toBe(true);
-
-    registry.suspend('k#0', 'm', 'unauthorized');
-    registry.clearQuotaExceeded('k#0', 'm');
-    expect(registry.models(T0)).toEqual([]);
-    registry.resume('k#0', 'm');
-    expect(registry.models(T0)).toEqual([{ id: 'm', providers: ['p'], count: 2, available: 1 }]);
   });
 
-  it('re-registering clears quota marks and suspensions', () => {
-    const registry = new ModelRegistry();
-    registry.register('k#0', 'p', ['m', 'n']);
-    registry.markQuotaExceeded('k#0', 'm', T0);
-    registry.suspend('k#0', 'n', 'forbidden');
+  it('a cleared cooldown (a success, a reset) counts at once', () => {
+    const cool = cooldowns();
+    const registry = new ModelRegistry(cool.lookup);
+    registry.register('k#0', 'p', ['m']);
+    cool.set('k#0', 'm', 'unauthorized', T0 + 60_000);
     expect(registry.availableCount('m', T0)).toBe(0);
-    expect(registry.availableCount('n', T0)).toBe(0);
-    registry.register('k#0', 'p', ['m', 'n']);
+    cool.clear('k#0', 'm');
     expect(registry.availableCount('m', T0)).toBe(1);
-    expect(registry.availableCount('n', T0)).toBe(1);
-    expect(registry.view(T0).map((v) => [v.quotaExceeded, v.suspended])).toEqual([
-      [[], {}],
-      [[], {}],
-    ]);
   });
 
-  it('drops marks with the registration, so a returning credential starts clean', () => {
+  it('without a lookup everything registered is available', () => {
     const registry = new ModelRegistry();
     registry.register('k#0', 'p', ['m']);
-    registry.register('k#1', 'p', ['m']);
-    registry.suspend('k#0', 'm', 'unauthorized');
-    registry.register('k#0', 'p', ['other']);
-    registry.register('k#0', 'p', ['m']);
-    expect(registry.availableCount('m', T0)).toBe(2);
+    expect(registry.availableCount('m', T0)).toBe(1);
+    expect(registry.availableCount('unknown', T0)).toBe(0);
   });
 });
 
 describe('ModelRegistry caches', () => {
   it('shows a change made after a read', () => {
-    const registry = new ModelRegistry();
+    const cool = cooldowns();
+    const registry = new ModelRegistry(cool.lookup);
     registry.register('a#0', 'a', ['m']);
     const providers = registry.providers('m');
     const credentials = registry.credentialsFor('m');
-    const listing = registry.models(T0);
     expect(registry.providers('m')).toBe(providers);
     expect(registry.credentialsFor('m')).toBe(credentials);
-    expect(registry.models(T0 + 1)).toBe(listing);
 
     registry.register('b#0', 'b', ['m', 'n']);
     registry.register('b#1', 'b', ['m']);
@@ -202,48 +175,16 @@ describe('ModelRegistry caches', () => {
       ['n', 1],
     ]);
 
-    registry.suspend('b#0', 'n', 'forbidden');
+    cool.set('b#0', 'n', 'forbidden', T0 + 1);
     expect(registry.models(T0).map((m) => m.id)).toEqual(['m']);
     registry.unregister('b#0');
     expect(registry.models(T0)).toEqual([{ id: 'm', providers: ['a', 'b'], count: 2, available: 2 }]);
     expect(registry.providers('m')).toEqual(['a', 'b']);
   });
 
-  it('refreshes the listing when the earliest quota window closes', () => {
-    const registry = new ModelRegistry();
-    registry.register('k#0', 'p', ['m']);
-    registry.register('k#1', 'p', ['m']);
-    registry.markQuotaExceeded('k#0', 'm', T0);
-    registry.markQuotaExceeded('k#1', 'm', T0 + 1_000);
-    expect(registry.models(T0 + 1_000)[0]!.available).toBe(0);
-    expect(registry.models(T0 + QUOTA_WINDOW_MS - 1)[0]!.available).toBe(0);
-    expect(registry.models(T0 + QUOTA_WINDOW_MS)[0]!.available).toBe(1);
-    expect(registry.models(T0 + QUOTA_WINDOW_MS + 1_000)[0]!.available).toBe(2);
-  });
-
-  it('brings a hidden model back when a quota window closes', () => {
-    const registry = new ModelRegistry();
-    registry.register('k#0', 'p', ['m']);
-    registry.register('k#1', 'p', ['m']);
-    registry.markQuotaExceeded('k#0', 'm', T0);
-    registry.suspend('k#1', 'm', 'unauthorized');
-    expect(registry.models(T0)).toEqual([]);
-    expect(registry.models(T0 + QUOTA_WINDOW_MS)).toEqual([{ id: 'm', providers: ['p'], count: 2, available: 1 }]);
-  });
-
-  it('does not reuse a listing for an earlier time', () => {
-    const registry = new ModelRegistry();
-    registry.register('k#0', 'p', ['m']);
-    registry.markQuotaExceeded('k#0', 'm', T0);
-    expect(registry.models(T0 + QUOTA_WINDOW_MS)[0]!.available).toBe(1);
-    expect(registry.models(T0)[0]!.available).toBe(0);
-  });
-
   it('hands out frozen views so callers cannot corrupt the cache', () => {
     const registry = new ModelRegistry();
     registry.register('a#0', 'a', ['m']);
-    expect(Object.isFrozen(registry.models(T0))).toBe(true);
-    expect(Object.isFrozen(registry.models(T0)[0])).toBe(true);
     expect(Object.isFrozen(registry.providers('m'))).toBe(true);
     expect(Object.isFrozen(registry.credentialsFor('m'))).toBe(true);
     expect(Object.isFrozen(registry.providers('unknown'))).toBe(true);
@@ -252,14 +193,15 @@ describe('ModelRegistry caches', () => {
 
 describe('ModelRegistry view', () => {
   it('describes every registered model, hidden ones included, sorted by model', () => {
-    const registry = new ModelRegistry();
+    const cool = cooldowns();
+    const registry = new ModelRegistry(cool.lookup);
     registry.register('openai#0', 'openai', ['gpt-4o', 'o3']);
     registry.register('openai#1', 'openai', ['gpt-4o']);
     registry.register('azure#0', 'azure', ['gpt-4o']);
-    registry.markQuotaExceeded('openai#1', 'gpt-4o', T0);
-    registry.markQuotaExceeded('openai#0', 'gpt-4o', T0 - QUOTA_WINDOW_MS);
-    registry.suspend('azure#0', 'gpt-4o', 'quota');
-    registry.suspend('openai#0', 'o3', 'unauthorized');
+    cool.set('openai#1', 'gpt-4o', 'quota', T0 + 1);
+    cool.set('openai#0', 'gpt-4o', 'quota', T0);
+    cool.set('azure#0', 'gpt-4o', 'transient', T0 + 1);
+    cool.set('openai#0', 'o3', 'unauthorized', T0 + 1);
 
     expect(registry.view(T0)).toEqual([
       {
@@ -268,7 +210,7 @@ describe('ModelRegistry view', () => {
         count: 3,
         available: 1,
         quotaExceeded: ['openai#1'],
-        suspended: { 'azure#0': 'quota' },
+        suspended: { 'azure#0': 'transient' },
       },
       {
         model: 'o3',

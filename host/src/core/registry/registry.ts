@@ -1,50 +1,48 @@
 /**
  * The model registry: which model names (aliases included) the upstream credentials serve,
  * reference counted per credential, after CLIProxyAPI's registry. A model exists while at least
- * one credential registers it. Quota stamps and suspensions take a credential out of a model's
- * available count without unregistering it.
+ * one credential registers it. Whether a credential can serve a model now is never kept here: it
+ * is derived from the state store's cooldowns (an {@link Availability} lookup) when asked, so a
+ * credential free again after `Retry-After: 2` counts again after 2 s, and a model hidden while
+ * every key was benched is listed again as soon as one cooldown ends.
  *
- * Every request consults it, so lookups are map reads and derived views (provider order,
- * credential ids, the listing) are cached and dropped on change; the listing also expires when
- * the earliest quota window in it closes.
+ * Every request consults the registrations, so lookups are map reads and the derived views
+ * (provider order, credential ids, sorted ids) are cached and dropped on change.
  *
  * @module
  */
-import { EMPTY, ModelRecord, type ModelView } from './model-record.js';
+import { type Availability, EMPTY, ModelRecord, type ModelView } from './model-record.js';
 
-export { QUOTA_WINDOW_MS, type ModelView } from './model-record.js';
+export type { Availability, ModelView, Unavailable } from './model-record.js';
 
-/** One model of {@link ModelRegistry.models}. Shared with the cache: frozen, do not mutate. */
+/** One model of {@link ModelRegistry.models}. */
 export interface ModelEntry {
   readonly id: string;
   /** Providers by registration count descending, then name ascending. */
   readonly providers: readonly string[];
   /** Credentials registering the model. */
   readonly count: number;
-  /** Credentials neither suspended nor inside a quota window. */
+  /** Credentials that can serve it now. */
   readonly available: number;
 }
 
-/** The cached listing and the span of `now` values it is correct for: [from, until). */
-interface Listing {
-  readonly entries: readonly ModelEntry[];
-  readonly from: number;
-  readonly until: number;
-}
+/** Everything is available: a registry asked without a state store behind it. */
+const ALWAYS: Availability = () => undefined;
 
 /** Reference-counted registrations of model names by credentials (`provider#index`). */
 export class ModelRegistry {
   readonly #models = new Map<string, ModelRecord>();
-  /** Credential id → the model names it registers. */
+  /** Credential id -> the model names it registers. */
   readonly #credentials = new Map<string, ReadonlySet<string>>();
   #sortedIds: readonly string[] | undefined;
-  #listing: Listing | undefined;
+
+  /** @param availability - what holds a credential back from a model now (the state store's view) */
+  constructor(private readonly availability: Availability = ALWAYS) {}
 
   /**
    * Reconciles a credential's registration to exactly `models` (the names clients use).
    * Repeated names count once; names no longer listed are released; a changed `provider` moves
-   * the credential's counts to it. Clears the credential's quota stamps and suspensions, since a
-   * fresh registration is a fresh start. Empty names are ignored, and an empty list unregisters.
+   * the credential's counts to it. Empty names are ignored, and an empty list unregisters.
    */
   register(credentialId: string, provider: string, models: readonly string[]): void {
     const wanted = new Set<string>();
@@ -63,10 +61,8 @@ export class ModelRegistry {
         this.#sortedIds = undefined;
       }
       record.set(credentialId, provider);
-      record.clearMarks(credentialId);
     }
     this.#credentials.set(credentialId, wanted);
-    this.#listing = undefined;
   }
 
   /** Releases every model the credential registers; a model whose count reaches 0 disappears. */
@@ -75,35 +71,6 @@ export class ModelRegistry {
     if (!models) return;
     for (const model of models) this.#release(credentialId, model);
     this.#credentials.delete(credentialId);
-    this.#listing = undefined;
-  }
-
-  /**
-   * Takes the credential out of the model's available count until {@link QUOTA_WINDOW_MS} after
-   * `now`. Ignored unless the credential registers the model.
-   */
-  markQuotaExceeded(credentialId: string, model: string, now: number = Date.now()): void {
-    if (this.#models.get(model)?.markQuota(credentialId, now)) this.#listing = undefined;
-  }
-
-  /** Ends the credential's quota window for the model early (e.g. after a success). */
-  clearQuotaExceeded(credentialId: string, model: string): void {
-    if (this.#models.get(model)?.clearQuota(credentialId)) this.#listing = undefined;
-  }
-
-  /**
-   * Takes the credential out of the model's available count until {@link resume}. Suspending
-   * again replaces the reason, so it always tells why the credential is out now. A reason of
-   * `'quota'` keeps the model listed; any other hides it once no credential is available.
-   * Ignored unless the credential registers the model.
-   */
-  suspend(credentialId: string, model: string, reason: string): void {
-    if (this.#models.get(model)?.suspend(credentialId, reason)) this.#listing = undefined;
-  }
-
-  /** Lifts a suspension. */
-  resume(credentialId: string, model: string): void {
-    if (this.#models.get(model)?.resume(credentialId)) this.#listing = undefined;
   }
 
   /** Whether any credential registers the model, available or not. */
@@ -121,38 +88,28 @@ export class ModelRegistry {
     return this.#models.get(model)?.credentialIds() ?? EMPTY;
   }
 
-  /** Registered credentials neither suspended nor inside a quota window at `now`; 0 if unknown. */
+  /** Registered credentials that can serve the model at `now`; 0 if unknown. */
   availableCount(model: string, now: number = Date.now()): number {
-    return this.#models.get(model)?.available(now) ?? 0;
+    return this.#models.get(model)?.available(now, this.availability) ?? 0;
   }
 
   /**
-   * The listable models sorted by id: those with an available credential, plus those whose
-   * credentials are all out only for quota (so they reappear by themselves). Cached until a
-   * change or until the earliest open quota window closes; frozen.
+   * The listable models at `now`, sorted by id: those with a credential that can serve them,
+   * plus those whose credentials all wait only for quota (so they stay visible).
    */
-  models(now: number = Date.now()): readonly ModelEntry[] {
-    const cached = this.#listing;
-    if (cached && now >= cached.from && now < cached.until) return cached.entries;
+  models(now: number = Date.now()): ModelEntry[] {
     const entries: ModelEntry[] = [];
-    let until = Infinity;
     for (const id of this.#ids()) {
       const record = this.#models.get(id)!;
-      // Hidden models count too: a closing window can make one listable again.
-      until = Math.min(until, record.nextQuotaExpiry(now));
-      if (!record.listable(now)) continue;
-      entries.push(
-        Object.freeze({ id, providers: record.providers(), count: record.count, available: record.available(now) }),
-      );
+      if (!record.listable(now, this.availability)) continue;
+      entries.push({ id, providers: record.providers(), count: record.count, available: record.available(now, this.availability) });
     }
-    // `from` guards against callers passing an earlier `now`, when expired stamps would count again.
-    this.#listing = { entries: Object.freeze(entries), from: now, until };
-    return this.#listing.entries;
+    return entries;
   }
 
-  /** Every registered model at `now`, sorted by model, for the management API. Not cached. */
+  /** Every registered model at `now`, sorted by model, for the management API. */
   view(now: number = Date.now()): ModelView[] {
-    return this.#ids().map((id) => this.#models.get(id)!.view(now));
+    return this.#ids().map((id) => this.#models.get(id)!.view(now, this.availability));
   }
 
   /** Model ids sorted by code unit (stable across locales); cached until a model comes or goes. */
