@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { LRUCache } from 'lru-cache';
 
 export interface ThrottleOptions {
   /** Failures allowed per window (default 5). */
@@ -25,17 +26,17 @@ interface Attempts {
 
 /** Failed authentication attempts per client address. */
 export class AuthThrottle {
-  readonly #clients = new Map<string, Attempts>();
+  /** Bounded under a scan from many addresses: the least recently seen is forgotten first. */
+  readonly #clients: LRUCache<string, Attempts>;
   readonly #limit: number;
   readonly #windowMs: number;
   readonly #blockMs: number;
-  readonly #maxClients: number;
 
   constructor(options: ThrottleOptions = {}) {
     this.#limit = options.limit ?? 5;
     this.#windowMs = options.windowMs ?? 60_000;
     this.#blockMs = options.blockMs ?? 60_000;
-    this.#maxClients = options.maxClients ?? 10_000;
+    this.#clients = new LRUCache({ max: options.maxClients ?? 10_000 });
   }
 
   /** Milliseconds until `client` may try again; 0 when it may now. */
@@ -52,9 +53,6 @@ export class AuthThrottle {
     let record = this.#clients.get(client);
     if (!record || now - record.windowStart >= this.#windowMs) {
       record = { failures: 0, windowStart: now, blockedUntil: 0 };
-      this.#clients.delete(client);
-      // Bounded memory under a scan from many addresses: forget the oldest first (Map keeps insertion order).
-      if (this.#clients.size >= this.#maxClients) this.#clients.delete(this.#clients.keys().next().value!);
       this.#clients.set(client, record);
     }
     record.failures += 1;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { IRMessage, IRRequest } from '../../formats/ir.js';
 import { extractSessionId } from './affinity.js';
@@ -21,16 +22,10 @@ function request(messages: IRMessage[], system?: string, userId?: string): IRReq
   };
 }
 
-/** FNV-1a 64 done the obvious way (BigInt over TextEncoder bytes), to check the limb arithmetic. */
-function referenceHash(fields: string[]): string {
-  const bytes: number[] = [];
-  fields.forEach((field, i) => {
-    if (i > 0) bytes.push(0xff);
-    bytes.push(...new TextEncoder().encode(field.slice(0, 100)));
-  });
-  let h = 0xcbf29ce484222325n;
-  for (const b of bytes) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
-  return `msg:${h.toString(16).padStart(16, '0')}`;
+/** The opening hash done the obvious way: a SHA-256 of the length-prefixed system text and the first user text. */
+function referenceHash([system, first]: [string, string]): string {
+  const s = system.slice(0, 100);
+  return `msg:${createHash('sha256').update(Buffer.from(`${s.length}:${s}${first.slice(0, 100)}`, 'utf8')).digest('hex').slice(0, 16)}`;
 }
 
 describe('extractSessionId: priority', () => {
@@ -131,7 +126,7 @@ describe('extractSessionId: opening hash', () => {
   const turn2 = request([...turn1.messages, assistant('Sure: when?'), user('In April')], system);
   const turn3 = request([...turn2.messages, assistant('Here is a plan'), user('Cheaper, please')], system);
 
-  it('is FNV-1a 64 over system and first user text', () => {
+  it('is a SHA-256 of system and first user text', () => {
     expect(extractSessionId({}, {}, turn2)).toBe(referenceHash([system, 'Plan a trip to Kyoto']));
   });
 

@@ -9,12 +9,13 @@
  * 2. `header:` the `x-session-id` request header;
  * 3. `user:` any other end-user id (Anthropic `metadata.user_id`, OpenAI `user`);
  * 4. `conv:` a body `conversation_id`;
- * 5. `msg:` a hash of the conversation's opening (system prompt and first user message), for
+ * 5. `msg:` a SHA-256 of the conversation's opening (system prompt and first user message), for
  *    clients that send no id at all.
  *
  * @module
  */
 
+import { hash } from 'node:crypto';
 import type { IRMessage, IRRequest } from '../../formats/ir.js';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -92,18 +93,18 @@ function claudeSession(userId: string): string | undefined {
 }
 
 /**
- * FNV-1a 64 over the first {@link HASHED_CHARS} characters of the system prompt and of the first
- * user message (a message's text is its text parts concatenated). Later turns only append, so
- * every request of a conversation hashes the same from the first one on. Conversations that open
- * identically share a credential, which is what their shared prompt-cache prefix wants anyway.
+ * A SHA-256 (node:crypto) of the first {@link HASHED_CHARS} characters of the system prompt and
+ * of the first user message (a message's text is its text parts concatenated), as 16 hex digits.
+ * Later turns only append, so every request of a conversation hashes the same from the first
+ * one on. Conversations that open identically share a credential, which is what their shared
+ * prompt-cache prefix wants anyway.
  */
 function openingHash(request: IRRequest): string | undefined {
-  const hash = new Fnv1a64();
-  let chars = hash.text(request.system ?? '', HASHED_CHARS);
-  // 0xff never occurs in UTF-8, so it separates the fields unambiguously ("ab"+"c" vs "a"+"bc").
-  hash.byte(0xff);
-  chars += hashMessage(hash, firstOf(request.messages, 'user'));
-  return chars === 0 ? undefined : `msg:${hash.hex()}`;
+  const system = (request.system ?? '').slice(0, HASHED_CHARS);
+  const first = messageText(firstOf(request.messages, 'user'), HASHED_CHARS);
+  if (system.length + first.length === 0) return undefined;
+  // The system text's length goes first, so text moved from one field to the other ("ab"+"c" vs "a"+"bc") hashes apart.
+  return `msg:${hash('sha256', `${system.length}:${system}${first}`, 'hex').slice(0, 16)}`;
 }
 
 function firstOf(messages: readonly IRMessage[], role: IRMessage['role']): IRMessage | undefined {
@@ -111,85 +112,12 @@ function firstOf(messages: readonly IRMessage[], role: IRMessage['role']): IRMes
   return undefined;
 }
 
-/** Feeds up to {@link HASHED_CHARS} characters of a message's text; returns how many. */
-function hashMessage(hash: Fnv1a64, message: IRMessage | undefined): number {
-  let chars = 0;
-  if (message === undefined) return chars;
-  for (const part of message.content) {
-    if (chars === HASHED_CHARS) break;
-    if (part.type === 'text') chars += hash.text(part.text, HASHED_CHARS - chars);
+/** The first `max` characters of a message's text parts, concatenated. */
+function messageText(message: IRMessage | undefined, max: number): string {
+  let text = '';
+  for (const part of message?.content ?? []) {
+    if (text.length >= max) break;
+    if (part.type === 'text') text += part.text.slice(0, max - text.length);
   }
-  return chars;
-}
-
-/**
- * FNV-1a 64-bit over UTF-8 bytes, in four 16-bit limbs so it runs on plain numbers (BigInt
- * would allocate on every step). Multiplying by the prime 2^40 + 0x1b3 is done as
- * `h * 0x1b3 + (h << 40)`, carrying between limbs.
- */
-class Fnv1a64 {
-  // Offset basis 0xcbf29ce484222325, low limb first.
-  private v0 = 0x2325;
-  private v1 = 0x8422;
-  private v2 = 0x9ce4;
-  private v3 = 0xcbf2;
-
-  byte(b: number): void {
-    const v0 = this.v0 ^ b;
-    const t0 = v0 * 0x1b3;
-    const t1 = this.v1 * 0x1b3 + (t0 >>> 16);
-    const t2 = this.v2 * 0x1b3 + (v0 << 8) + (t1 >>> 16);
-    const t3 = this.v3 * 0x1b3 + (this.v1 << 8) + (t2 >>> 16);
-    this.v0 = t0 & 0xffff;
-    this.v1 = t1 & 0xffff;
-    this.v2 = t2 & 0xffff;
-    this.v3 = t3 & 0xffff;
-  }
-
-  /**
-   * Feeds the UTF-8 encoding of `s.slice(0, max)` without building either string; a surrogate
-   * left unpaired (also by the cut) is encoded as U+FFFD, as TextEncoder does. Returns the
-   * number of UTF-16 units read.
-   */
-  text(s: string, max: number): number {
-    const end = Math.min(s.length, max);
-    for (let i = 0; i < end; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) {
-        this.byte(c);
-        continue;
-      }
-      if (c < 0x800) {
-        this.byte(0xc0 | (c >> 6));
-        this.byte(0x80 | (c & 0x3f));
-        continue;
-      }
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const next = i + 1 < end ? s.charCodeAt(i + 1) : 0;
-        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-          i++;
-          this.byte(0xf0 | (c >> 18));
-          this.byte(0x80 | ((c >> 12) & 0x3f));
-          this.byte(0x80 | ((c >> 6) & 0x3f));
-          this.byte(0x80 | (c & 0x3f));
-          continue;
-        }
-        c = 0xfffd;
-      }
-      this.byte(0xe0 | (c >> 12));
-      this.byte(0x80 | ((c >> 6) & 0x3f));
-      this.byte(0x80 | (c & 0x3f));
-    }
-    return end;
-  }
-
-  /** The hash as 16 lowercase hex digits. */
-  hex(): string {
-    return hex4(this.v3) + hex4(this.v2) + hex4(this.v1) + hex4(this.v0);
-  }
-}
-
-function hex4(limb: number): string {
-  return limb.toString(16).padStart(4, '0');
+  return text;
 }

@@ -7,6 +7,8 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
 import type { CooldownReason, CredentialCounters, ModelState, StateStore } from './types.js';
 
 /** How a {@link MemoryStateStore} persists; every field is optional. */
@@ -30,15 +32,36 @@ interface StateFile {
   credentials: Record<string, { counters?: CredentialCounters; models?: Record<string, ModelState> }>;
 }
 
-/** Cursor keys are (pool, model) pairs; clearing past this only restarts round-robins. */
+/** Cursor keys are (pool, model) pairs; forgetting the least used only restarts its round-robin. */
 const MAX_CURSOR_KEYS = 4096;
-/** Session keys come from clients, so their number must be bounded. */
+/** Session keys come from clients, so their number must be bounded: the least recently bound go first. */
 const MAX_SESSIONS = 100_000;
 /** A record rather than a list, so the compiler flags a reason missing here. */
 const REASONS: Record<CooldownReason, true> = {
   quota: true, unauthorized: true, payment_required: true, forbidden: true, not_found: true,
   model_not_supported: true, transient: true,
 };
+const REASON_NAMES = Object.keys(REASONS) as [CooldownReason, ...CooldownReason[]];
+
+const count = z.number().int().nonnegative();
+/** One cooldown as the file keeps it; only these fields are kept, whatever a hand-edited file holds. */
+const modelStateSchema = z.object({
+  until: z.number().finite(),
+  reason: z.enum(REASON_NAMES),
+  backoffLevel: count,
+  status: z.number().optional().catch(undefined),
+  message: z.string().optional().catch(undefined),
+});
+const stateFileSchema = z.object({
+  version: z.literal(1),
+  credentials: z.record(
+    z.string(),
+    z.object({
+      counters: z.object({ successes: count, failures: count }).optional(),
+      models: z.record(z.string(), modelStateSchema).optional(),
+    }),
+  ),
+});
 
 /**
  * {@link StateStore} in memory, optionally persisted to a folder: open it with
@@ -47,8 +70,8 @@ const REASONS: Record<CooldownReason, true> = {
 export class MemoryStateStore implements StateStore {
   readonly #models = new Map<string, Map<string, ModelState>>();
   readonly #counters = new Map<string, CredentialCounters>();
-  readonly #cursors = new Map<string, number>();
-  readonly #sessions = new Map<string, { credentialId: string; expiresAt: number }>();
+  readonly #cursors = new LRUCache<string, number>({ max: MAX_CURSOR_KEYS });
+  readonly #sessions = new LRUCache<string, { credentialId: string; expiresAt: number }>({ max: MAX_SESSIONS });
   readonly #file: string | undefined;
   readonly #flushDelayMs: number;
   readonly #now: () => number;
@@ -121,10 +144,9 @@ export class MemoryStateStore implements StateStore {
   }
 
   nextCursor(key: string): number {
-    const cursor = this.#cursors.get(key);
-    if (cursor === undefined && this.#cursors.size >= MAX_CURSOR_KEYS) this.#cursors.clear();
-    this.#cursors.set(key, (cursor ?? 0) + 1);
-    return cursor ?? 0;
+    const cursor = this.#cursors.get(key) ?? 0;
+    this.#cursors.set(key, cursor + 1);
+    return cursor;
   }
 
   session(key: string, now: number): string | undefined {
@@ -136,13 +158,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   bindSession(key: string, credentialId: string, expiresAt: number): void {
-    // Delete first so a rebound key counts as the newest when the oldest are dropped.
-    this.#sessions.delete(key);
     this.#sessions.set(key, { credentialId, expiresAt });
-    if (this.#sessions.size > MAX_SESSIONS) {
-      // Maps iterate in insertion order, so the first key is the oldest binding.
-      this.#sessions.delete(this.#sessions.keys().next().value as string);
-    }
   }
 
   unbindSession(key: string, credentialId?: string): void {
@@ -155,7 +171,7 @@ export class MemoryStateStore implements StateStore {
     for (const map of [this.#models, this.#counters]) {
       for (const id of map.keys()) if (!ids.has(id)) changed = map.delete(id) || changed;
     }
-    for (const [key, binding] of this.#sessions) {
+    for (const [key, binding] of this.#sessions.entries()) {
       if (!ids.has(binding.credentialId)) this.#sessions.delete(key);
     }
     if (changed) this.#changed();
@@ -255,49 +271,20 @@ export class MemoryStateStore implements StateStore {
 
 /** Validates a parsed state file and drops cooldowns over at `now`; throws if malformed. */
 function parseStateFile(data: unknown, now: number) {
-  if (!isObject(data) || data.version !== 1 || !isObject(data.credentials)) {
-    throw new Error('not a version 1 state file');
-  }
+  const file = stateFileSchema.parse(data);
   const counters = new Map<string, CredentialCounters>();
   const models = new Map<string, Map<string, ModelState>>();
-  for (const [id, entry] of Object.entries(data.credentials)) {
-    if (!isObject(entry)) throw new Error(`bad entry for ${id}`);
-    const c = entry.counters;
-    if (c !== undefined) {
-      if (!isObject(c) || !isCount(c.successes) || !isCount(c.failures)) {
-        throw new Error(`bad counters for ${id}`);
-      }
-      counters.set(id, { successes: c.successes, failures: c.failures });
-    }
-    if (entry.models === undefined) continue;
-    if (!isObject(entry.models)) throw new Error(`bad models for ${id}`);
+  for (const [id, entry] of Object.entries(file.credentials)) {
+    if (entry.counters) counters.set(id, entry.counters);
     const live = new Map<string, ModelState>();
-    for (const [model, value] of Object.entries(entry.models)) {
-      const state = toModelState(value);
-      if (!state) throw new Error(`bad state for ${id} ${model}`);
-      if (state.until > now) live.set(model, state);
+    for (const [model, state] of Object.entries(entry.models ?? {})) {
+      if (state.until <= now) continue;
+      const kept: ModelState = { until: state.until, reason: state.reason, backoffLevel: state.backoffLevel };
+      if (state.status !== undefined) kept.status = state.status;
+      if (state.message !== undefined) kept.message = state.message;
+      live.set(model, kept);
     }
     if (live.size > 0) models.set(id, live);
   }
   return { counters, models };
-}
-
-/** A copy of the known fields only, so nothing else a hand-edited file holds leaks through. */
-function toModelState(v: unknown): ModelState | undefined {
-  if (!isObject(v) || typeof v.until !== 'number' || !Number.isFinite(v.until)) return undefined;
-  const { until, reason, backoffLevel } = v;
-  if (typeof reason !== 'string' || !Object.hasOwn(REASONS, reason)) return undefined;
-  if (!isCount(backoffLevel)) return undefined;
-  const state: ModelState = { until, reason: reason as CooldownReason, backoffLevel };
-  if (typeof v.status === 'number') state.status = v.status;
-  if (typeof v.message === 'string') state.message = v.message;
-  return state;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isCount(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
