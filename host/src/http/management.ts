@@ -90,13 +90,10 @@ export function registerManagement(app: FastifyInstance, options: ManagementOpti
 
       scope.post<{ Params: { id: string } }>('/credentials/:id/reset', async (request) => {
         const rt = request.runtime!;
-        const hash = request.params.id.lastIndexOf('#');
-        const provider = rt.catalog.providers.get(request.params.id.slice(0, hash));
-        const index = Number(request.params.id.slice(hash + 1));
-        const credential = hash > 0 ? provider?.credentials[index] : undefined;
-        if (!provider || !credential) throw gatewayError('not_found', `No credential '${request.params.id}'`);
+        const credential = rt.catalog.credential(request.params.id);
+        if (!credential) throw gatewayError('not_found', `No credential '${request.params.id}'`);
         rt.conductor.shared.store.clearCredential(credential.key);
-        return credentialView(rt, provider.name, index);
+        return credentialView(rt, credential.provider, credential.index);
       });
 
       scope.get('/models', async (request) => request.runtime!.catalog.registry.view());
