@@ -8,7 +8,6 @@
  */
 import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Agent } from 'undici';
 import { type LoadOptions, type LoadedConfig, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
@@ -20,7 +19,7 @@ import { gatewayError } from './errors/registry.js';
 import { createServer } from './http/server.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics/registry.js';
-import { createUpstreamAgent } from './upstream/client.js';
+import { Dispatchers } from './upstream/dispatchers.js';
 import { executeNested } from './pipeline/plugins/nested.js';
 import { type Runtime, type RuntimeDeps, buildRuntime } from './pipeline/runtime.js';
 import { serve } from './pipeline/serve.js';
@@ -43,8 +42,7 @@ export interface GatewayOptions extends LoadOptions {
 /** A running gateway; start one with {@link Gateway.start}. */
 export class Gateway {
   #runtime: Runtime;
-  readonly #agent: Agent;
-  /** What every runtime is built with: the agent, the shared state, plugins, metrics, the access log. */
+  /** What every runtime is built with: the connection pools, the shared state, plugins, metrics, the access log. */
   readonly #deps: RuntimeDeps;
   readonly #options: GatewayOptions;
   readonly #plugins: PluginHost;
@@ -58,7 +56,6 @@ export class Gateway {
     readonly server: FastifyInstance,
     readonly log: FastifyBaseLogger,
     runtime: Runtime,
-    agent: Agent,
     deps: RuntimeDeps,
     options: GatewayOptions,
     plugins: PluginHost,
@@ -67,7 +64,6 @@ export class Gateway {
   ) {
     this.#discovery = discovery;
     this.#runtime = runtime;
-    this.#agent = agent;
     this.#deps = deps;
     this.#options = options;
     this.#plugins = plugins;
@@ -77,7 +73,8 @@ export class Gateway {
   static async start(options: GatewayOptions = {}): Promise<Gateway> {
     const log = options.logger ?? createLogger();
     const loaded = loadConfig(options);
-    const agent = createUpstreamAgent(loaded.config.limits);
+    // Upstream timeouts are fixed for the pools' life: a change needs a restart.
+    const dispatchers = new Dispatchers(loaded.config.limits);
     // Cooldowns and counters survive restarts in authDir; a changed authDir needs a restart.
     const store = await MemoryStateStore.open({
       dir: loaded.config.authDir,
@@ -107,7 +104,7 @@ export class Gateway {
       dir: join(loaded.config.authDir, 'responses'),
       onError: (err) => log.warn({ reason: err.message }, 'stored response could not be read or saved'),
     });
-    const deps: RuntimeDeps = { agent, shared, plugins, observer: metrics, accessLog: (line, msg) => log.info(line, msg), conversations };
+    const deps: RuntimeDeps = { dispatchers, shared, plugins, observer: metrics, accessLog: (line, msg) => log.info(line, msg), conversations };
     const runtime = buildRuntime(loaded.config, deps);
     const discovery = new ModelDiscovery(log);
     await discovery.refresh(runtime.catalog);
@@ -119,7 +116,7 @@ export class Gateway {
       limits: loaded.config.limits,
       logger: log,
     });
-    gateway = new Gateway(server, log, runtime, agent, deps, options, plugins, discovery, loaded.file);
+    gateway = new Gateway(server, log, runtime, deps, options, plugins, discovery, loaded.file);
     plugins.watch();
     discovery.schedule(() => (gateway!.#closed ? undefined : gateway!.#runtime.catalog));
     await server.listen({ host: loaded.config.host, port: loaded.config.port });
@@ -170,6 +167,9 @@ export class Gateway {
       previous.port !== loaded.config.port ||
       previous.authDir !== loaded.config.authDir ||
       previous.limits.bodyBytes !== loaded.config.limits.bodyBytes ||
+      previous.limits.connectTimeout !== loaded.config.limits.connectTimeout ||
+      previous.limits.headersTimeout !== loaded.config.limits.headersTimeout ||
+      previous.limits.bodyTimeout !== loaded.config.limits.bodyTimeout ||
       previous.limits.requestTimeout !== loaded.config.limits.requestTimeout ||
       previous.limits.socketTimeout !== loaded.config.limits.socketTimeout;
     this.log.info({ providers: loaded.config.providers.map((p) => p.name), restartNeeded }, 'config applied');
@@ -240,6 +240,6 @@ export class Gateway {
     await this.#plugins.close();
     await this.#deps.shared.store.close();
     await this.#deps.conversations?.close();
-    await this.#agent.close();
+    await this.#deps.dispatchers.close();
   }
 }

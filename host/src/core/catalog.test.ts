@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveChain } from './chain.js';
-import { http, provider, rejection, run, runtime, scripted, stateOf } from './conductor/harness.test-suite.js';
+import { configSchema } from '../config/schema.js';
+import { Catalog } from './catalog.js';
+import { cool, http, provider, rejection, run, runtime, scripted, stateOf } from './conductor/harness.test-suite.js';
 
 describe('per-key settings', () => {
   it('a key entry overrides its provider’s priority, weight, label, models and exclusions for that credential only', () => {
@@ -127,6 +129,37 @@ describe('model lists per credential', () => {
     expect(resolveChain(rt.catalog, rt.config.models, 'fast')[0]!.members.map((m) => [m.id, m.model])).toEqual([['g#1', 'flash']]);
     expect(() => resolveChain(rt.catalog, rt.config.models, 'ultra')).toThrow(/does not exist/);
     expect(rt.catalog.registry.models().map((m) => m.id)).toEqual(['fast', 'flash', 'pro']);
+  });
+});
+
+describe('availability, read from the state store by upstream model and key', () => {
+  it('a name an alias gives is held back by the cooldown of the upstream model behind it', () => {
+    const fx = runtime({ providers: [provider('a', 2, { models: [{ name: 'up-x', alias: 'fast' }] })] });
+    const registry = fx.rt.catalog.registry;
+    const until = cool(fx, 'a#0', 'up-x', 60_000, { reason: 'forbidden', status: 403 });
+    // A cooldown stored under the client name means nothing: the store is keyed by upstream model.
+    cool(fx, 'a#1', 'fast', 60_000, { reason: 'forbidden', status: 403 });
+    expect(registry.view(until - 1)).toEqual([
+      { model: 'fast', providers: { a: 2 }, count: 2, available: 1, quotaExceeded: [], suspended: { 'a#0': 'forbidden' } },
+    ]);
+    expect(registry.availableCount('fast', until)).toBe(2);
+  });
+
+  it('an alias pool is usable while one member is, and counts as waiting for quota when one member does', () => {
+    const fx = runtime({ providers: [provider('c', 1, { models: [{ name: 'up-a', alias: 'smart' }, { name: 'up-b', alias: 'smart' }] })] });
+    const registry = fx.rt.catalog.registry;
+    const soon = cool(fx, 'c#0', 'up-a', 10_000, { reason: 'unauthorized', status: 401 });
+    expect(registry.availableCount('smart', soon - 1)).toBe(1);
+    cool(fx, 'c#0', 'up-b', 60_000);
+    expect(registry.view(soon - 1)[0]).toMatchObject({ available: 0, quotaExceeded: ['c#0'], suspended: {} });
+    expect(registry.models(soon - 1).map((m) => m.id)).toEqual(['smart']);
+    expect(registry.availableCount('smart', soon)).toBe(1);
+  });
+
+  it('without a store every registered credential is available', () => {
+    const config = configSchema.parse({ providers: [provider('a', 2)] });
+    const catalog = new Catalog(config, [], { upstreamFor: () => ({}) as never });
+    expect(catalog.registry.view()[0]).toMatchObject({ model: 'm', count: 2, available: 2, quotaExceeded: [], suspended: {} });
   });
 });
 

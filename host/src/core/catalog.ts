@@ -142,16 +142,20 @@ export class Catalog {
     return this.registry.has(name) || this.#keyless.has(name);
   }
 
-  /** What holds a credential back from a name now: every upstream model behind it cooling (an alias pool is usable while one member is). */
+  /**
+   * What holds a credential back from a name now: every upstream model behind it cooling (an
+   * alias pool is usable while one member is), until the first of them ends.
+   */
   #unavailable(store: Pick<StateStore, 'modelState'>, credentialId: string, name: string, now: number): Unavailable | undefined {
     const credential = this.#credentials.get(credentialId);
     if (!credential) return undefined;
     let held: Unavailable | undefined;
     for (const model of this.#routes.get(credentialId)?.get(name) ?? [name]) {
       const state = store.modelState(credential.key, model);
-      if (!isCooling(state, now)) return undefined;
-      // Quota wins the reason: such a credential comes back by itself.
-      if (!held || state!.reason === 'quota') held = { reason: state!.reason, until: Math.min(state!.until, held?.until ?? Infinity) };
+      if (!state || !isCooling(state, now)) return undefined;
+      // Quota wins the reason: a member waiting only for quota comes back by itself.
+      const reason = held && held.reason === 'quota' ? held.reason : state.reason;
+      held = { reason, until: Math.min(state.until, held?.until ?? Infinity) };
     }
     return held;
   }

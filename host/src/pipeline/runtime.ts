@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { Dispatcher } from 'undici';
 import { type KeySet, keySet } from '../auth/keys.js';
 import type { Config } from '../config/schema.js';
 import { Catalog, type ExecutorSpec } from '../core/catalog.js';
@@ -13,6 +12,7 @@ import type { UpstreamSpec } from '../core/provider.js';
 import { Conductor, type ConductorShared } from '../core/conductor/conductor.js';
 import type { ConversationStore } from '../core/state/conversations.js';
 import { FORMATS } from '../formats/index.js';
+import type { Dispatchers } from '../upstream/dispatchers.js';
 import { HttpUpstream } from '../upstream/http.js';
 import type { Upstream } from '../upstream/upstream.js';
 import type { AccessLog, PipelineObserver } from './observer.js';
@@ -41,7 +41,8 @@ export interface Runtime {
 
 /** What a runtime is built from besides its config; all of it outlives one config. */
 export interface RuntimeDeps {
-  agent: Dispatcher;
+  /** Connection pools: the direct one and one per outbound proxy. */
+  dispatchers: Dispatchers;
   shared: ConductorShared;
   plugins?: PluginDirectory;
   observer?: PipelineObserver;
@@ -54,13 +55,13 @@ export interface RuntimeDeps {
  * builds a new runtime, like a config change does).
  */
 export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
-  const { agent, shared, plugins = NO_PLUGINS } = deps;
+  const { dispatchers, shared, plugins = NO_PLUGINS } = deps;
   const executors: ExecutorSpec[] = plugins
     .active('executor')
     .flatMap((p) => (p.executor ? [{ pluginId: p.id, provider: p.executor.provider, format: p.executor.format, models: p.executor.models }] : []));
   const upstreamFor = (spec: UpstreamSpec): Upstream =>
     spec.kind === 'http'
-      ? new HttpUpstream(FORMATS[spec.type], agent, spec)
+      ? new HttpUpstream(FORMATS[spec.type], dispatchers.get(spec.proxyUrl), spec)
       : new ExecutorUpstream(plugins, spec.pluginId, FORMATS[spec.format], () => config.plugins.executorTimeout);
   const catalog = new Catalog(config, executors, { upstreamFor, store: shared.store });
   const keys = new Set<string>();

@@ -1,29 +1,12 @@
 /**
- * The HTTP client for upstream calls: one undici Agent (keep-alive pools per origin) with the
- * configured connect, headers and body timeouts. Aborting the signal tears the call down at
- * once, which is how a client disconnect reaches the upstream.
+ * Upstream HTTP calls through an undici dispatcher (see `dispatchers.ts`). Aborting the signal
+ * tears the call down at once, which is how a client disconnect reaches the upstream.
  *
  * @module
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ERROR_BODY_MAX_CHARS, UpstreamError, fromTransportError, retryAfterMs } from './errors.js';
 import type { UpstreamEndpoint } from './endpoint.js';
-
-export interface ClientLimits {
-  connectTimeout: number;
-  headersTimeout: number;
-  bodyTimeout: number;
-}
-
-export function createUpstreamAgent(limits: ClientLimits): Agent {
-  return new Agent({
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-    connect: { timeout: limits.connectTimeout },
-    headersTimeout: limits.headersTimeout,
-    bodyTimeout: limits.bodyTimeout,
-  });
-}
 
 /** A successful (2xx) upstream response whose body is still to be read. */
 export interface UpstreamResponse {

@@ -19,8 +19,11 @@ export interface UpstreamEndpoint {
   redact(text: string): string;
 }
 
-/** Builds the endpoint of a provider of `format` for one API key. */
-export function upstreamEndpoint(format: WireFormat, baseUrl: string, apiKey: string, extra: Record<string, string>): UpstreamEndpoint {
+/**
+ * Builds the endpoint of a provider of `format` for one API key. `secrets` are scrubbed from
+ * upstream text besides the key (a proxy's password: proxies quote the URL they refused).
+ */
+export function upstreamEndpoint(format: WireFormat, baseUrl: string, apiKey: string, extra: Record<string, string>, secrets: readonly string[] = []): UpstreamEndpoint {
   const url = new URL(baseUrl);
   const dialect = format.upstream;
   // The provider's headers may override the API's defaults, never the key.
@@ -31,7 +34,12 @@ export function upstreamEndpoint(format: WireFormat, baseUrl: string, apiKey: st
     ...lowerKeys(extra),
     ...dialect.authHeaders(apiKey),
   };
-  const redact = (text: string) => (text.includes(apiKey) ? text.split(apiKey).join('[redacted]') : text);
+  // Longest first, so a URL holding a password is scrubbed whole before the password alone.
+  const hidden = [apiKey, ...secrets].filter((s) => s !== '').sort((a, b) => b.length - a.length);
+  const redact = (text: string) => {
+    for (const secret of hidden) if (text.includes(secret)) text = text.split(secret).join('[redacted]');
+    return text;
+  };
   return { format, origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), headers, redact };
 }
 

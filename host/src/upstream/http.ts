@@ -1,6 +1,6 @@
 /**
  * An HTTP provider with one API key as an {@link Upstream}: paths and auth from its format's
- * dialect, calls through the shared undici agent.
+ * dialect, calls through the dispatcher of its proxy (or the direct one).
  *
  * @module
  */
@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import { JsonBody } from '../formats/json-body.js';
 import type { WireFormat } from '../formats/wire-format.js';
 import { readJson, readJsonText, sendUpstream } from './client.js';
+import { proxySecrets } from './dispatchers.js';
 import { type UpstreamEndpoint, upstreamEndpoint } from './endpoint.js';
 import { parseSse } from './sse.js';
 import type { Upstream, UpstreamAnswer, UpstreamCall } from './upstream.js';
@@ -19,9 +20,9 @@ export class HttpUpstream implements Upstream {
   constructor(
     readonly format: WireFormat,
     private readonly agent: Dispatcher,
-    config: { baseUrl: string; apiKey: string; headers: Record<string, string> },
+    config: { baseUrl: string; apiKey: string; headers: Record<string, string>; proxyUrl?: string },
   ) {
-    this.#endpoint = upstreamEndpoint(format, config.baseUrl, config.apiKey, config.headers);
+    this.#endpoint = upstreamEndpoint(format, config.baseUrl, config.apiKey, config.headers, proxySecrets(config.proxyUrl));
   }
 
   async generate(call: UpstreamCall, signal: AbortSignal): Promise<UpstreamAnswer> {

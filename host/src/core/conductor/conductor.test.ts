@@ -212,6 +212,40 @@ describe('Conductor: cooldowns', () => {
   });
 });
 
+describe('Conductor: the registry sees the cooldowns the conductor sets', () => {
+  it('a key benched by a 429 with Retry-After: 2 counts as available again the moment its cooldown ends', async () => {
+    const fx = threeKeys({ routing: { strategy: 'fill-first' } });
+    const { attempt } = scripted({ 'a#0': http(429, '429 slow down', 2_000) });
+    await run(fx, 'm', attempt);
+    const { until } = stateOf(fx, 'a#0', 'm')!;
+    const registry = fx.rt.catalog.registry;
+    expect(registry.availableCount('m', until - 1)).toBe(2);
+    expect(registry.view(until - 1)[0]).toMatchObject({ available: 2, quotaExceeded: ['a#0'], suspended: {} });
+    expect(registry.availableCount('m', until)).toBe(3);
+    expect(registry.view(until)[0]).toMatchObject({ available: 3, quotaExceeded: [], suspended: {} });
+  });
+
+  it('a model whose keys all answered 401 is hidden, and listed again once their cooldowns end, with no request in between', async () => {
+    const fx = runtime({ routing: { strategy: 'fill-first' }, providers: [provider('a', 2)] });
+    const { attempt } = scripted({ 'a#0': http(401), 'a#1': http(401) });
+    await rejection(run(fx, 'm', attempt));
+    const registry = fx.rt.catalog.registry;
+    const [first, last] = [stateOf(fx, 'a#0', 'm')!.until, stateOf(fx, 'a#1', 'm')!.until];
+    expect(registry.models(first - 1)).toEqual([]);
+    expect(registry.view(first - 1)[0]).toMatchObject({ available: 0, suspended: { 'a#0': 'unauthorized', 'a#1': 'unauthorized' } });
+    expect(registry.models(last)).toEqual([{ id: 'm', providers: ['a'], count: 2, available: 2 }]);
+  });
+
+  it('a model whose keys all wait for quota stays listed', async () => {
+    const fx = runtime({ retry: { maxRetryInterval: '10ms' }, providers: [provider('a', 2)] });
+    const { attempt } = scripted({ 'a#0': http(429, '429 slow down', 60_000), 'a#1': http(429, '429 slow down', 60_000) });
+    await rejection(run(fx, 'm', attempt));
+    const registry = fx.rt.catalog.registry;
+    expect(registry.models()).toEqual([{ id: 'm', providers: ['a'], count: 2, available: 0 }]);
+    expect(registry.view()[0]).toMatchObject({ quotaExceeded: ['a#0', 'a#1'], suspended: {} });
+  });
+});
+
 describe('Conductor: retry rounds', () => {
   it('with transientSeconds 0 and requestRetry 2, a credential that always fails 500 is attempted 3 times', async () => {
     const fx = runtime({ providers: [provider('a', 1)], cooldown: { transientSeconds: 0 }, retry: { requestRetry: 2, maxRetryInterval: '50ms' } });
