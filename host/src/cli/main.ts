@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { importCommand } from './import-cliproxyapi.js';
 import { newPlugin } from './new-plugin.js';
 import { CliError } from './errors.js';
 import { plugins } from './plugins.js';
@@ -20,12 +21,15 @@ const USAGE = `Usage:
       gateway would (with its item from FILE when given). Exit 0 when it would load, else 1.
   switchyard new-plugin NAME --capability router|executor|interceptor|scheduler [--dir PARENT]
       Scaffold a plugin package in PARENT/NAME (default ./NAME), with tests.
+  switchyard import cliproxyapi FILE
+      Write the switchyard.yaml equivalent to a CLIProxyAPI config.yaml to stdout; each setting
+      that could not be carried goes to stderr with the reason.
   switchyard --help
       Show this help.
 `;
 
 /** Every command: resolves with the exit status, or nothing for a command that keeps running. */
-const commands: Record<string, (args: string[]) => Promise<number | void>> = { serve, plugins, 'new-plugin': newPlugin };
+const commands: Record<string, (args: string[]) => Promise<number | void>> = { serve, plugins, 'new-plugin': newPlugin, import: importCommand };
 
 const [command, ...rest] = process.argv.slice(2);
 if (command === undefined || command === '-h' || command === '--help' || command === 'help') {

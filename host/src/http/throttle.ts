@@ -14,7 +14,7 @@ export interface ThrottleOptions {
   windowMs?: number;
   /** How long a blocked address stays blocked (default 60 s). */
   blockMs?: number;
-  /** Addresses remembered at most; the oldest is forgotten first (default 10,000). */
+  /** Addresses remembered at most; the least recently seen is forgotten first (default 10,000). */
   maxClients?: number;
 }
 

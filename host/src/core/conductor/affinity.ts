@@ -25,6 +25,8 @@ const CLAUDE_USER_ID = new RegExp(`^user_[0-9a-f]+_account_(?:${UUID})?_session_
 const MAX_ID_LENGTH = 256;
 /** Characters of each text the opening hash reads: enough to tell conversations apart. */
 const HASHED_CHARS = 100;
+/** Between the hashed texts: UTF-8 never has 0xff, so "ab"+"c" and "a"+"bc" hash apart. */
+const SEPARATOR = Buffer.of(0xff);
 
 /**
  * The session id of a request, prefixed by its source, or undefined when the request carries
@@ -103,8 +105,8 @@ function openingHash(request: IRRequest): string | undefined {
   const system = (request.system ?? '').slice(0, HASHED_CHARS);
   const first = messageText(firstOf(request.messages, 'user'), HASHED_CHARS);
   if (system.length + first.length === 0) return undefined;
-  // The system text's length goes first, so text moved from one field to the other ("ab"+"c" vs "a"+"bc") hashes apart.
-  return `msg:${hash('sha256', `${system.length}:${system}${first}`, 'hex').slice(0, 16)}`;
+  const opening = Buffer.concat([Buffer.from(system), SEPARATOR, Buffer.from(first)]);
+  return `msg:${hash('sha256', opening, 'hex').slice(0, 16)}`;
 }
 
 function firstOf(messages: readonly IRMessage[], role: IRMessage['role']): IRMessage | undefined {

@@ -34,7 +34,7 @@ interface StateFile {
 
 /** Cursor keys are (pool, model) pairs; forgetting the least used only restarts its round-robin. */
 const MAX_CURSOR_KEYS = 4096;
-/** Session keys come from clients, so their number must be bounded: the least recently bound go first. */
+/** Session keys come from clients, so their number must be bounded: the least recently used go first. */
 const MAX_SESSIONS = 100_000;
 /** A record rather than a list, so the compiler flags a reason missing here. */
 const REASONS: Record<CooldownReason, true> = {
@@ -71,6 +71,7 @@ export class MemoryStateStore implements StateStore {
   readonly #models = new Map<string, Map<string, ModelState>>();
   readonly #counters = new Map<string, CredentialCounters>();
   readonly #cursors = new LRUCache<string, number>({ max: MAX_CURSOR_KEYS });
+  /** Each binding keeps its own expiry, checked against the caller's `now` rather than the cache's clock. */
   readonly #sessions = new LRUCache<string, { credentialId: string; expiresAt: number }>({ max: MAX_SESSIONS });
   readonly #file: string | undefined;
   readonly #flushDelayMs: number;
