@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 
-export const formatSchema = z.enum(['openai', 'anthropic', 'gemini']);
+/** The wire formats: a request's source format, an executor's format, a nested call's format. */
+export const formatSchema = z.enum(['openai', 'anthropic', 'gemini', 'openai-responses']);
 export type Format = z.infer<typeof formatSchema>;
 
 /** Header maps as they cross the wire: lower-case names, single string values. */

@@ -131,6 +131,9 @@ describe('bug 2: token counts take routers, request interceptors of both phases 
   });
 
   it('an afterAuth interceptor sees a count with its provider and credential, and its reject answers it', async () => {
+    // Control: the message itself is rejected after authentication.
+    const message = await post(host, '/v1/messages', { ...anthropicCount('marker-after'), max_tokens: 16 }, ANTHROPIC);
+    expect(message.status).toBe(418);
     const anthropic = await post(host, '/v1/messages/count_tokens', anthropicCount('marker-after'), ANTHROPIC);
     expect(anthropic.status).toBe(418);
     expect(anthropic.headers.get('x-after-auth-reject')).toBe('anthropic:anthropic#0');
@@ -141,6 +144,9 @@ describe('bug 2: token counts take routers, request interceptors of both phases 
   });
 
   it('a throwing failClosed interceptor makes a count answer 503', async () => {
+    // Control: the message itself is refused.
+    const message = await post(host, '/v1/messages', { ...anthropicCount('guard-test'), max_tokens: 16 }, ANTHROPIC);
+    expect(message.status).toBe(503);
     const anthropic = await post(host, '/v1/messages/count_tokens', anthropicCount('guard-test'), ANTHROPIC);
     expect(anthropic.status).toBe(503);
     const gemini = await post(host, '/v1beta/models/gemini-2.5-pro:countTokens', geminiBody('guard-test'));

@@ -25,8 +25,11 @@ afterEach(async () => {
   await host?.close();
   host = undefined;
   mock.reset();
-  connectProxy.tunnels.length = 0;
-  socks.tunnels.length = 0;
+  for (const proxy of [connectProxy, socks]) {
+    proxy.tunnels.length = 0;
+    proxy.credentials.length = 0;
+    proxy.refused = 0;
+  }
 });
 afterAll(async () => {
   await mock?.close();
@@ -57,6 +60,8 @@ describe('outbound proxies', () => {
     host = await startHost({ providers: [provider('viaconnect', 'gpt-4.1', { proxyUrl: connectProxy.url })] });
     expect((await chat('gpt-4.1')).status).toBe(200);
     expect(connectProxy.tunnels).toEqual([mockTarget()]);
+    expect(connectProxy.credentials).toEqual(['proxyuser:proxy-secret-pw']);
+    expect(socks.tunnels).toEqual([]);
     expect(mock.requests).toHaveLength(1);
   });
 
@@ -66,6 +71,35 @@ describe('outbound proxies', () => {
     expect((await chat('gpt-4.1')).status).toBe(200);
     // The tunnel is pooled: kept alive for the next call.
     expect(socks.tunnels).toEqual([mockTarget()]);
+    expect(socks.credentials).toEqual(['socksuser:socks-secret-pw']);
+    expect(connectProxy.tunnels).toEqual([]);
+    expect(mock.requests).toHaveLength(2);
+  });
+
+  it('goes direct when nothing names a proxy', async () => {
+    host = await startHost({ providers: [provider('plain', 'gpt-4.1')] });
+    expect((await chat('gpt-4.1')).status).toBe(200);
+    expect(mock.requests.map((r) => r.apiKey)).toEqual(['sk-plain']);
+    expect(connectProxy.tunnels).toEqual([]);
+    expect(socks.tunnels).toEqual([]);
+  });
+
+  it('a top-level SOCKS5 proxy carries providers without their own; direct and a provider’s own proxy bypass it', async () => {
+    host = await startHost({
+      proxyUrl: socks.url,
+      providers: [
+        provider('inherits', 'gpt-4.1'),
+        provider('bypasses', 'gpt-4.1-mini', { proxyUrl: 'direct' }),
+        provider('ownproxy', 'claude-sonnet-4-6', { proxyUrl: connectProxy.url }),
+      ],
+    });
+    expect((await chat('gpt-4.1')).status).toBe(200);
+    expect(socks.tunnels).toEqual([mockTarget()]);
+    expect((await chat('gpt-4.1-mini')).status).toBe(200);
+    expect((await chat('claude-sonnet-4-6')).status).toBe(200);
+    expect(socks.tunnels).toEqual([mockTarget()]);
+    expect(connectProxy.tunnels).toEqual([mockTarget()]);
+    expect(mock.requests.map((r) => r.apiKey)).toEqual(['sk-inherits', 'sk-bypasses', 'sk-ownproxy']);
   });
 
   it('the most specific proxyUrl wins: key over provider over top level, and direct means none', async () => {
@@ -108,5 +142,35 @@ describe('outbound proxies', () => {
     expect(view).toContain('badproxy#0');
     expect(view).toMatch(/Proxy response \(407\)/);
     for (const text of [view, res.text, JSON.stringify(logs)]) expect(text).not.toContain('wrong-secret-pw');
+  });
+
+  it.each([
+    ['an HTTP CONNECT', () => connectProxy, 'proxy-secret-pw', /Proxy response \(407\)/],
+    ['a SOCKS5', () => socks, 'socks-secret-pw', /UND_ERR_SOCKS5_AUTH_FAILED: the SOCKS5 proxy refused the username and password/],
+  ])('a wrong password at %s proxy fails the attempt with a 502 that does not show it', async (_kind, proxyOf, rightPassword, reason) => {
+    const proxy = proxyOf();
+    const wrong = proxy.url.replace(rightPassword, 'wrong-secret-pw');
+    const logs: LogLines = [];
+    host = await startHost(
+      { managementKey: MGMT, retry: { requestRetry: 0 }, providers: [provider('badproxy', 'gpt-4.1', { proxyUrl: wrong })] },
+      { logs },
+    );
+    const res = await chat('gpt-4.1');
+    expect(res.status).toBe(502);
+    expect(proxy.refused).toBe(1);
+    expect(proxy.credentials).toEqual([`${new URL(wrong).username}:wrong-secret-pw`]);
+    expect(mock.requests).toHaveLength(0);
+    const view = await (await fetch(`${host.url}/v0/management/credentials`, { headers: { authorization: `Bearer ${MGMT}` } })).text();
+    const credential = (JSON.parse(view) as { id: string; models: Record<string, { reason?: string }> }[]).find((c) => c.id === 'badproxy#0');
+    const shown = `through proxy ${new URL(wrong).protocol}//${new URL(wrong).username}:***@${new URL(wrong).host}`;
+    // The answer and the credential's cooldown reason say what failed and name the proxy, its password masked.
+    for (const text of [credential?.models['gpt-4.1']?.reason, JSON.parse(res.text).error.message as string]) {
+      expect(text).toMatch(reason);
+      expect(text).toContain(shown);
+    }
+    for (const text of [view, res.text, JSON.stringify(logs)]) {
+      expect(text).not.toContain('wrong-secret-pw');
+      expect(text).not.toContain(Buffer.from(`${new URL(wrong).username}:wrong-secret-pw`).toString('base64'));
+    }
   });
 });

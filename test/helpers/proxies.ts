@@ -1,7 +1,8 @@
 /**
  * Real outbound proxies on loopback for tests: an HTTP CONNECT proxy and a SOCKS5 proxy
- * (RFC 1928, with RFC 1929 username/password auth). Each records every tunnel it opened (target
- * and the user it authenticated) and refuses wrong credentials.
+ * (RFC 1928, with RFC 1929 username/password auth). Each records every tunnel it opened (its
+ * target) and every credential it was given, and refuses wrong credentials. Plus a black hole:
+ * a listener that accepts connections and never answers (for connect timeouts).
  */
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
@@ -11,6 +12,8 @@ export interface TestProxy {
   url: string;
   /** `host:port` of each tunnel opened, in order. */
   tunnels: string[];
+  /** `user:password` of each attempt to log in, right or wrong, in order. */
+  credentials: string[];
   /** Attempts refused for bad credentials. */
   refused: number;
   close(): Promise<void>;
@@ -38,11 +41,14 @@ function closer(server: { close(cb: () => void): void; closeAllConnections?: () 
 export async function startConnectProxy(user = 'proxyuser', password = 'proxy-secret-pw'): Promise<TestProxy> {
   const sockets = new Set<Socket>();
   const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  const proxy: TestProxy = { url: '', tunnels: [], refused: 0, close: async () => {} };
+  const proxy: TestProxy = { url: '', tunnels: [], credentials: [], refused: 0, close: async () => {} };
   const server = createHttpServer((_req, res) => res.writeHead(405).end());
   server.on('connect', (req, client: Socket) => {
     sockets.add(client);
-    if (req.headers['proxy-authorization'] !== expected) {
+    client.on('error', () => undefined);
+    const given = req.headers['proxy-authorization'];
+    if (given?.startsWith('Basic ')) proxy.credentials.push(Buffer.from(given.slice(6), 'base64').toString());
+    if (given !== expected) {
       proxy.refused++;
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
       return;
@@ -66,7 +72,7 @@ export async function startConnectProxy(user = 'proxyuser', password = 'proxy-se
 /** A SOCKS5 proxy requiring username/password auth, CONNECT only. */
 export async function startSocks5Proxy(user = 'socksuser', password = 'socks-secret-pw'): Promise<TestProxy> {
   const sockets = new Set<Socket>();
-  const proxy: TestProxy = { url: '', tunnels: [], refused: 0, close: async () => {} };
+  const proxy: TestProxy = { url: '', tunnels: [], credentials: [], refused: 0, close: async () => {} };
   const server = createServer((client) => {
     sockets.add(client);
     client.on('error', () => undefined);
@@ -91,6 +97,7 @@ export async function startSocks5Proxy(user = 'socksuser', password = 'socks-sec
         const u = buffer.subarray(2, 2 + ulen).toString();
         const p = buffer.subarray(3 + ulen, 3 + ulen + plen).toString();
         buffer = buffer.subarray(3 + ulen + plen);
+        proxy.credentials.push(`${u}:${p}`);
         if (u !== user || p !== password) {
           proxy.refused++;
           return void client.end(Buffer.from([0x01, 0x01]));
@@ -135,4 +142,16 @@ export async function startSocks5Proxy(user = 'socksuser', password = 'socks-sec
   proxy.url = `socks5://${user}:${password}@127.0.0.1:${port}`;
   proxy.close = closer(server, sockets);
   return proxy;
+}
+
+/** A listener that accepts connections and never says a word. */
+export async function startBlackHole(): Promise<{ url: (scheme: string) => string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: (scheme) => `${scheme}://user:black-hole-pw@127.0.0.1:${port}`, close: closer(server, sockets) };
 }

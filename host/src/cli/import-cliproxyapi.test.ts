@@ -72,9 +72,7 @@ describe('importCliproxyapi', () => {
 
   it('writes a config Switchyard accepts', () => {
     const result = configSchema.safeParse(config);
-    const issues = result.success ? [] : result.error.issues.map((i) => i.path.join('.'));
-    // Until the openai-responses provider type lands (issue 12), the codex provider is the one thing refused.
-    expect(issues.filter((path) => path !== 'providers.2.type')).toEqual([]);
+    expect(result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([]);
   });
 
   it('does not carry a bcrypt-hashed management key', () => {

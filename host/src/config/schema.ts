@@ -29,6 +29,7 @@ export const DEFAULT_BASE_URLS = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com/v1',
   gemini: 'https://generativelanguage.googleapis.com/v1beta',
+  'openai-responses': 'https://api.openai.com/v1',
 } as const;
 
 const baseUrl = z.url({ protocol: /^https?$/ });

@@ -8,12 +8,14 @@ import { anthropicFormat } from './anthropic/index.js';
 import { geminiFormat } from './gemini/index.js';
 import type { FormatName } from './ir.js';
 import { openaiFormat } from './openai/index.js';
+import { openaiResponsesFormat } from './openai-responses/index.js';
 import type { WireFormat } from './wire-format.js';
 
 export const FORMATS: Readonly<Record<FormatName, WireFormat>> = {
   openai: openaiFormat,
   anthropic: anthropicFormat,
   gemini: geminiFormat,
+  'openai-responses': openaiResponsesFormat,
 };
 
 /** Formats by URL prefix, longest first, for requests no route claimed. */
@@ -28,6 +30,6 @@ export function formatOfUrl(url: string): WireFormat {
 
 /** The format answering a model listing at `url`: one that claims the request, else the one that does not ask. */
 export function listingFormat(url: string, headers: IncomingHttpHeaders): WireFormat | undefined {
-  const candidates = Object.values(FORMATS).filter((f) => f.listing.url === url);
-  return candidates.find((f) => f.listing.claims?.(headers)) ?? candidates.find((f) => !f.listing.claims);
+  const candidates = Object.values(FORMATS).filter((f) => f.listing?.url === url);
+  return candidates.find((f) => f.listing!.claims?.(headers)) ?? candidates.find((f) => !f.listing!.claims);
 }

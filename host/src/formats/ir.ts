@@ -10,9 +10,9 @@
  */
 
 /** The three wire formats Switchyard speaks, to clients and to upstreams. */
-export type FormatName = 'openai' | 'anthropic' | 'gemini';
+export type FormatName = 'openai' | 'anthropic' | 'gemini' | 'openai-responses';
 
-export const FORMAT_NAMES = ['openai', 'anthropic', 'gemini'] as const satisfies readonly FormatName[];
+export const FORMAT_NAMES = ['openai', 'anthropic', 'gemini', 'openai-responses'] as const satisfies readonly FormatName[];
 
 /** Image content: inline base64 data or a URL the upstream fetches itself. */
 export type IRImageSource =

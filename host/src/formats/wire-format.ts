@@ -192,7 +192,8 @@ export interface WireFormat {
 
   // Client side: the HTTP surface.
   readonly endpoints: readonly FormatEndpoint[];
-  readonly listing: FormatListing;
+  /** How the format lists models; absent for a format whose clients use another's listing (Responses uses OpenAI's). */
+  readonly listing?: FormatListing;
   /** URL prefixes whose unrouted requests (404, malformed URL) get this format's errors; longest match wins. */
   readonly urlPrefixes: readonly string[];
   /** This format's error body. `code` is the gateway's error code, where the format has a slot for it. */

@@ -158,15 +158,15 @@ export function createServer(options: ServerOptions): FastifyInstance {
       return conversation.deleted(entry.id);
     });
   }
-  const listings = new Set(Object.values(FORMATS).map((f) => f.listing.url));
+  const listings = new Set(Object.values(FORMATS).flatMap((f) => (f.listing ? [f.listing.url] : [])));
   for (const url of listings) {
     app.get(url, { config: { listing: true, auth: true } }, async (request) => {
       const rt = request.runtime!;
-      return routeFormat(request).listing.encodeList(listModels(rt.catalog, rt.config.models));
+      return routeFormat(request).listing!.encodeList(listModels(rt.catalog, rt.config.models));
     });
   }
   for (const format of Object.values(FORMATS)) {
-    const { itemUrl, encodeItem } = format.listing;
+    const { itemUrl, encodeItem } = format.listing ?? {};
     if (!itemUrl || !encodeItem) continue;
     app.get<{ Params: { target: string } }>(itemUrl, { config: { format: format.name, auth: true } }, async (request) => {
       const rt = request.runtime!;

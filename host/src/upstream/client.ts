@@ -38,7 +38,7 @@ export async function sendUpstream(
     });
   } catch (err) {
     if (signal.aborted) throw signal.reason;
-    throw fromTransportError(err);
+    throw transportError(endpoint, err);
   }
   if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, body: res.body };
   let text = '';
@@ -51,6 +51,17 @@ export async function sendUpstream(
   const body = { format: endpoint.format.name, text: endpoint.redact(text.slice(0, ERROR_BODY_MAX_CHARS)) };
   const message = endpoint.redact(describeError(res.statusCode, text, endpoint.format.errorMessage));
   throw new UpstreamError('http', message, res.statusCode, retryAfterMs(res.headers), body, endpoint.format.upstream.errorKind(res.statusCode, body.text));
+}
+
+/**
+ * A transport fault as an {@link UpstreamError}, naming the proxy it went through (password
+ * masked): a refused tunnel reads as the proxy's fault, not the upstream's. Scrubbed like
+ * upstream text, in case a proxy error quotes its URL.
+ */
+function transportError(endpoint: UpstreamEndpoint, err: unknown): UpstreamError {
+  const error = fromTransportError(err);
+  const message = endpoint.redact(endpoint.proxy ? `${error.message} (through proxy ${endpoint.proxy})` : error.message);
+  return message === error.message ? error : new UpstreamError(error.kind, message);
 }
 
 function describeError(status: number, text: string, errorMessage: (body: unknown) => string | undefined): string {

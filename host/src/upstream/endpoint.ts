@@ -5,6 +5,7 @@
  * @module
  */
 import type { WireFormat } from '../formats/wire-format.js';
+import { displayProxyUrl, proxySecrets } from './proxy-url.js';
 
 /** One upstream with one API key. Holds the secret: keep it in upstream/. */
 export interface UpstreamEndpoint {
@@ -15,15 +16,18 @@ export interface UpstreamEndpoint {
   readonly basePath: string;
   /** Headers sent on every call: auth, version, content type, the provider's extra headers. */
   readonly headers: Record<string, string>;
+  /** The outbound proxy calls go through, as it may be shown (password masked); undefined = direct. */
+  readonly proxy?: string;
   /** Removes this endpoint's key from text an upstream wrote (error messages echo it back). */
   redact(text: string): string;
 }
 
 /**
- * Builds the endpoint of a provider of `format` for one API key. `secrets` are scrubbed from
- * upstream text besides the key (a proxy's password: proxies quote the URL they refused).
+ * Builds the endpoint of a provider of `format` for one API key, reached through `proxyUrl`
+ * (undefined = direct). The proxy's password is scrubbed from text besides the key (proxies
+ * quote the URL they refused).
  */
-export function upstreamEndpoint(format: WireFormat, baseUrl: string, apiKey: string, extra: Record<string, string>, secrets: readonly string[] = []): UpstreamEndpoint {
+export function upstreamEndpoint(format: WireFormat, baseUrl: string, apiKey: string, extra: Record<string, string>, proxyUrl?: string): UpstreamEndpoint {
   const url = new URL(baseUrl);
   const dialect = format.upstream;
   // The provider's headers may override the API's defaults, never the key.
@@ -35,12 +39,13 @@ export function upstreamEndpoint(format: WireFormat, baseUrl: string, apiKey: st
     ...dialect.authHeaders(apiKey),
   };
   // Longest first, so a URL holding a password is scrubbed whole before the password alone.
-  const hidden = [apiKey, ...secrets].filter((s) => s !== '').sort((a, b) => b.length - a.length);
+  const hidden = [apiKey, ...proxySecrets(proxyUrl)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
   const redact = (text: string) => {
     for (const secret of hidden) if (text.includes(secret)) text = text.split(secret).join('[redacted]');
     return text;
   };
-  return { format, origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), headers, redact };
+  const proxy = proxyUrl === undefined ? undefined : displayProxyUrl(proxyUrl);
+  return { format, origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), headers, proxy, redact };
 }
 
 function lowerKeys(headers: Record<string, string>): Record<string, string> {

@@ -8,7 +8,6 @@ import type { Dispatcher } from 'undici';
 import { JsonBody } from '../formats/json-body.js';
 import type { WireFormat } from '../formats/wire-format.js';
 import { readJson, readJsonText, sendUpstream } from './client.js';
-import { proxySecrets } from './dispatchers.js';
 import { type UpstreamEndpoint, upstreamEndpoint } from './endpoint.js';
 import { parseSse } from './sse.js';
 import type { Upstream, UpstreamAnswer, UpstreamCall } from './upstream.js';
@@ -22,7 +21,7 @@ export class HttpUpstream implements Upstream {
     private readonly agent: Dispatcher,
     config: { baseUrl: string; apiKey: string; headers: Record<string, string>; proxyUrl?: string },
   ) {
-    this.#endpoint = upstreamEndpoint(format, config.baseUrl, config.apiKey, config.headers, proxySecrets(config.proxyUrl));
+    this.#endpoint = upstreamEndpoint(format, config.baseUrl, config.apiKey, config.headers, config.proxyUrl);
   }
 
   async generate(call: UpstreamCall, signal: AbortSignal): Promise<UpstreamAnswer> {

@@ -36,7 +36,9 @@ export function askRouters(ctx: RequestContext): Promise<RouteDecision | undefin
     body: ctx.body.value,
     availableProviders: rt.catalog.availableProviders as string[],
   };
-  return dispatch(routers, ctx.pluginCall, {
+  // No abort signal: listening for it costs a router call more than the call itself (an
+  // EventTarget listener per call), and a router answers within its short call deadline anyway.
+  return dispatch(routers, { hostRequest: ctx.pluginCall.hostRequest }, {
     call: (router, options) => router.call('model.route', request, options),
     answer(router, answer: RouteResult) {
       if (!answer.handled) return undefined;

@@ -1,0 +1,42 @@
+/**
+ * OpenAI Responses (`POST /v1/responses`, `/v1/responses/input_tokens`, `GET`/`DELETE
+ * /v1/responses/{id}`), client and upstream side: the format of Codex, the Agents SDK and the AI
+ * SDK's OpenAI provider, and of `openai-responses` upstreams.
+ *
+ * @module
+ */
+import { SSE_FRAMING } from '../framing.js';
+import { errorBody, kindError } from '../openai/errors.js';
+import { errorMessage } from '../openai/response.js';
+import type { WireFormat } from '../wire-format.js';
+import { responsesConversation } from './conversation.js';
+import { applyReasoning, decodeRequest, encodeRequest } from './request.js';
+import { decodeResponse, encodeResponse } from './response.js';
+import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
+import { responsesUpstream } from './upstream.js';
+
+export const openaiResponsesFormat: WireFormat = {
+  name: 'openai-responses',
+  modelInUrl: false,
+  endpoints: [
+    { url: '/v1/responses', operation: () => ({ kind: 'generate' }) },
+    { url: '/v1/responses/input_tokens', operation: () => ({ kind: 'count' }) },
+  ],
+  urlPrefixes: ['/v1/responses'],
+  errorBody,
+  kindError,
+  framing: () => SSE_FRAMING,
+  forwardHeaders: () => ({}),
+  count: { decodeRequest, encodeResponse: (tokens) => ({ object: 'response.input_tokens', input_tokens: tokens }) },
+  conversation: responsesConversation,
+  decodeRequest,
+  encodeRequest,
+  applyReasoning,
+  decodeResponse,
+  encodeResponse,
+  createStreamDecoder,
+  createStreamEncoder,
+  mayFinishOrFail,
+  errorMessage,
+  upstream: responsesUpstream,
+};

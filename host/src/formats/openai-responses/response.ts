@@ -1,0 +1,126 @@
+/**
+ * OpenAI Responses answers: an upstream Response -> IR, and IR -> the client's Response object
+ * (output items, status and `incomplete_details`, usage), with the mappings the stream codec
+ * shares.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { IRPart, IRResponse, IRStopReason, IRUsage } from '../ir.js';
+import { parseUpstream } from '../openai/response.js';
+import type { EncodedBody } from '../wire-format.js';
+import { type ResponsesResponse, type ResponsesUsage, responseSchema } from './schema.js';
+
+/** A Response id: the upstream's when it is one, else a new one (stored conversations are keyed by it). */
+export function responseId(upstreamId: string | undefined): string {
+  return upstreamId?.startsWith('resp_') && /^[A-Za-z0-9_-]+$/.test(upstreamId) ? upstreamId : `resp_${randomUUID().replaceAll('-', '')}`;
+}
+
+/** An output item id with `prefix` (`msg`, `fc`, `rs`). */
+export function itemId(prefix: string): string {
+  return `${prefix}_${randomUUID().replaceAll('-', '')}`;
+}
+
+/** Status and `incomplete_details` for a stop reason. */
+export function encodeStatus(reason: IRStopReason): { status: 'completed' | 'incomplete'; incomplete_details: { reason: string } | null } {
+  if (reason === 'max_tokens') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
+  if (reason === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+  return { status: 'completed', incomplete_details: null };
+}
+
+/** The stop reason a Response's status, details and output say. */
+export function decodeStatus(body: Pick<ResponsesResponse, 'status' | 'incomplete_details' | 'output'>): IRStopReason {
+  const reason = body.incomplete_details?.reason;
+  if (body.status === 'incomplete' && reason === 'max_output_tokens') return 'max_tokens';
+  if (reason === 'content_filter') return 'content_filter';
+  if (body.output.some((item) => item.type === 'function_call')) return 'tool_calls';
+  return body.status === 'incomplete' ? 'other' : 'end_turn';
+}
+
+export function decodeUsage(usage: ResponsesUsage | null | undefined): IRUsage {
+  const out: IRUsage = { inputTokens: usage?.input_tokens ?? 0, outputTokens: usage?.output_tokens ?? 0 };
+  // The details are always there; a cache hit of 0 tokens is no cache hit.
+  const cached = usage?.input_tokens_details?.cached_tokens;
+  if (cached) out.cachedInputTokens = cached;
+  return out;
+}
+
+export function encodeUsage(usage: IRUsage): Record<string, unknown> {
+  return {
+    input_tokens: usage.inputTokens,
+    input_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0 },
+    output_tokens: usage.outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
+}
+
+/** Decodes an upstream Response; reasoning items become thinking parts (summary text). */
+export function decodeResponse(raw: unknown): IRResponse {
+  const body = parseUpstream(responseSchema, raw);
+  const content: IRPart[] = [];
+  for (const item of body.output) {
+    if (item.type === 'reasoning') content.push({ type: 'thinking', text: (item.summary ?? []).map((s) => s.text ?? '').join('\n\n') });
+    else if (item.type === 'message') {
+      for (const part of item.content ?? []) {
+        const text = part.type === 'refusal' ? part.refusal : part.text;
+        if (text) content.push({ type: 'text', text });
+      }
+    } else if (item.type === 'function_call') {
+      content.push({ type: 'tool_call', id: item.call_id ?? item.id ?? '', name: item.name ?? '', arguments: item.arguments ?? '' });
+    }
+  }
+  return { id: body.id, model: body.model ?? '', content, stopReason: decodeStatus(body), usage: decodeUsage(body.usage) };
+}
+
+/** The output items of an answer: reasoning, then one message of its text, then function calls, in order. */
+export function outputItems(content: readonly IRPart[]): Record<string, unknown>[] {
+  const items: Record<string, unknown>[] = [];
+  let message: { content: Record<string, unknown>[] } | undefined;
+  for (const part of content) {
+    if (part.type === 'thinking') items.push({ id: itemId('rs'), type: 'reasoning', summary: [{ type: 'summary_text', text: part.text }] });
+    else if (part.type === 'text') {
+      if (!message) {
+        message = { content: [] };
+        items.push({ id: itemId('msg'), type: 'message', role: 'assistant', status: 'completed', content: message.content });
+      }
+      message.content.push({ type: 'output_text', text: part.text, annotations: [], logprobs: [] });
+    } else if (part.type === 'tool_call') {
+      items.push({ id: itemId('fc'), type: 'function_call', status: 'completed', call_id: part.id, name: part.name, arguments: part.arguments });
+    }
+  }
+  return items;
+}
+
+/** The Response object with `output` and the rest of its fields. */
+export function responseObject(id: string, model: string, createdAt: number, rest: Record<string, unknown>): Record<string, unknown> {
+  return {
+    id,
+    object: 'response',
+    created_at: createdAt,
+    model,
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    metadata: {},
+    parallel_tool_calls: true,
+    temperature: null,
+    tool_choice: 'auto',
+    tools: [],
+    top_p: null,
+    ...rest,
+  };
+}
+
+/** Encodes an IR answer as the client's Response object. */
+export function encodeResponse(response: IRResponse): EncodedBody {
+  const dropped = new Set<string>();
+  for (const part of response.content) if (part.type === 'thinking' && part.signature) dropped.add('thinking.signature');
+  if (response.stopSequence !== undefined) dropped.add('stopSequence');
+  const body = responseObject(responseId(response.id), response.model, Math.floor(Date.now() / 1000), {
+    ...encodeStatus(response.stopReason),
+    output: outputItems(response.content),
+    usage: encodeUsage(response.usage),
+  });
+  return { body, dropped: [...dropped] };
+}
