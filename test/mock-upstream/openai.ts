@@ -1,11 +1,13 @@
 /**
  * OpenAI Chat Completions as the mock speaks it: `POST /chat/completions` (JSON or SSE chunks
- * ending in `data: [DONE]`) and `GET /models`, under the prefix `/openai/v1`.
+ * ending in `data: [DONE]`) and `GET /models`, under the prefix `/openai/v1`; the Responses API
+ * beside it (`openai-responses.ts`).
  *
  * @module
  */
 
 import { answer, arr, halves, textOf, wordChunks, type Conversation, type Outcome } from './common.js';
+import { inputTokenCount, responses } from './openai-responses.js';
 import { sseEvent, sseHeaders } from './sse.js';
 import type { Call, FormatSpec, Reply, Route } from './types.js';
 
@@ -137,6 +139,11 @@ export const openai: FormatSpec = {
       return { model: typeof body?.model === 'string' ? body.model : undefined, stream, respond: chatCompletions(stream) };
     }
     if (method === 'GET' && subPath === '/models') return { model: undefined, stream: false, respond: listModels };
+    if (method === 'POST' && subPath === '/responses') {
+      const stream = body?.stream === true;
+      return { model: typeof body?.model === 'string' ? body.model : undefined, stream, respond: responses(stream, error) };
+    }
+    if (method === 'POST' && subPath === '/responses/input_tokens') return { model: body?.model, stream: false, respond: inputTokenCount };
     return undefined;
   },
   error: (status, message) => error(status, message),
