@@ -146,11 +146,75 @@ describe('stored conversations', () => {
     });
   });
 
+  it('a continuation survives a failover to another credential', async () => {
+    const twoKeys = await startHost({
+      routing: { strategy: 'fill-first' },
+      providers: [{ name: 'oa', type: 'openai', baseUrl: mock.baseUrl('openai'), apiKeys: ['sk-first', 'sk-second'], models: ['gpt-4.1'] }],
+    });
+    try {
+      const api = new OpenAI({ baseURL: `${twoKeys.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
+      const first = await api.responses.create({ model: 'gpt-4.1', input: 'Remember the word teal.' });
+      expect(mock.requests.at(-1)!.apiKey).toBe('sk-first');
+      mock.fault({ key: 'sk-first', kind: 'status', status: 500, times: 1 });
+      const second = await api.responses.create({ model: 'gpt-4.1', previous_response_id: first.id, input: 'Which word?' });
+      expect(second.status).toBe('completed');
+      const served = mock.requests.at(-1)!;
+      expect(served.apiKey).toBe('sk-second');
+      expect(JSON.stringify(served.body)).toContain('Remember the word teal.');
+    } finally {
+      await twoKeys.close();
+    }
+  });
+
   it('a streamed answer is stored too', async () => {
     const final = await client().responses.stream({ model: 'claude-sonnet-4-6', input: 'streamed turn' }).finalResponse();
     const next = await client().responses.create({ model: 'claude-sonnet-4-6', previous_response_id: final.id, input: 'next turn' });
     expect(next.status).toBe('completed');
     expect(JSON.stringify(mock.requests.at(-1)!.body)).toContain('streamed turn');
+  });
+});
+
+describe('reasoning encrypted for another key', () => {
+  it('is stripped and the call made once more when the upstream refuses it, and reported dropped', async () => {
+    mock.fault({
+      model: 'gpt-resp',
+      kind: 'status',
+      status: 400,
+      times: 1,
+      body: { error: { message: 'The encrypted content for item rs_1 could not be verified.', type: 'invalid_request_error', param: null, code: 'invalid_encrypted_content' } },
+    });
+    const res = await fetch(`${host.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+      body: JSON.stringify({
+        model: 'gpt-resp',
+        store: false,
+        input: [
+          { role: 'user', content: 'first' },
+          { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'thought about it' }], encrypted_content: 'opaque-blob-from-another-key' },
+          { role: 'assistant', content: 'answer one' },
+          { role: 'user', content: 'second' },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchyard-dropped')).toContain('reasoning.encrypted_content');
+    expect(res.headers.get('x-switchyard-credential')).toBe('oresp#0');
+    expect(mock.requests).toHaveLength(2);
+    expect(mock.requests[0]!.rawBody).toContain('opaque-blob-from-another-key');
+    expect(mock.requests[1]!.rawBody).not.toContain('opaque-blob-from-another-key');
+    expect(mock.requests[1]!.rawBody).toContain('thought about it');
+  });
+});
+
+describe('images', () => {
+  it.each(MODELS)('an input_image reaches %s', async (model) => {
+    const res = await client().responses.create({
+      model,
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'What is this?' }, { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'auto' }] }],
+    });
+    expect(res.status).toBe('completed');
+    expect(JSON.stringify(mock.requests.at(-1)!.body)).toContain('iVBORw0KGgo=');
   });
 });
 

@@ -159,6 +159,12 @@ export interface UpstreamDialect {
   executorEvent(event: unknown): SseEvent;
   /** The known kind of failure an error answer of this API says (context too long, overloaded ...), if any. */
   errorKind(status: number, body: string): KindedError | undefined;
+  /**
+   * A request this API refused that it would take with something left out: the body without it
+   * and what was dropped, or undefined. Responses refuses reasoning encrypted for another key
+   * (`invalid_encrypted_content`): the same request without it succeeds.
+   */
+  repair?(status: number, errorBody: string, requestBody: Record<string, unknown>): { body: Record<string, unknown>; dropped: string[] } | undefined;
 }
 
 /** The stored conversations of a format that continues them by id (Responses' `previous_response_id`). */

@@ -28,4 +28,22 @@ export const responsesUpstream: UpstreamDialect = {
     return typeof type === 'string' ? { event: type, data } : { data };
   },
   errorKind,
+  repair(status, errorBody, requestBody) {
+    if (status !== 400 || !/invalid_encrypted_content/.test(errorBody)) return undefined;
+    const input = requestBody.input;
+    if (!Array.isArray(input) || !input.some(encrypted)) return undefined;
+    // Reasoning is only valid for the key (or organisation) that made it: keep its summary, drop the rest.
+    const kept = input.map((item) => (encrypted(item) ? withoutEncrypted(item as Record<string, unknown>) : item));
+    return { body: { ...requestBody, input: kept }, dropped: ['reasoning.encrypted_content'] };
+  },
 };
+
+function encrypted(item: unknown): boolean {
+  const i = item as { type?: unknown; encrypted_content?: unknown } | null;
+  return i?.type === 'reasoning' && typeof i.encrypted_content === 'string';
+}
+
+function withoutEncrypted(item: Record<string, unknown>): Record<string, unknown> {
+  const { encrypted_content: _dropped, ...rest } = item;
+  return rest;
+}

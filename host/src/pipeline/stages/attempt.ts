@@ -12,7 +12,7 @@ import type { PoolMember } from '../../core/conductor/pool.js';
 import { JsonBody } from '../../formats/json-body.js';
 import type { WireEvent } from '../../formats/wire-format.js';
 import { UpstreamError } from '../../upstream/errors.js';
-import type { UpstreamCall } from '../../upstream/upstream.js';
+import type { UpstreamAnswer, UpstreamCall } from '../../upstream/upstream.js';
 import type { RequestContext, Translation } from '../context.js';
 import { estimateTokens } from '../estimate.js';
 import { interceptRequest } from '../plugins/intercept.js';
@@ -31,7 +31,7 @@ export async function attemptGenerate(ctx: RequestContext, member: PoolMember): 
   const client = ctx.format;
   const sentAt = performance.now();
   try {
-    const answer = await upstream.generate(call, ctx.signal);
+    const answer = await generateOrRepair(ctx, member, call, translation);
     if (answer.kind === 'json') {
       // Same format: the answer goes back as the upstream wrote it, never parsed.
       if (client === upstream.format) return { kind: 'json', body: answer.body, dropped: translation.dropped };
@@ -61,6 +61,27 @@ export async function attemptGenerate(ctx: RequestContext, member: PoolMember): 
     return { kind: 'stream', events: prepend(first.value, events), dropped: translation.dropped };
   } finally {
     timed(ctx, member, sentAt);
+  }
+}
+
+/**
+ * Calls the upstream; when it refuses the request for something it would take left out (see
+ * `UpstreamDialect.repair`), calls it once more on the same credential without it. The repaired
+ * body replaces the translation for the attempts after this one: no other key takes it either.
+ */
+async function generateOrRepair(ctx: RequestContext, member: PoolMember, call: UpstreamCall, translation: Translation): Promise<UpstreamAnswer> {
+  const upstream = member.credential.upstream;
+  try {
+    return await upstream.generate(call, ctx.signal);
+  } catch (err) {
+    const repair = upstream.format.upstream.repair;
+    if (!repair || !(err instanceof UpstreamError) || err.status === undefined || !err.body) throw err;
+    const repaired = repair(err.status, err.body.text, call.body.value as Record<string, unknown>);
+    if (!repaired) throw err;
+    const body = JsonBody.fromValue(repaired.body);
+    translation.body = body;
+    translation.dropped = mergeDropped(translation.dropped, repaired.dropped);
+    return upstream.generate({ ...call, body }, ctx.signal);
   }
 }
 
