@@ -14,3 +14,9 @@ export function chatBody(model: string, stream: boolean): string {
     ],
   });
 }
+
+/** The same request as a Responses API body (`instructions` and one user input). */
+export function responsesBody(model: string, stream: boolean): string {
+  const chat = JSON.parse(chatBody(model, stream)) as { messages: { content: string }[] };
+  return JSON.stringify({ model, stream, instructions: chat.messages[0]!.content, input: chat.messages[1]!.content });
+}

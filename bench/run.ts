@@ -9,7 +9,7 @@ import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { chatBody } from './body.js';
+import { chatBody, responsesBody } from './body.js';
 import { type Endpoint, type Throughput, hopFloor, sequential, summarise, throughput } from './measure.js';
 import { HOST_KEY, loopLagP99Ms, rssMb, startHost, startMock, startPassthrough } from './processes.js';
 import { type BenchResults, type PathResult, writeReport } from './report.js';
@@ -29,6 +29,8 @@ interface BenchPath {
   endpoint: Endpoint;
   /** The process that serves the path, whose CPU time is counted. */
   pid: number;
+  /** The request in this path's wire format (default: Chat Completions). */
+  body?: (model: string, stream: boolean) => string;
 }
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
@@ -53,12 +55,12 @@ function medianThroughput(rounds: readonly Throughput[]): Throughput {
  * are the median round.
  */
 async function measurePaths(paths: readonly BenchPath[]): Promise<PathResult[]> {
-  const nonStream = chatBody('gpt-4.1', false);
-  const stream = chatBody('gpt-4.1', true);
+  const bodies = paths.map((path) => ({ nonStream: (path.body ?? chatBody)('gpt-4.1', false), stream: (path.body ?? chatBody)('gpt-4.1', true) }));
   const acc = paths.map(() => ({ latency: [] as number[], streamLatency: [] as number[], throughput: [] as Throughput[], streamThroughput: [] as Throughput[] }));
   // V8 needs seconds of load before the hot paths are optimised: the first slices run cold.
   process.stderr.write('  warm-up...\n');
-  for (const path of paths) {
+  for (const [i, path] of paths.entries()) {
+    const { nonStream, stream } = bodies[i]!;
     await sequential(path.endpoint, nonStream, 300, 0);
     await throughput(path.endpoint, nonStream, CONNECTIONS, SECONDS, path.pid);
     await throughput(path.endpoint, stream, CONNECTIONS, SECONDS, path.pid);
@@ -69,6 +71,7 @@ async function measurePaths(paths: readonly BenchPath[]): Promise<PathResult[]> 
     if (round % 2 === 1) order.reverse();
     for (const i of order) {
       const { endpoint, pid } = paths[i]!;
+      const { nonStream, stream } = bodies[i]!;
       acc[i]!.latency.push(...(await sequential(endpoint, nonStream, Math.round(COUNT / ROUNDS), 20)));
       acc[i]!.streamLatency.push(...(await sequential(endpoint, stream, Math.round(COUNT / 4 / ROUNDS), 5)));
       acc[i]!.throughput.push(await throughput(endpoint, nonStream, CONNECTIONS, SECONDS, pid));
@@ -152,6 +155,8 @@ async function main(): Promise<void> {
       { name: 'switchyard', endpoint: hostEndpoint(host.url), pid: host.pid },
       { name: 'switchyard + no-op router plugin', endpoint: hostEndpoint(routed.url), pid: routed.pid },
       { name: 'switchyard + stream interceptor plugin', endpoint: hostEndpoint(intercepted.url), pid: intercepted.pid },
+      // The same host, with Responses clients: translated to the Chat Completions upstream and back.
+      { name: 'switchyard, Responses in', endpoint: { ...hostEndpoint(host.url), path: '/v1/responses' }, pid: host.pid, body: responsesBody },
     ]);
     await Promise.all([host.stop(), routed.stop(), intercepted.stop()]);
 
