@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { StreamFraming, WireEvent } from './wire-format.js';
+import type { SseEvent, StreamFraming, WireEvent } from './wire-format.js';
 
 function serialise(data: unknown): string {
   return typeof data === 'string' ? data : JSON.stringify(data);
@@ -35,3 +35,15 @@ export const JSON_ARRAY_FRAMING: StreamFraming = {
   },
   end: (count) => (count === 0 ? '[]' : ']'),
 };
+
+/** An executor plugin's event as an SSE event named by its own `type` (Anthropic, Responses), whose decoders read the name. */
+export function typedEvent(event: unknown): SseEvent {
+  const data = serialise(event);
+  const type = (event as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? { event: type, data } : { data };
+}
+
+/** An executor plugin's event as an unnamed SSE event (OpenAI Chat, Gemini). */
+export function plainEvent(event: unknown): SseEvent {
+  return { data: serialise(event) };
+}

@@ -12,7 +12,7 @@ import { OPEN_CLIENT, authenticate } from '../auth/client-auth.js';
 import type { Config } from '../config/schema.js';
 import { listModels } from '../core/chain.js';
 import { gatewayError, isGatewayError } from '../errors/registry.js';
-import { FORMATS, formatOfUrl, listingFormat } from '../formats/index.js';
+import { FORMATS, formatOfUrl } from '../formats/index.js';
 import type { FormatName } from '../formats/ir.js';
 import { JsonBody } from '../formats/json-body.js';
 import type { Operation, WireFormat } from '../formats/wire-format.js';

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { typedEvent } from '../framing.js';
 import type { UpstreamDialect } from '../wire-format.js';
 import { errorKind } from './errors.js';
 import { openaiUpstream } from '../openai/upstream.js';
@@ -26,11 +27,6 @@ export const anthropicUpstream: UpstreamDialect = {
   modelsPath: (basePath) => `${basePath}/models`,
   // Same listing shape as OpenAI's: `{data: [{id}]}`.
   parseModelList: openaiUpstream.parseModelList,
-  executorEvent(event) {
-    // Anthropic's decoder reads the event name, which is the event's own `type`.
-    const data = typeof event === 'string' ? event : JSON.stringify(event);
-    const type = (event as { type?: unknown } | null)?.type;
-    return typeof type === 'string' ? { event: type, data } : { data };
-  },
+  executorEvent: typedEvent,
   errorKind,
 };

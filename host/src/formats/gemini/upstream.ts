@@ -4,9 +4,9 @@
  *
  * @module
  */
+import { plainEvent } from '../framing.js';
 import type { UpstreamDialect } from '../wire-format.js';
 import { errorKind } from './errors.js';
-import { openaiUpstream } from '../openai/upstream.js';
 
 const modelPath = (basePath: string, model: string) => `${basePath}/models/${encodeURIComponent(model)}`;
 
@@ -28,6 +28,6 @@ export const geminiUpstream: UpstreamDialect = {
       .filter(Boolean);
   },
   // Executor events carry no framing of their own; Gemini's decoder reads the data alone.
-  executorEvent: openaiUpstream.executorEvent,
+  executorEvent: plainEvent,
   errorKind,
 };

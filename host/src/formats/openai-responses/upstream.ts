@@ -6,6 +6,7 @@
  */
 import { errorKind } from '../openai/errors.js';
 import { openaiUpstream } from '../openai/upstream.js';
+import { typedEvent } from '../framing.js';
 import type { UpstreamDialect } from '../wire-format.js';
 
 export const responsesUpstream: UpstreamDialect = {
@@ -22,11 +23,7 @@ export const responsesUpstream: UpstreamDialect = {
   },
   modelsPath: openaiUpstream.modelsPath,
   parseModelList: openaiUpstream.parseModelList,
-  executorEvent(event) {
-    const data = typeof event === 'string' ? event : JSON.stringify(event);
-    const type = (event as { type?: unknown } | null)?.type;
-    return typeof type === 'string' ? { event: type, data } : { data };
-  },
+  executorEvent: typedEvent,
   errorKind,
   repair(status, errorBody, requestBody) {
     if (status !== 400 || !/invalid_encrypted_content/.test(errorBody)) return undefined;

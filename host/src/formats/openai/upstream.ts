@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { plainEvent } from '../framing.js';
 import type { UpstreamDialect } from '../wire-format.js';
 import { errorKind } from './errors.js';
 
@@ -16,6 +17,6 @@ export const openaiUpstream: UpstreamDialect = {
     const data = (body as { data?: { id?: unknown }[] } | null)?.data;
     return (Array.isArray(data) ? data : []).map((m) => String(m?.id ?? '')).filter(Boolean);
   },
-  executorEvent: (event) => ({ data: typeof event === 'string' ? event : JSON.stringify(event) }),
+  executorEvent: plainEvent,
   errorKind,
 };
