@@ -5,17 +5,20 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../mock-upstream/index.js';
 import type { ClientFormat } from '../helpers/clients.js';
-import { UPSTREAM_MODEL, useGateway } from '../helpers/host.js';
+import { UPSTREAM_MODEL, mockProviders, responsesProvider, useGateway } from '../helpers/host.js';
 import { TOOL, TOOL_QUESTION, TOOL_RESULT, toolRoundTrip } from '../helpers/tools.js';
 
-const FORMATS: ClientFormat[] = ['openai', 'anthropic', 'gemini'];
-const TOOL_FINISH: Record<ClientFormat, string> = { openai: 'tool_calls', anthropic: 'tool_use', gemini: 'STOP' };
+const FORMATS: ClientFormat[] = ['openai', 'anthropic', 'gemini', 'openai-responses'];
+const TOOL_FINISH: Record<ClientFormat, string> = { openai: 'tool_calls', anthropic: 'tool_use', gemini: 'STOP', 'openai-responses': 'completed' };
 
-const gateway = useGateway();
+const gateway = useGateway({}, (mock) => [...mockProviders(mock), responsesProvider(mock)]);
+
+const isResponses = (rec: RecordedRequest) => rec.path.endsWith('/responses');
 
 /** The tool declarations an upstream request carried, as {name, parameters}. */
 function declaredTools(rec: RecordedRequest): { name: string; parameters: unknown }[] {
   const b = rec.body;
+  if (isResponses(rec)) return b.tools.map((t: { name: string; parameters: unknown }) => ({ name: t.name, parameters: t.parameters }));
   if (rec.format === 'openai') return b.tools.map((t: { function: { name: string; parameters: unknown } }) => ({ name: t.function.name, parameters: t.function.parameters }));
   if (rec.format === 'anthropic') return b.tools.map((t: { name: string; input_schema: unknown }) => ({ name: t.name, parameters: t.input_schema }));
   return b.tools.flatMap((t: { functionDeclarations: { name: string; parameters?: unknown; parametersJsonSchema?: unknown }[] }) =>
@@ -26,6 +29,10 @@ function declaredTools(rec: RecordedRequest): { name: string; parameters: unknow
 /** The tool result an upstream request carried: the id/name it answers and its content. */
 function toolResultOf(rec: RecordedRequest): { ref: string; content: unknown } {
   const b = rec.body;
+  if (isResponses(rec)) {
+    const item = b.input.find((x: { type?: string }) => x.type === 'function_call_output');
+    return { ref: item.call_id, content: JSON.parse(item.output) };
+  }
   if (rec.format === 'openai') {
     const m = b.messages.find((x: { role: string }) => x.role === 'tool');
     return { ref: m.tool_call_id, content: JSON.parse(m.content) };

@@ -8,7 +8,7 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { CLIENT_KEY } from './host.js';
 
-export type ClientFormat = 'openai' | 'anthropic' | 'gemini';
+export type ClientFormat = 'openai' | 'anthropic' | 'gemini' | 'openai-responses';
 
 export const SYSTEM = 'You are a terse assistant.';
 /** Earlier turns, then the question the mock echoes. */
@@ -77,6 +77,17 @@ export async function converse(format: ClientFormat, url: string, model: string,
       const final = await client.messages.stream(params).finalMessage();
       const text = final.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
       return { text, inputTokens: final.usage.input_tokens, outputTokens: final.usage.output_tokens, finish: final.stop_reason ?? undefined };
+    }
+    case 'openai-responses': {
+      const client = openaiClient(url);
+      const params = {
+        model,
+        instructions: SYSTEM,
+        input: [...HISTORY.map((h) => ({ role: h.role, content: h.text })), { role: 'user' as const, content: QUESTION }],
+      };
+      const r = stream ? await client.responses.stream(params).finalResponse() : await client.responses.create(params);
+      const text = r.output.flatMap((item) => (item.type === 'message' ? item.content.map((c) => (c.type === 'output_text' ? c.text : '')) : [])).join('');
+      return { text, inputTokens: r.usage?.input_tokens, outputTokens: r.usage?.output_tokens, finish: r.status };
     }
     case 'gemini': {
       const client = geminiClient(url);

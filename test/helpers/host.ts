@@ -68,7 +68,7 @@ function capturingLogger(lines: LogLines): FastifyBaseLogger {
 }
 
 /** Upstream keys the standard config gives each mock provider, one per provider. */
-export const UPSTREAM_KEYS = { openai: 'sk-up-openai-0', anthropic: 'sk-up-anthropic-0', gemini: 'sk-up-gemini-0' } as const;
+export const UPSTREAM_KEYS = { openai: 'sk-up-openai-0', anthropic: 'sk-up-anthropic-0', gemini: 'sk-up-gemini-0', 'openai-responses': 'sk-up-responses-0' } as const;
 
 /** A config with one provider per upstream type, all pointing at the mock. */
 export function mockProviders(mock: MockUpstream): Record<string, unknown>[] {
@@ -80,19 +80,27 @@ export function mockProviders(mock: MockUpstream): Record<string, unknown>[] {
 }
 
 /** The model each upstream type serves in {@link mockProviders}. */
-export const UPSTREAM_MODEL = { openai: 'gpt-4.1', anthropic: 'claude-sonnet-4-6', gemini: 'gemini-2.5-pro' } as const;
+export const UPSTREAM_MODEL = { openai: 'gpt-4.1', anthropic: 'claude-sonnet-4-6', gemini: 'gemini-2.5-pro', 'openai-responses': 'gpt-5-responses' } as const;
+
+/** A provider of type `openai-responses` on the mock (its Responses API, beside Chat Completions). */
+export function responsesProvider(mock: MockUpstream): Record<string, unknown> {
+  return { name: 'responses', type: 'openai-responses', baseUrl: mock.baseUrl('openai'), apiKeys: [UPSTREAM_KEYS['openai-responses']], models: [UPSTREAM_MODEL['openai-responses']] };
+}
 
 /**
  * Registers `beforeAll`/`afterAll` hooks that start a mock upstream and a host serving
  * {@link mockProviders} (plus `extra` config), and close both afterwards. Read `mock` and `host`
  * inside tests or hooks: they are only set once `beforeAll` has run.
  */
-export function useGateway(extra: Record<string, unknown> = {}): { readonly mock: MockUpstream; readonly host: TestHost } {
+export function useGateway(
+  extra: Record<string, unknown> = {},
+  providers: (mock: MockUpstream) => Record<string, unknown>[] = mockProviders,
+): { readonly mock: MockUpstream; readonly host: TestHost } {
   let mock: MockUpstream | undefined;
   let host: TestHost | undefined;
   beforeAll(async () => {
     mock = await startMockUpstream();
-    host = await startHost({ providers: mockProviders(mock), ...extra });
+    host = await startHost({ providers: providers(mock), ...extra });
   });
   afterAll(async () => {
     await host?.close();

@@ -65,6 +65,21 @@ export async function toolRoundTrip(format: ClientFormat, url: string, model: st
       const finalText = final.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
       return { call: { id: use.id, name: use.name, args: use.input }, finish: first.stop_reason ?? undefined, finalText };
     }
+    case 'openai-responses': {
+      const client = openaiClient(url);
+      // Strictness said outright, as Responses would otherwise make the tool strict.
+      const tools: OpenAI.Responses.FunctionTool[] = [{ type: 'function', ...TOOL, strict: false }];
+      const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: TOOL_QUESTION }];
+      const first = stream ? await client.responses.stream({ model, input, tools }).finalResponse() : await client.responses.create({ model, input, tools });
+      const fc = first.output.find((item) => item.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+      input.push(
+        { type: 'function_call', call_id: fc.call_id, name: fc.name, arguments: fc.arguments },
+        { type: 'function_call_output', call_id: fc.call_id, output: JSON.stringify(TOOL_RESULT) },
+      );
+      const final = await client.responses.create({ model, input, tools, store: false });
+      const finalText = final.output.flatMap((item) => (item.type === 'message' ? item.content.map((c) => (c.type === 'output_text' ? c.text : '')) : [])).join('');
+      return { call: { id: fc.call_id, name: fc.name, args: JSON.parse(fc.arguments) }, finish: first.status, finalText };
+    }
     case 'gemini': {
       const client = geminiClient(url);
       const config = { tools: [{ functionDeclarations: [{ name: TOOL.name, description: TOOL.description, parametersJsonSchema: TOOL.parameters }] }] };

@@ -15,8 +15,12 @@ function textOf(content: unknown): string {
   return content.map((p: { text?: string }) => p.text ?? '').join('');
 }
 
+/** The mock serves the Responses API beside Chat Completions, under the OpenAI prefix. */
+const isResponses = (rec: RecordedRequest) => rec.path.endsWith('/responses');
+
 export function systemOf(rec: RecordedRequest): string | undefined {
   const b = rec.body;
+  if (isResponses(rec)) return b.instructions ?? undefined;
   switch (rec.format) {
     case 'openai': {
       const sys = (b.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'system' || m.role === 'developer');
@@ -31,6 +35,10 @@ export function systemOf(rec: RecordedRequest): string | undefined {
 
 export function turnsOf(rec: RecordedRequest): Turn[] {
   const b = rec.body;
+  if (isResponses(rec)) {
+    const items = typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : (b.input as { type?: string; role: string; content: unknown; output?: string }[]);
+    return items.map((i) => (i.type === 'function_call_output' ? { role: 'tool', text: String(i.output) } : { role: i.role as Turn['role'], text: textOf(i.content) }));
+  }
   switch (rec.format) {
     case 'openai':
       return (b.messages as { role: string; content: unknown }[])
