@@ -218,6 +218,34 @@ describe('images', () => {
   });
 });
 
+describe('what a translation cannot carry', () => {
+  it('built-in tools pass through to a Responses upstream and are reported dropped elsewhere', async () => {
+    const body = { input: 'search the web', tools: [{ type: 'web_search' }, tool] };
+    const same = await fetch(`${host.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+      body: JSON.stringify({ model: 'gpt-resp', ...body }),
+    });
+    expect(same.headers.get('x-switchyard-dropped')).toBeNull();
+    expect(mock.requests.at(-1)!.body.tools).toEqual(body.tools);
+    const other = await fetch(`${host.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+      body: JSON.stringify({ model: 'gpt-4.1', ...body }),
+    });
+    expect(other.headers.get('x-switchyard-dropped')).toContain('tools[].type=web_search');
+    expect(mock.requests.at(-1)!.body.tools).toHaveLength(1);
+  });
+
+  it('an image from a Chat client reaches a Responses upstream as input_image', async () => {
+    await client().chat.completions.create({
+      model: 'gpt-resp',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] }],
+    });
+    expect(mock.requests.at(-1)!.body.input[0].content).toContainEqual(expect.objectContaining({ type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=' }));
+  });
+});
+
 describe('failures', () => {
   it('a stream cut after its first byte ends with response.failed, never response.completed', async () => {
     mock.fault({ model: 'gpt-4.1', kind: 'cut', afterChunks: 3 });
