@@ -237,3 +237,21 @@ describe('reasoning across formats, on the wire', () => {
     expect(out.dropped).toEqual([]);
   });
 });
+
+describe('structured output', () => {
+  const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+  it('a Responses text.format reaches a Chat upstream as response_format, and back', () => {
+    const { request } = FORMATS['openai-responses'].decodeRequest({ model: 'm', input: 'hi', text: { format: { type: 'json_schema', name: 'place', schema, strict: true } } }, {});
+    const chat = FORMATS.openai.encodeRequest(request);
+    expect(chat.body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'place', schema, strict: true } });
+    expect(chat.dropped).toEqual([]);
+    const back = FORMATS['openai-responses'].encodeRequest(FORMATS.openai.decodeRequest(chat.body, {}).request);
+    expect(back.body.text).toEqual({ format: { type: 'json_schema', name: 'place', schema, strict: true } });
+  });
+
+  it('reaches Gemini as a JSON response schema, and is reported dropped toward Anthropic', () => {
+    const { request } = FORMATS.openai.decodeRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_schema', json_schema: { name: 'place', schema } } }, {});
+    expect(FORMATS.gemini.encodeRequest(request).body.generationConfig).toMatchObject({ responseMimeType: 'application/json', responseJsonSchema: schema });
+    expect(FORMATS.anthropic.encodeRequest(request).dropped).toContain('responseFormat');
+  });
+});

@@ -75,6 +75,14 @@ export type IRReasoning =
   /** The upstream decides how much to reason (Gemini budget -1, Anthropic `adaptive`). */
   | { mode: 'auto' };
 
+/**
+ * Structured output the client asked for: any JSON object, or one matching a JSON Schema
+ * (OpenAI Chat `response_format`, Responses `text.format`, Gemini `responseJsonSchema`).
+ */
+export type IRResponseFormat =
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean };
+
 /** A chat request, independent of wire format. */
 export interface IRRequest {
   /** The model name as the client sent it (path parameter for Gemini). */
@@ -94,6 +102,8 @@ export interface IRRequest {
   user?: string;
   /** The reasoning the client asked for, absent when it set none (the upstream's default). */
   reasoning?: IRReasoning;
+  /** Structured output, absent for plain text. */
+  responseFormat?: IRResponseFormat;
 }
 
 /** Why generation stopped. */

@@ -256,6 +256,8 @@ export function encodeRequest(request: IRRequest): EncodedBody {
   if (request.topK !== undefined) body.top_k = request.topK;
   if (request.stopSequences) body.stop_sequences = request.stopSequences;
   if (request.user !== undefined) body.metadata = { user_id: request.user };
+  // Messages has no structured-output setting.
+  if (request.responseFormat) dropped.add('responseFormat');
   if (!request.reasoning) return { body, dropped: [...dropped] };
   const withReasoning = writeThinking(body, request.reasoning);
   for (const field of withReasoning.dropped) dropped.add(field);

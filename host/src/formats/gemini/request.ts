@@ -208,6 +208,9 @@ export function encodeRequest(request: IRRequest): EncodedBody {
     ...(request.topP !== undefined && { topP: request.topP }),
     ...(request.topK !== undefined && { topK: request.topK }),
     ...(request.stopSequences !== undefined && { stopSequences: request.stopSequences }),
+    // Structured output: JSON, matching the schema when there is one.
+    ...(request.responseFormat && { responseMimeType: 'application/json' }),
+    ...(request.responseFormat?.type === 'json_schema' && { responseJsonSchema: request.responseFormat.schema }),
   };
   if (Object.keys(generationConfig).length) body.generationConfig = generationConfig;
   if (request.user !== undefined) dropped.push('user');

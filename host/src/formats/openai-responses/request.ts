@@ -23,7 +23,7 @@ import {
 /** Top-level fields mapped into the IR, or handled by the host itself (conversations, transport). */
 const MAPPED_FIELDS = new Set([
   'model', 'input', 'instructions', 'tools', 'tool_choice', 'max_output_tokens', 'temperature', 'top_p',
-  'stream', 'user', 'reasoning', 'store', 'previous_response_id',
+  'stream', 'user', 'reasoning', 'store', 'previous_response_id', 'text',
 ]);
 
 /** Inline images arrive as `data:<type>;base64,<data>` URLs; anything else is fetched by URL. */
@@ -132,6 +132,19 @@ export function decodeRequest(raw: unknown, options: DecodeOptions): DecodedRequ
   if (body.temperature != null) request.temperature = body.temperature;
   if (body.top_p != null) request.topP = body.top_p;
   if (body.user != null) request.user = body.user;
+  const text = (body.text ?? {}) as { format?: Record<string, unknown>; [key: string]: unknown };
+  for (const key of Object.keys(text)) if (key !== 'format' && text[key] != null) unmapped.add(`text.${key}`);
+  const format = text.format;
+  if (format?.type === 'json_object') request.responseFormat = { type: 'json_object' };
+  else if (format?.type === 'json_schema' && typeof format.name === 'string' && typeof format.schema === 'object' && format.schema !== null) {
+    request.responseFormat = {
+      type: 'json_schema',
+      name: format.name,
+      schema: format.schema as Record<string, unknown>,
+      ...(typeof format.description === 'string' && { description: format.description }),
+      ...(typeof format.strict === 'boolean' && { strict: format.strict }),
+    };
+  } else if (format != null && format.type !== 'text') unmapped.add('text.format');
   const effort = body.reasoning?.effort;
   if (effort != null) {
     const reasoning = reasoningFromWord(effort);
@@ -192,6 +205,7 @@ export function encodeRequest(request: IRRequest): EncodedBody {
   if (request.topK !== undefined) dropped.add('topK');
   if (request.stopSequences) dropped.add('stopSequences');
   if (request.user !== undefined) body.user = request.user;
+  if (request.responseFormat) body.text = { format: request.responseFormat };
   body.stream = request.stream;
   return { body: request.reasoning ? applyReasoning(body, request.reasoning) : body, dropped: [...dropped] };
 }

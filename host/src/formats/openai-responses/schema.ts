@@ -78,6 +78,7 @@ export const requestSchema = z.looseObject({
   reasoning: z.looseObject({ effort: z.string().nullish() }).nullish(),
   store: z.boolean().nullish(),
   previous_response_id: z.string().nullish(),
+  text: z.looseObject({ format: z.looseObject({ type: z.string() }).nullish() }).nullish(),
 });
 export type ResponsesRequest = z.infer<typeof requestSchema>;
 export { functionTool };

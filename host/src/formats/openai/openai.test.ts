@@ -102,8 +102,9 @@ describe('openai decodeRequest', () => {
       stopSequences: ['END'],
       user: 'u-1',
       stream: false,
+      responseFormat: { type: 'json_object' },
     });
-    expect(unmapped.sort()).toEqual(['messages[].content[].type=input_audio', 'parallel_tool_calls', 'response_format', 'seed']);
+    expect(unmapped.sort()).toEqual(['messages[].content[].type=input_audio', 'parallel_tool_calls', 'seed']);
   });
 
   it('maps tool choice strings, stop arrays, max_tokens, stream and reasoning_content', () => {

@@ -5,7 +5,7 @@
  */
 import { gatewayError } from '../../errors/registry.js';
 import type { DecodeOptions, DecodedRequest, EncodedBody } from '../wire-format.js';
-import type { IRMessage, IRPart, IRReasoning, IRRequest, IRToolChoice } from '../ir.js';
+import type { IRMessage, IRPart, IRReasoning, IRRequest, IRResponseFormat, IRToolChoice } from '../ir.js';
 import { reasoningEffort, reasoningFromWord } from '../reasoning.js';
 import { parseBody } from '../validate.js';
 import {
@@ -21,7 +21,7 @@ import {
 /** Top-level fields mapped into the IR or pure transport; every other present field is unmapped. */
 const MAPPED_FIELDS = new Set([
   'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens',
-  'temperature', 'top_p', 'stop', 'tools', 'tool_choice', 'user', 'reasoning_effort',
+  'temperature', 'top_p', 'stop', 'tools', 'tool_choice', 'user', 'reasoning_effort', 'response_format',
 ]);
 
 /** Inline images arrive as `data:<type>;base64,<data>` URLs; anything else is fetched by URL. */
@@ -150,12 +150,37 @@ export function decodeRequest(raw: unknown, options: DecodeOptions): DecodedRequ
   if (body.top_p != null) request.topP = body.top_p;
   if (body.stop != null) request.stopSequences = typeof body.stop === 'string' ? [body.stop] : body.stop;
   if (body.user != null) request.user = body.user;
+  const format = decodeResponseFormat(body.response_format);
+  if (format === null) unmapped.add('response_format');
+  else if (format) request.responseFormat = format;
   if (body.reasoning_effort != null) {
     const reasoning = reasoningFromWord(body.reasoning_effort);
     if (reasoning) request.reasoning = reasoning;
     else unmapped.add('reasoning_effort');
   }
   return { request, unmapped: [...unmapped] };
+}
+
+/** `response_format` as the IR's; undefined for plain text, null for a shape the IR cannot hold. */
+function decodeResponseFormat(format: unknown): IRResponseFormat | undefined | null {
+  const f = format as { type?: unknown; json_schema?: { name?: unknown; schema?: unknown; description?: unknown; strict?: unknown } } | null | undefined;
+  if (f == null || f.type === 'text') return undefined;
+  if (f.type === 'json_object') return { type: 'json_object' };
+  const js = f.json_schema;
+  if (f.type !== 'json_schema' || typeof js?.name !== 'string' || typeof js.schema !== 'object' || js.schema === null) return null;
+  return {
+    type: 'json_schema',
+    name: js.name,
+    schema: js.schema as Record<string, unknown>,
+    ...(typeof js.description === 'string' && { description: js.description }),
+    ...(typeof js.strict === 'boolean' && { strict: js.strict }),
+  };
+}
+
+function encodeResponseFormat(format: IRResponseFormat): Record<string, unknown> {
+  if (format.type === 'json_object') return { type: 'json_object' };
+  const { type: _type, ...schema } = format;
+  return { type: 'json_schema', json_schema: schema };
 }
 
 /** Text parts alone as a plain string, anything else as content parts. */
@@ -226,6 +251,7 @@ export function encodeRequest(request: IRRequest): EncodedBody {
   if (request.topK !== undefined) dropped.add('topK');
   if (request.stopSequences) body.stop = request.stopSequences;
   if (request.user !== undefined) body.user = request.user;
+  if (request.responseFormat) body.response_format = encodeResponseFormat(request.responseFormat);
   body.stream = request.stream;
   // Without this OpenAI sends no usage in streams, and the gateway needs it for accounting.
   if (request.stream) body.stream_options = { include_usage: true };
