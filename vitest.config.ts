@@ -6,10 +6,5 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // piscina require()s a worker's module before it import()s it, and Node 20's require() of an
-    // ES module (the plugin worker runtime) now and then aborts the process with a V8 fatal error
-    // ("IsGraphAsync must be used on an instantiated module"): without require(esm), piscina
-    // takes its import() path, as on Node before 20.19.
-    execArgv: ['--no-experimental-require-module'],
   },
 });

@@ -17,12 +17,13 @@ const MAX_QUEUE = 256;
 const SHUTDOWN_TIMEOUT = 2_000;
 
 /**
- * Absolute path of the compiled worker runtime (`@switchyard/plugin-sdk/worker`), the
+ * Absolute path of the compiled worker runtime's CommonJS bootstrap
+ * (`@switchyard/plugin-sdk/worker/bootstrap`, see `worker/bootstrap.cts` for why CommonJS), the
  * `filename` of every plugin pool. Resolved through the package's own exports, so it is found
  * from the sources (under test) and from dist alike; it must have been built.
  */
 export function workerEntry(): string {
-  return createRequire(import.meta.url).resolve('@switchyard/plugin-sdk/worker');
+  return createRequire(import.meta.url).resolve('@switchyard/plugin-sdk/worker/bootstrap');
 }
 
 /** What a generation's pool is started with. */

@@ -14,7 +14,7 @@ const fixtures = new URL('./fixtures/', import.meta.url);
 const started: Piscina[] = [];
 let nextId = 1;
 
-/** Compiles the SDK: the pool runs dist/worker/entry.js through fixtures/bootstrap.mjs. */
+/** Compiles the SDK: the pool runs dist/worker/entry.js through fixtures/bootstrap.cjs. */
 export function buildSdk(): void {
   execSync('npx tsc -b plugin-sdk', { cwd: repoRoot, stdio: 'pipe' });
 }
@@ -33,7 +33,7 @@ export function startPool(fixture: string, options: { threads?: number; config?:
   const threads = options.threads ?? 1;
   const workerData: WorkerData = { pluginId: fixture.replace(/\.mjs$/, ''), entry: new URL(fixture, fixtures).href, config: options.config ?? {} };
   const pool = new Piscina({
-    filename: fileURLToPath(new URL('bootstrap.mjs', fixtures)),
+    filename: fileURLToPath(new URL('bootstrap.cjs', fixtures)),
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Infinity,
