@@ -9,7 +9,7 @@
  * @module
  */
 
-/** The three wire formats Switchyard speaks, to clients and to upstreams. */
+/** The wire formats Switchyard speaks, to clients and to upstreams. */
 export type FormatName = 'openai' | 'anthropic' | 'gemini' | 'openai-responses';
 
 export const FORMAT_NAMES = ['openai', 'anthropic', 'gemini', 'openai-responses'] as const satisfies readonly FormatName[];
@@ -30,7 +30,11 @@ export type IRPart =
    * results by name, so decoders fill it from the matching call when the wire lacks it).
    */
   | { type: 'tool_result'; toolCallId: string; name: string; content: string; isError?: boolean }
-  /** Model reasoning, where a format carries it. */
+  /**
+   * Model reasoning, where a format carries it. `signature` is the upstream's opaque proof of it
+   * that must go back with it: Anthropic's `signature`, Gemini's `thoughtSignature`, Responses'
+   * `encrypted_content`.
+   */
   | { type: 'thinking'; text: string; signature?: string };
 
 /**
@@ -47,6 +51,12 @@ export interface IRTool {
   name: string;
   description?: string;
   parameters: Record<string, unknown>;
+  /**
+   * OpenAI's strict mode: the arguments always match `parameters` exactly. Absent (or false)
+   * means not strict, the default of every format but Responses; only OpenAI Chat and Responses
+   * can ask for it, the other encoders report it dropped.
+   */
+  strict?: boolean;
 }
 
 export type IRToolChoice =

@@ -243,6 +243,8 @@ export function encodeRequest(request: IRRequest): EncodedBody {
   };
   if (request.system) body.system = request.system;
   if (request.tools) {
+    // Strict tools need a beta header here; the schema still guides the model.
+    if (request.tools.some((tool) => tool.strict)) dropped.add('tools.strict');
     body.tools = request.tools.map((tool) => ({
       name: tool.name,
       ...(tool.description !== undefined && { description: tool.description }),

@@ -190,6 +190,8 @@ export function encodeRequest(request: IRRequest): EncodedBody {
   if (request.system) body.systemInstruction = { parts: [{ text: request.system }] };
   body.contents = request.messages.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: encodeParts(m.content) }));
   if (request.tools?.length) {
+    // Gemini has no strict mode; the schema still guides the model.
+    if (request.tools.some((t) => t.strict)) dropped.push('tools.strict');
     body.tools = [{
       functionDeclarations: request.tools.map((t) => ({
         name: t.name,

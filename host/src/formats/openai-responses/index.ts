@@ -6,7 +6,7 @@
  * @module
  */
 import { SSE_FRAMING } from '../framing.js';
-import { errorBody, kindError } from '../openai/errors.js';
+import { errorBody as chatErrorBody, kindError } from '../openai/errors.js';
 import { errorMessage } from '../openai/response.js';
 import type { WireFormat } from '../wire-format.js';
 import { responsesConversation } from './conversation.js';
@@ -15,6 +15,16 @@ import { decodeResponse, encodeResponse } from './response.js';
 import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
 import { responsesUpstream } from './upstream.js';
 
+/** OpenAI's error body, with the `param` slot the Responses API always fills. */
+function errorBody(status: number, code: string, message: string): unknown {
+  const { error } = chatErrorBody(status, code, message);
+  return { error: { ...error, param: null } };
+}
+
+/**
+ * The Responses format. It has no model listing of its own: its clients list models at
+ * OpenAI's `GET /v1/models`, which the Chat Completions format answers.
+ */
 export const openaiResponsesFormat: WireFormat = {
   name: 'openai-responses',
   modelInUrl: false,

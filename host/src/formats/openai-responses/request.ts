@@ -2,11 +2,13 @@
  * OpenAI Responses requests: client body -> IR, and IR -> upstream body. Input items fold into
  * IR turns the way the other formats' turns do: consecutive `function_call` items join one
  * assistant turn, consecutive `function_call_output` items one user turn of tool results.
+ * Fields the IR has no place for (`include`, `metadata`, `parallel_tool_calls`, built-in tools,
+ * `input_file` ...) are reported unmapped: they survive a same-format pass-through.
  *
  * @module
  */
 import { gatewayError } from '../../errors/registry.js';
-import type { IRMessage, IRPart, IRReasoning, IRRequest, IRToolChoice } from '../ir.js';
+import type { IRMessage, IRPart, IRReasoning, IRRequest, IRTool, IRToolChoice } from '../ir.js';
 import { reasoningEffort, reasoningFromWord } from '../reasoning.js';
 import { parseBody } from '../validate.js';
 import type { DecodeOptions, DecodedRequest, EncodedBody } from '../wire-format.js';
@@ -20,16 +22,20 @@ import {
   requestSchema,
 } from './schema.js';
 
-/** Top-level fields mapped into the IR, or handled by the host itself (conversations, transport). */
+/**
+ * Top-level fields mapped into the IR, or handled by the host itself: stored conversations
+ * (`store`, `previous_response_id`) and transport (`stream_options`).
+ */
 const MAPPED_FIELDS = new Set([
   'model', 'input', 'instructions', 'tools', 'tool_choice', 'max_output_tokens', 'temperature', 'top_p',
-  'stream', 'user', 'reasoning', 'store', 'previous_response_id', 'text',
+  'stream', 'stream_options', 'user', 'reasoning', 'store', 'previous_response_id', 'text',
 ]);
 
 /** Inline images arrive as `data:<type>;base64,<data>` URLs; anything else is fetched by URL. */
 const DATA_URL = /^data:([^;,]+)(?:;[^,;]+)*;base64,(.*)$/s;
 
-function decodeParts(content: string | ContentPart[], unmapped: Set<string>): IRPart[] {
+/** Content parts as IR parts; `input_file`, images by `file_id` and the like are reported under `path`. */
+function decodeParts(content: string | ContentPart[], unmapped: Set<string>, path = 'input[].content[]'): IRPart[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
   const parts: IRPart[] = [];
   for (const part of content) {
@@ -39,15 +45,19 @@ function decodeParts(content: string | ContentPart[], unmapped: Set<string>): IR
     else if (part.type === 'input_image' && typeof part.image_url === 'string') {
       const match = DATA_URL.exec(part.image_url);
       parts.push({ type: 'image', source: match ? { kind: 'base64', mediaType: match[1]!, data: match[2]! } : { kind: 'url', url: part.image_url } });
-    } else unmapped.add(`input[].content[].type=${part.type}${part.type === 'input_image' ? '(file_id)' : ''}`);
+    } else unmapped.add(`${path}.type=${part.type}${part.type === 'input_image' ? '(file_id)' : ''}`);
   }
   return parts;
 }
 
-function textOf(content: string | ContentPart[], unmapped: Set<string>): string {
-  return decodeParts(content, unmapped)
-    .map((p) => (p.type === 'text' ? p.text : ''))
-    .join('\n\n');
+/** The text of content parts, joined with a blank line; anything else is reported under `path`. */
+function textOf(content: string | ContentPart[], unmapped: Set<string>, path = 'input[].content[]'): string {
+  const texts: string[] = [];
+  for (const part of decodeParts(content, unmapped, path)) {
+    if (part.type === 'text') texts.push(part.text);
+    else unmapped.add(`${path}.type=input_image`);
+  }
+  return texts.join('\n\n');
 }
 
 /** Adds `part` to the last turn when it has `role`, else to a new turn. */
@@ -57,10 +67,19 @@ function append(messages: IRMessage[], role: IRMessage['role'], part: IRPart, jo
   else messages.push({ role, content: [part] });
 }
 
+/** A reasoning item as an IR thinking part: its summary (or its raw text), its encrypted content as the signature. */
+function decodeReasoning(item: ReasoningItem): Extract<IRPart, { type: 'thinking' }> {
+  const texts = (item.summary?.length ? item.summary : (item.content ?? [])).map((s) => s.text);
+  const part: Extract<IRPart, { type: 'thinking' }> = { type: 'thinking', text: texts.join('\n\n') };
+  if (item.encrypted_content) part.signature = item.encrypted_content;
+  return part;
+}
+
 /**
  * Validates a client body and decodes it into the IR. `instructions` and system or developer
- * messages become `system`; reasoning items become thinking parts (their summary text; the
- * encrypted content is only valid for a Responses upstream, which gets the body as it is).
+ * messages become `system`; reasoning items become thinking parts, their `encrypted_content`
+ * the part's signature, so that a Responses upstream gets it back. Consecutive function calls
+ * join one assistant turn, consecutive outputs one user turn of tool results.
  */
 export function decodeRequest(raw: unknown, options: DecodeOptions): DecodedRequest {
   const body = parseBody(requestSchema, raw);
@@ -94,14 +113,14 @@ export function decodeRequest(raw: unknown, options: DecodeOptions): DecodedRequ
       joinable = true;
     } else if (type === 'function_call_output') {
       const item = raw as FunctionCallOutputItem;
-      const content = typeof item.output === 'string' ? item.output : textOf(item.output, unmapped);
+      const content = typeof item.output === 'string' ? item.output : textOf(item.output, unmapped, 'input[].output[]');
       append(messages, 'user', { type: 'tool_result', toolCallId: item.call_id, name: callNames.get(item.call_id) ?? '', content }, joinable);
       joinable = true;
     } else if (type === 'reasoning') {
-      const item = raw as ReasoningItem;
-      const text = [...(item.summary ?? []), ...(item.content ?? [])].map((s) => s.text).join('\n\n');
-      if (item.encrypted_content) unmapped.add('input[].reasoning.encrypted_content');
-      append(messages, 'assistant', { type: 'thinking', text }, messages.at(-1)?.role === 'assistant');
+      const part = decodeReasoning(raw as ReasoningItem);
+      // An item with neither text nor encrypted content only points at reasoning stored at OpenAI.
+      if (part.text === '' && part.signature === undefined) unmapped.add('input[].reasoning.id');
+      else append(messages, 'assistant', part, messages.at(-1)?.role === 'assistant');
       joinable = false;
     } else {
       unmapped.add(`input[].type=${type}`);
@@ -116,10 +135,13 @@ export function decodeRequest(raw: unknown, options: DecodeOptions): DecodedRequ
       return [];
     }
     const fn = tool as FunctionTool;
-    // Responses tools are strict unless they say otherwise; other formats cannot say so.
-    if (fn.strict !== false) unmapped.add('tools[].strict');
     const parameters = fn.parameters ?? { type: 'object', properties: {} };
-    return [fn.description == null ? { name: fn.name, parameters } : { name: fn.name, description: fn.description, parameters }];
+    const decoded: IRTool = fn.description == null ? { name: fn.name, parameters } : { name: fn.name, description: fn.description, parameters };
+    if (fn.strict === true) decoded.strict = true;
+    // Omitted, Responses makes a tool strict (normalising its schema); the IR's default is not
+    // strict, which other formats' strict modes would refuse such a schema for.
+    else if (fn.strict == null) unmapped.add('tools[].strict');
+    return [decoded];
   });
   if (tools.length) request.tools = tools;
   const choice = body.tool_choice;
@@ -145,10 +167,12 @@ export function decodeRequest(raw: unknown, options: DecodeOptions): DecodedRequ
       ...(typeof format.strict === 'boolean' && { strict: format.strict }),
     };
   } else if (format != null && format.type !== 'text') unmapped.add('text.format');
+  const reasoning = (body.reasoning ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(reasoning)) if (key !== 'effort' && reasoning[key] != null) unmapped.add(`reasoning.${key}`);
   const effort = body.reasoning?.effort;
   if (effort != null) {
-    const reasoning = reasoningFromWord(effort);
-    if (reasoning) request.reasoning = reasoning;
+    const decoded = reasoningFromWord(effort);
+    if (decoded) request.reasoning = decoded;
     else unmapped.add('reasoning.effort');
   }
   return { request, unmapped: [...unmapped] };
@@ -161,8 +185,10 @@ function imageUrl(part: Extract<IRPart, { type: 'image' }>): string {
 /**
  * Encodes an IR request as an upstream Responses body. Tool calls and results become top-level
  * `function_call` / `function_call_output` items (Responses refuses chat-style tool messages).
- * Thinking from other formats is dropped: a Responses upstream only takes its own encrypted
- * reasoning back.
+ * Signed thinking becomes a reasoning item with the signature as its `encrypted_content` (what a
+ * Responses upstream gave, coming back); unsigned thinking is dropped, since Responses takes
+ * reasoning back only encrypted. Tools whose strictness the IR does not know are sent with
+ * `strict: false`, as every other format means them. `store` is left to the host.
  */
 export function encodeRequest(request: IRRequest): EncodedBody {
   const dropped = new Set<string>();
@@ -185,6 +211,9 @@ export function encodeRequest(request: IRRequest): EncodedBody {
         flush();
         input.push({ type: 'function_call_output', call_id: part.toolCallId, output: part.content });
         if (part.isError) dropped.add('tool_result.isError');
+      } else if (part.signature) {
+        flush();
+        input.push({ type: 'reasoning', summary: part.text ? [{ type: 'summary_text', text: part.text }] : [], encrypted_content: part.signature });
       } else dropped.add('thinking');
     }
     flush();
@@ -192,8 +221,14 @@ export function encodeRequest(request: IRRequest): EncodedBody {
   const body: Record<string, unknown> = { model: request.model, input };
   if (request.system !== undefined) body.instructions = request.system;
   if (request.tools) {
-    // Strict unless said otherwise in Responses, non-strict in every other format: keep theirs.
-    body.tools = request.tools.map((t) => ({ type: 'function', name: t.name, ...(t.description !== undefined && { description: t.description }), parameters: t.parameters, strict: false }));
+    body.tools = request.tools.map((t) => ({
+      type: 'function',
+      name: t.name,
+      ...(t.description !== undefined && { description: t.description }),
+      parameters: t.parameters,
+      // Omitted, Responses would make the tool strict.
+      strict: t.strict ?? false,
+    }));
   }
   if (request.toolChoice) {
     const c = request.toolChoice;

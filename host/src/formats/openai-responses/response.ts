@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IRPart, IRResponse, IRStopReason, IRUsage } from '../ir.js';
 import { parseUpstream } from '../openai/response.js';
 import type { EncodedBody } from '../wire-format.js';
-import { type ResponsesResponse, type ResponsesUsage, responseSchema } from './schema.js';
+import { type OutputItem, type ResponsesResponse, type ResponsesUsage, responseSchema } from './schema.js';
 
 /** A Response id: the upstream's when it is one, else a new one (stored conversations are keyed by it). */
 export function responseId(upstreamId: string | undefined): string {
@@ -55,12 +55,25 @@ export function encodeUsage(usage: IRUsage): Record<string, unknown> {
   };
 }
 
-/** Decodes an upstream Response; reasoning items become thinking parts (summary text). */
+/** A reasoning output item as a thinking part: its summary (or raw reasoning text), its encrypted content as the signature. */
+export function reasoningPart(item: Pick<OutputItem, 'summary' | 'content' | 'encrypted_content'>): Extract<IRPart, { type: 'thinking' }> {
+  const texts = (item.summary?.length ? item.summary : (item.content ?? [])).map((s) => s.text ?? '');
+  const part: Extract<IRPart, { type: 'thinking' }> = { type: 'thinking', text: texts.join('\n\n') };
+  if (item.encrypted_content) part.signature = item.encrypted_content;
+  return part;
+}
+
+/** A thinking part as a reasoning output item: the signature travels as `encrypted_content`, for the client to replay. */
+export function reasoningItem(id: string, text: string, signature: string | undefined): Record<string, unknown> {
+  return { id, type: 'reasoning', summary: text ? [{ type: 'summary_text', text }] : [], ...(signature !== undefined && { encrypted_content: signature }) };
+}
+
+/** Decodes an upstream Response; reasoning items become thinking parts (see {@link reasoningPart}). */
 export function decodeResponse(raw: unknown): IRResponse {
   const body = parseUpstream(responseSchema, raw);
   const content: IRPart[] = [];
   for (const item of body.output) {
-    if (item.type === 'reasoning') content.push({ type: 'thinking', text: (item.summary ?? []).map((s) => s.text ?? '').join('\n\n') });
+    if (item.type === 'reasoning') content.push(reasoningPart(item));
     else if (item.type === 'message') {
       for (const part of item.content ?? []) {
         const text = part.type === 'refusal' ? part.refusal : part.text;
@@ -73,13 +86,15 @@ export function decodeResponse(raw: unknown): IRResponse {
   return { id: body.id, model: body.model ?? '', content, stopReason: decodeStatus(body), usage: decodeUsage(body.usage) };
 }
 
-/** The output items of an answer: reasoning, then one message of its text, then function calls, in order. */
+/** The output items of an answer, in its order: reasoning items, messages (one per run of text) and function calls. */
 export function outputItems(content: readonly IRPart[]): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = [];
   let message: { content: Record<string, unknown>[] } | undefined;
   for (const part of content) {
-    if (part.type === 'thinking') items.push({ id: itemId('rs'), type: 'reasoning', summary: [{ type: 'summary_text', text: part.text }] });
-    else if (part.type === 'text') {
+    if (part.type === 'thinking') {
+      items.push(reasoningItem(itemId('rs'), part.text, part.signature));
+      message = undefined;
+    } else if (part.type === 'text') {
       if (!message) {
         message = { content: [] };
         items.push({ id: itemId('msg'), type: 'message', role: 'assistant', status: 'completed', content: message.content });
@@ -87,6 +102,7 @@ export function outputItems(content: readonly IRPart[]): Record<string, unknown>
       message.content.push({ type: 'output_text', text: part.text, annotations: [], logprobs: [] });
     } else if (part.type === 'tool_call') {
       items.push({ id: itemId('fc'), type: 'function_call', status: 'completed', call_id: part.id, name: part.name, arguments: part.arguments });
+      message = undefined;
     }
   }
   return items;
@@ -115,7 +131,6 @@ export function responseObject(id: string, model: string, createdAt: number, res
 /** Encodes an IR answer as the client's Response object. */
 export function encodeResponse(response: IRResponse): EncodedBody {
   const dropped = new Set<string>();
-  for (const part of response.content) if (part.type === 'thinking' && part.signature) dropped.add('thinking.signature');
   if (response.stopSequence !== undefined) dropped.add('stopSequence');
   const body = responseObject(responseId(response.id), response.model, Math.floor(Date.now() / 1000), {
     ...encodeStatus(response.stopReason),

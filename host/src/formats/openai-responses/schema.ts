@@ -58,6 +58,13 @@ const functionTool = z.looseObject({
 });
 export type FunctionTool = z.infer<typeof functionTool>;
 
+/** A tool: function tools are checked, built-in ones (`web_search`, `mcp` ...) pass to be reported. */
+const tool = z.looseObject({ type: z.string() }).superRefine((value, ctx) => {
+  if (value.type !== 'function') return;
+  const result = functionTool.safeParse(value);
+  if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue });
+});
+
 const toolChoice = z.union(
   [z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.string(), name: z.string().optional() })],
   { error: 'expected "auto", "none", "required" or a tool choice object' },
@@ -68,7 +75,7 @@ export const requestSchema = z.looseObject({
   model: z.string().optional(),
   input: z.union([z.string(), z.array(inputItem)], { error: 'expected string or array of items' }).optional(),
   instructions: z.string().nullish(),
-  tools: z.array(z.looseObject({ type: z.string() })).nullish(),
+  tools: z.array(tool).nullish(),
   tool_choice: toolChoice.nullish(),
   max_output_tokens: z.number().int().nullish(),
   temperature: z.number().nullish(),
@@ -94,6 +101,7 @@ export type ResponsesUsage = z.infer<typeof usage>;
 const outputItem = z.looseObject({
   type: z.string(),
   id: z.string().nullish(),
+  /** Messages: output_text and refusal parts; reasoning: reasoning_text parts. */
   content: z.array(z.looseObject({ type: z.string(), text: z.string().nullish(), refusal: z.string().nullish() })).nullish(),
   call_id: z.string().nullish(),
   name: z.string().nullish(),

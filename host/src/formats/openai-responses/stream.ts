@@ -1,16 +1,18 @@
 /**
  * OpenAI Responses streams: an upstream's typed events -> IR events, and IR events -> the
  * client's typed events exactly as OpenAI sends them (what the `openai` SDK's stream helper
- * requires): `response.created` then `response.in_progress`, each output item opened before
- * its deltas and closed with its `.done` events, `sequence_number` counting from 0, and one
- * terminal `response.completed` / `response.incomplete` holding the whole Response, or
- * `response.failed` when the stream breaks.
+ * requires): `response.created` then `response.in_progress`, each output item opened with
+ * `response.output_item.added` (and its content or summary part) before its deltas and closed
+ * with its `.done` events, `sequence_number` counting from 0, and one terminal
+ * `response.completed` / `response.incomplete` holding the whole Response with its usage, sent
+ * from `end()`, or `response.failed` when the stream breaks. No event has a top-level `error`
+ * field: the SDK throws on one.
  *
  * @module
  */
 import type { IRStopReason, IRStreamEvent, IRUsage } from '../ir.js';
 import { UpstreamStreamError, type SseEvent, type StreamDecoder, type StreamEncoder, type WireEvent } from '../wire-format.js';
-import { decodeStatus, decodeUsage, encodeStatus, encodeUsage, itemId, responseId, responseObject } from './response.js';
+import { decodeStatus, decodeUsage, encodeStatus, encodeUsage, itemId, reasoningItem, reasoningPart, responseId, responseObject } from './response.js';
 import type { OutputItem, ResponsesUsage } from './schema.js';
 
 /** Events that end a stream or report its failure. */
@@ -22,10 +24,39 @@ export function mayFinishOrFail(event: SseEvent): boolean {
   return (event.event !== undefined && TERMINAL.has(event.event)) || TERMINAL_TYPE.test(event.data);
 }
 
-/** Creates a decoder for one upstream stream. */
+/** HTTP statuses of the error codes a Responses stream reports, for {@link UpstreamStreamError}. */
+const ERROR_STATUS = new Map<string, number>(Object.entries({
+  rate_limit_exceeded: 429, insufficient_quota: 429, server_error: 500, overloaded: 503, server_is_overloaded: 503,
+  invalid_prompt: 400, context_length_exceeded: 400, invalid_request_error: 400,
+}));
+
+function streamError(error: { message?: unknown; code?: unknown } | undefined, fallback: string): UpstreamStreamError {
+  const message = typeof error?.message === 'string' && error.message ? error.message : fallback;
+  const code = error?.code;
+  const status = typeof code === 'number' && code >= 100 && code < 600 ? code : ERROR_STATUS.get(String(code));
+  return new UpstreamStreamError(message, status);
+}
+
+/** The text of a message item's parts. */
+function messageText(item: OutputItem): string {
+  return (item.content ?? []).map((part) => (part.type === 'refusal' ? part.refusal : part.text) ?? '').join('');
+}
+
+/**
+ * Creates a decoder for one upstream stream. Deltas carry the text, reasoning summaries and
+ * call arguments; a `.done` item adds what no delta carried (a reasoning item's encrypted
+ * content, or the whole item from an upstream that sends no deltas).
+ */
 export function createStreamDecoder(): StreamDecoder {
   let nextIndex = 0;
-  const calls = new Map<string, number>();
+  /** Function calls by item id: the IR index, and whether arguments were streamed. */
+  const calls = new Map<string, { index: number; streamed: boolean }>();
+  /** Function calls by output index, for deltas without an item id. */
+  const callsAt = new Map<number, { index: number; streamed: boolean }>();
+  /** Items whose text or reasoning came as deltas; `''` stands for deltas that named no item. */
+  const streamed = new Set<string>();
+  /** Whether `item` came as deltas, so its `.done` adds nothing (unsure: yes). */
+  const wasStreamed = (id: string) => streamed.has(id) || streamed.has('');
   return {
     decode(event) {
       if (event.data.trim() === '[DONE]' || event.data.trim() === '') return [];
@@ -33,33 +64,67 @@ export function createStreamDecoder(): StreamDecoder {
       try {
         data = JSON.parse(event.data) as Record<string, any>;
       } catch {
+        if (event.event === 'error') throw new UpstreamStreamError(event.data);
         throw new UpstreamStreamError(`malformed upstream stream event: ${event.data.slice(0, 200)}`);
       }
       const out: IRStreamEvent[] = [];
+      const itemKey = String(data.item_id ?? '');
       switch (data.type ?? event.event) {
         case 'response.created':
           out.push({ type: 'start', id: String(data.response?.id ?? ''), model: String(data.response?.model ?? '') });
           break;
         case 'response.output_text.delta':
         case 'response.refusal.delta':
+          streamed.add(itemKey);
           if (data.delta) out.push({ type: 'text', text: String(data.delta) });
+          break;
+        case 'response.reasoning_summary_part.added':
+          // Summaries read as one text, parts a blank line apart (as a non-stream answer reads).
+          if (Number(data.summary_index) > 0) out.push({ type: 'thinking', text: '\n\n' });
           break;
         case 'response.reasoning_summary_text.delta':
         case 'response.reasoning_text.delta':
+          streamed.add(itemKey);
           if (data.delta) out.push({ type: 'thinking', text: String(data.delta) });
           break;
         case 'response.output_item.added': {
           const item = data.item as OutputItem | undefined;
           if (item?.type !== 'function_call') break;
           const index = nextIndex++;
-          calls.set(String(item.id ?? item.call_id), index);
+          const call = { index, streamed: Boolean(item.arguments) };
+          calls.set(String(item.id ?? item.call_id), call);
+          if (typeof data.output_index === 'number') callsAt.set(data.output_index, call);
           out.push({ type: 'tool_call_start', index, id: item.call_id ?? item.id ?? '', name: item.name ?? '' });
           if (item.arguments) out.push({ type: 'tool_call_delta', index, arguments: item.arguments });
           break;
         }
         case 'response.function_call_arguments.delta': {
-          const index = calls.get(String(data.item_id));
-          if (index !== undefined && data.delta) out.push({ type: 'tool_call_delta', index, arguments: String(data.delta) });
+          const call = calls.get(itemKey) ?? callsAt.get(data.output_index);
+          if (!call || !data.delta) break;
+          call.streamed = true;
+          out.push({ type: 'tool_call_delta', index: call.index, arguments: String(data.delta) });
+          break;
+        }
+        case 'response.output_item.done': {
+          const item = data.item as OutputItem | undefined;
+          const id = String(item?.id ?? '');
+          if (item?.type === 'reasoning') {
+            const part = reasoningPart(item);
+            // Its text came as deltas; the encrypted content comes only here.
+            const text = wasStreamed(id) ? '' : part.text;
+            if (text || part.signature) out.push({ type: 'thinking', text, ...(part.signature && { signature: part.signature }) });
+          } else if (item?.type === 'message' && !wasStreamed(id)) {
+            const text = messageText(item);
+            if (text) out.push({ type: 'text', text });
+          } else if (item?.type === 'function_call') {
+            let call = calls.get(String(item.id ?? item.call_id)) ?? callsAt.get(data.output_index);
+            if (!call) {
+              call = { index: nextIndex++, streamed: false };
+              out.push({ type: 'tool_call_start', index: call.index, id: item.call_id ?? item.id ?? '', name: item.name ?? '' });
+            }
+            if (!call.streamed && item.arguments) out.push({ type: 'tool_call_delta', index: call.index, arguments: item.arguments });
+            call.streamed = true;
+          }
           break;
         }
         case 'response.completed':
@@ -70,9 +135,9 @@ export function createStreamDecoder(): StreamDecoder {
           break;
         }
         case 'response.failed':
-          throw new UpstreamStreamError(String(data.response?.error?.message ?? 'upstream response failed'));
+          throw streamError(data.response?.error, 'upstream response failed');
         case 'error':
-          throw new UpstreamStreamError(String(data.message ?? data.error?.message ?? 'upstream stream error'));
+          throw streamError(data.error && typeof data.error === 'object' ? data.error : data, 'upstream stream error');
       }
       return out;
     },
@@ -84,8 +149,12 @@ interface OpenItem {
   index: number;
   id: string;
   kind: 'message' | 'reasoning' | 'function_call';
+  /** The text, reasoning summary or arguments so far. */
   text: string;
-  /** Function calls: the IR's index, its call id and name. */
+  /** Reasoning: whether its summary part was opened, and its signature (`encrypted_content`). */
+  summaryOpen?: boolean;
+  signature?: string;
+  /** Function calls: the IR's index, the call id and name. */
   call?: { irIndex: number; callId: string; name: string };
 }
 
@@ -98,12 +167,16 @@ export function createStreamEncoder(): StreamEncoder {
   let started = false;
   let stopReason: IRStopReason = 'end_turn';
   let usage: IRUsage | undefined;
-  let open: OpenItem | undefined;
-  const done: Record<string, unknown>[] = [];
-  const calls = new Map<number, OpenItem>();
+  /** The open message or reasoning item; several function calls may be open beside it. */
+  let current: OpenItem | undefined;
+  const openCalls = new Map<number, OpenItem>();
+  /** Finished output items by output index. */
+  const output: Record<string, unknown>[] = [];
+  let nextIndex = 0;
 
   const ev = (type: string, fields: Record<string, unknown>): WireEvent => ({ event: type, data: { type, sequence_number: seq++, ...fields } });
-  const snapshot = (status: string, extra: Record<string, unknown> = {}) => responseObject(id, model, createdAt, { status, output: [...done], usage: null, ...extra });
+  const snapshot = (status: string, extra: Record<string, unknown> = {}) =>
+    responseObject(id, model, createdAt, { status, output: output.filter(Boolean), usage: null, ...extra });
 
   function start(from?: { id: string; model: string }): WireEvent[] {
     if (started) return [];
@@ -119,48 +192,49 @@ export function createStreamEncoder(): StreamEncoder {
       case 'message':
         return { id: item.id, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: item.text, annotations: [], logprobs: [] }] };
       case 'reasoning':
-        return { id: item.id, type: 'reasoning', summary: [{ type: 'summary_text', text: item.text }] };
+        return reasoningItem(item.id, item.text, item.signature);
       case 'function_call':
         return { id: item.id, type: 'function_call', status: 'completed', call_id: item.call!.callId, name: item.call!.name, arguments: item.text };
     }
   }
 
-  function close(): WireEvent[] {
-    const item = open;
-    if (!item) return [];
-    open = undefined;
+  function close(item: OpenItem): WireEvent[] {
     const at = { item_id: item.id, output_index: item.index };
     const out: WireEvent[] = [];
     if (item.kind === 'message') {
       out.push(ev('response.output_text.done', { ...at, content_index: 0, text: item.text, logprobs: [] }));
       out.push(ev('response.content_part.done', { ...at, content_index: 0, part: { type: 'output_text', text: item.text, annotations: [], logprobs: [] } }));
     } else if (item.kind === 'reasoning') {
-      out.push(ev('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: item.text }));
-      out.push(ev('response.reasoning_summary_part.done', { ...at, summary_index: 0, part: { type: 'summary_text', text: item.text } }));
+      if (item.summaryOpen) {
+        out.push(ev('response.reasoning_summary_text.done', { ...at, summary_index: 0, text: item.text }));
+        out.push(ev('response.reasoning_summary_part.done', { ...at, summary_index: 0, part: { type: 'summary_text', text: item.text } }));
+      }
     } else {
       out.push(ev('response.function_call_arguments.done', { ...at, name: item.call!.name, arguments: item.text }));
+      openCalls.delete(item.call!.irIndex);
     }
     const finished = itemOf(item);
-    done.push(finished);
+    output[item.index] = finished;
     out.push(ev('response.output_item.done', { output_index: item.index, item: finished }));
     return out;
   }
 
-  /** Opens an item of `kind` unless one is open already; returns the events that did it. */
-  function ensure(kind: 'message' | 'reasoning'): WireEvent[] {
-    if (open?.kind === kind) return [];
-    const out = close();
-    const item: OpenItem = { index: done.length, id: itemId(kind === 'message' ? 'msg' : 'rs'), kind, text: '' };
-    open = item;
-    const at = { item_id: item.id, output_index: item.index };
-    if (kind === 'message') {
-      out.push(ev('response.output_item.added', { output_index: item.index, item: { id: item.id, type: 'message', role: 'assistant', status: 'in_progress', content: [] } }));
-      out.push(ev('response.content_part.added', { ...at, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } }));
-    } else {
-      out.push(ev('response.output_item.added', { output_index: item.index, item: { id: item.id, type: 'reasoning', summary: [] } }));
-      out.push(ev('response.reasoning_summary_part.added', { ...at, summary_index: 0, part: { type: 'summary_text', text: '' } }));
-    }
-    return out;
+  /** Closes every open item, in output order. */
+  function closeAll(): WireEvent[] {
+    const open = [...(current ? [current] : []), ...openCalls.values()].sort((a, b) => a.index - b.index);
+    current = undefined;
+    return open.flatMap(close);
+  }
+
+  /** Closes the open message or reasoning item, leaving function calls open. */
+  function closeCurrent(): WireEvent[] {
+    const item = current;
+    current = undefined;
+    return item ? close(item) : [];
+  }
+
+  function open(kind: OpenItem['kind'], prefix: string, call?: OpenItem['call']): OpenItem {
+    return { index: nextIndex++, id: itemId(prefix), kind, text: '', ...(call && { call }) };
   }
 
   return {
@@ -168,28 +242,49 @@ export function createStreamEncoder(): StreamEncoder {
       if (event.type === 'start') return start(event);
       const out = start();
       switch (event.type) {
-        case 'text':
-          out.push(...ensure('message'));
-          open!.text += event.text;
-          out.push(ev('response.output_text.delta', { item_id: open!.id, output_index: open!.index, content_index: 0, delta: event.text, logprobs: [] }));
+        case 'text': {
+          if (current?.kind !== 'message') {
+            out.push(...closeAll());
+            current = open('message', 'msg');
+            const at = { item_id: current.id, output_index: current.index };
+            out.push(ev('response.output_item.added', { output_index: current.index, item: { id: current.id, type: 'message', role: 'assistant', status: 'in_progress', content: [] } }));
+            out.push(ev('response.content_part.added', { ...at, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } }));
+          }
+          current.text += event.text;
+          out.push(ev('response.output_text.delta', { item_id: current.id, output_index: current.index, content_index: 0, delta: event.text, logprobs: [] }));
           break;
-        case 'thinking':
-          out.push(...ensure('reasoning'));
-          open!.text += event.text;
-          out.push(ev('response.reasoning_summary_text.delta', { item_id: open!.id, output_index: open!.index, summary_index: 0, delta: event.text }));
+        }
+        case 'thinking': {
+          // A signature ends a reasoning item: reasoning after it is a new item.
+          if (current?.kind !== 'reasoning' || current.signature !== undefined) {
+            out.push(...closeAll());
+            current = open('reasoning', 'rs');
+            out.push(ev('response.output_item.added', { output_index: current.index, item: { id: current.id, type: 'reasoning', summary: [] } }));
+          }
+          const item = current;
+          const at = { item_id: item.id, output_index: item.index };
+          if (event.text) {
+            if (!item.summaryOpen) {
+              item.summaryOpen = true;
+              out.push(ev('response.reasoning_summary_part.added', { ...at, summary_index: 0, part: { type: 'summary_text', text: '' } }));
+            }
+            item.text += event.text;
+            out.push(ev('response.reasoning_summary_text.delta', { ...at, summary_index: 0, delta: event.text }));
+          }
+          if (event.signature !== undefined) item.signature = event.signature;
           break;
+        }
         case 'tool_call_start': {
-          out.push(...close());
-          const item: OpenItem = { index: done.length, id: itemId('fc'), kind: 'function_call', text: '', call: { irIndex: event.index, callId: event.id, name: event.name } };
-          open = item;
-          calls.set(event.index, item);
+          out.push(...closeCurrent());
+          const item = open('function_call', 'fc', { irIndex: event.index, callId: event.id, name: event.name });
+          openCalls.set(event.index, item);
           out.push(ev('response.output_item.added', { output_index: item.index, item: { id: item.id, type: 'function_call', status: 'in_progress', call_id: event.id, name: event.name, arguments: '' } }));
           break;
         }
         case 'tool_call_delta': {
-          const item = calls.get(event.index);
-          // Deltas of a call already closed (interleaved parallel calls) cannot be sent any more.
-          if (!item || item !== open) break;
+          // Parallel calls stay open until other output follows, so their deltas may interleave.
+          const item = openCalls.get(event.index);
+          if (!item) break;
           item.text += event.arguments;
           out.push(ev('response.function_call_arguments.delta', { item_id: item.id, output_index: item.index, delta: event.arguments }));
           break;
@@ -204,7 +299,7 @@ export function createStreamEncoder(): StreamEncoder {
       return out;
     },
     end() {
-      const out = [...start(), ...close()];
+      const out = [...start(), ...closeAll()];
       const { status, incomplete_details } = encodeStatus(stopReason);
       const response = snapshot(status, { incomplete_details, usage: usage ? encodeUsage(usage) : null });
       out.push(ev(status === 'completed' ? 'response.completed' : 'response.incomplete', { response }));

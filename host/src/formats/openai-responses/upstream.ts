@@ -9,15 +9,20 @@ import { openaiUpstream } from '../openai/upstream.js';
 import { typedEvent } from '../framing.js';
 import type { UpstreamDialect } from '../wire-format.js';
 
+/** The fields `POST /responses/input_tokens` takes besides `model`. */
+const COUNT_FIELDS = ['input', 'instructions', 'tools', 'tool_choice', 'text', 'reasoning', 'parallel_tool_calls', 'truncation', 'conversation', 'previous_response_id'];
+
 export const responsesUpstream: UpstreamDialect = {
   headers: {},
   authHeaders: openaiUpstream.authHeaders,
   chatPath: (basePath) => `${basePath}/responses`,
   count: {
     path: (basePath) => `${basePath}/responses/input_tokens`,
-    body: (requestBody) => {
-      const { stream: _stream, store: _store, ...rest } = requestBody;
-      return rest;
+    // The count endpoint refuses what it does not take (sampling, `stream`, `store`, `include` ...).
+    body: (requestBody, model) => {
+      const body: Record<string, unknown> = { model };
+      for (const key of COUNT_FIELDS) if (requestBody[key] !== undefined) body[key] = requestBody[key];
+      return body;
     },
     result: (body) => Number((body as { input_tokens?: unknown } | null)?.input_tokens) || 0,
   },
@@ -29,8 +34,14 @@ export const responsesUpstream: UpstreamDialect = {
     if (status !== 400 || !/invalid_encrypted_content/.test(errorBody)) return undefined;
     const input = requestBody.input;
     if (!Array.isArray(input) || !input.some(encrypted)) return undefined;
-    // Reasoning is only valid for the key (or organisation) that made it: keep its summary, drop the rest.
-    const kept = input.map((item) => (encrypted(item) ? withoutEncrypted(item as Record<string, unknown>) : item));
+    // Reasoning is only valid for the key (or organisation) that made it: keep its summary, drop
+    // the rest. An item without an id (translated from another format's signed thinking) is
+    // nothing without its encrypted content.
+    const kept = input.flatMap((item) => {
+      if (!encrypted(item)) return [item];
+      const stripped = withoutEncrypted(item as Record<string, unknown>);
+      return typeof stripped.id === 'string' ? [stripped] : [];
+    });
     return { body: { ...requestBody, input: kept }, dropped: ['reasoning.encrypted_content'] };
   },
 };

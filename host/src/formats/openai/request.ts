@@ -5,7 +5,7 @@
  */
 import { gatewayError } from '../../errors/registry.js';
 import type { DecodeOptions, DecodedRequest, EncodedBody } from '../wire-format.js';
-import type { IRMessage, IRPart, IRReasoning, IRRequest, IRResponseFormat, IRToolChoice } from '../ir.js';
+import type { IRMessage, IRPart, IRReasoning, IRRequest, IRResponseFormat, IRTool, IRToolChoice } from '../ir.js';
 import { reasoningEffort, reasoningFromWord } from '../reasoning.js';
 import { parseBody } from '../validate.js';
 import {
@@ -138,7 +138,10 @@ export function decodeRequest(raw: unknown, options: DecodeOptions): DecodedRequ
     const fn = (tool as FunctionTool).function;
     // OpenAI documents an omitted `parameters` as a function taking no arguments.
     const parameters = fn.parameters ?? { type: 'object', properties: {} };
-    return [fn.description == null ? { name: fn.name, parameters } : { name: fn.name, description: fn.description, parameters }];
+    const decoded: IRTool = fn.description == null ? { name: fn.name, parameters } : { name: fn.name, description: fn.description, parameters };
+    // Not strict is the IR's default; strict is kept for the formats that can ask for it.
+    if (fn.strict === true) decoded.strict = true;
+    return [decoded];
   });
   if (tools.length) request.tools = tools;
   const toolChoice = body.tool_choice == null ? undefined : decodeToolChoice(body.tool_choice, unmapped);
@@ -238,7 +241,12 @@ export function encodeRequest(request: IRRequest): EncodedBody {
   if (request.tools) {
     body.tools = request.tools.map((t) => ({
       type: 'function',
-      function: { name: t.name, ...(t.description !== undefined && { description: t.description }), parameters: t.parameters },
+      function: {
+        name: t.name,
+        ...(t.description !== undefined && { description: t.description }),
+        parameters: t.parameters,
+        ...(t.strict !== undefined && { strict: t.strict }),
+      },
     }));
   }
   if (request.toolChoice) {

@@ -74,6 +74,7 @@ const functionTool = z.looseObject({
     name: z.string(),
     description: z.string().nullish(),
     parameters: z.record(z.string(), z.unknown()).nullish(),
+    strict: z.boolean().nullish(),
   }),
 });
 /** A `function` tool definition. */
