@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { importCommand } from './import-cliproxyapi.js';
+import { importCommand } from './import-cliproxyapi/command.js';
 import { newPlugin } from './new-plugin.js';
 import { CliError } from './errors.js';
 import { plugins } from './plugins.js';
@@ -23,7 +23,8 @@ const USAGE = `Usage:
       Scaffold a plugin package in PARENT/NAME (default ./NAME), with tests.
   switchyard import cliproxyapi FILE
       Write the switchyard.yaml equivalent to a CLIProxyAPI config.yaml to stdout; each setting
-      that could not be carried goes to stderr with the reason.
+      that could not be carried goes to stderr with the reason. Exit 0 when it wrote a config,
+      2 for a file it cannot read or parse.
   switchyard --help
       Show this help.
 `;
