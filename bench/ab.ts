@@ -31,8 +31,8 @@ const mock = await startMock();
 const children: Child[] = [mock];
 try {
   const passthrough = await startPassthrough(`${mock.url}/openai/v1`);
-  const theirs = await startHost(mock.url, 18331, await plugins(), resolve(other));
-  const ours = await startHost(mock.url, 18332, await plugins());
+  const theirs = await startHost(mock.url, 18331, { plugins: await plugins(), root: resolve(other) });
+  const ours = await startHost(mock.url, 18332, { plugins: await plugins() });
   children.push(passthrough, theirs, ours);
   const host = (url: string): Endpoint => ({ origin: url, path: '/v1/chat/completions', headers: { authorization: `Bearer ${HOST_KEY}` } });
   const paths: [string, Endpoint, number][] = [

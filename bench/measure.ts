@@ -4,7 +4,7 @@
  * server process spent per request, and the floor of a plugin hop on this machine (a bare
  * piscina round trip). Every answer is read to its end, streams included.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import autocannon from 'autocannon';
 import { Piscina } from 'piscina';
 import { Pool } from 'undici';
@@ -59,10 +59,21 @@ export interface Throughput {
   cpuUs?: number;
 }
 
-/** CPU time (user + system) of a process so far, ms (from /proc, 10 ms ticks). */
+/**
+ * CPU time (user + system) of a process and its child processes so far, ms (from /proc, 10 ms
+ * ticks): `serve --workers` serves from children of the process the bench started.
+ */
 async function cpuMs(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  let total = (Number(fields[11]) + Number(fields[12])) * 10;
+  for (const child of await childrenOf(pid)) total += await cpuMs(child).catch(() => 0);
+  return total;
+}
+
+async function childrenOf(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const lists = await Promise.all(tasks.map((t) => readFile(`/proc/${pid}/task/${t}/children`, 'utf8').catch(() => '')));
+  return lists.flatMap((l) => l.split(' ').filter(Boolean).map(Number));
 }
 
 /** Requests per second with `connections` connections for `seconds`, and the CPU that `serverPid` spent on them. */

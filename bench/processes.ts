@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 
@@ -43,22 +44,37 @@ export const startPassthrough = (upstreamBase: string) => startScript('passthrou
 
 export const HOST_KEY = 'bench-client-key';
 
+/** What a bench host runs with besides the mock provider. */
+export interface HostOptions {
+  /** Plugins dir (default: an empty one). */
+  plugins?: string;
+  /** Checkout whose built CLI runs (default this one). */
+  root?: string;
+  /** `state:` config (default the memory store). */
+  state?: Record<string, unknown>;
+  /** `serve --workers`. */
+  workers?: number;
+}
+
 /**
- * Starts `switchyard serve` (the built CLI of the checkout at `root`, this one by default) with a
- * config serving gpt-4.1 from the mock.
+ * Starts `switchyard serve` (the built CLI of the checkout at `options.root`, this one by
+ * default) with a config serving gpt-4.1 from the mock.
  */
-export async function startHost(mockUrl: string, port: number, plugins?: string, root = ROOT): Promise<Child> {
+export async function startHost(mockUrl: string, port: number, options: HostOptions = {}): Promise<Child> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
+  const root = options.root ?? ROOT;
   const config = {
     host: '127.0.0.1',
     port,
     apiKeys: [HOST_KEY],
     authDir: join(dir, 'auths'),
     providers: [{ name: 'openai', type: 'openai', baseUrl: `${mockUrl}/openai/v1`, apiKeys: ['bench-upstream'], models: ['gpt-4.1'] }],
-    plugins: { dir: plugins ?? join(dir, 'no-plugins') },
+    plugins: { dir: options.plugins ?? join(dir, 'no-plugins') },
+    ...(options.state ? { state: options.state } : {}),
   };
   await writeFile(join(dir, 'switchyard.yaml'), stringify(config));
-  const child = spawn(process.execPath, [join(root, 'host/dist/cli/main.js'), 'serve', '--config', join(dir, 'switchyard.yaml')], {
+  const workers = options.workers === undefined ? [] : ['--workers', String(options.workers)];
+  const child = spawn(process.execPath, [join(root, 'host/dist/cli/main.js'), 'serve', '--config', join(dir, 'switchyard.yaml'), ...workers], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn' },
   });
@@ -86,4 +102,24 @@ export async function rssMb(pid: number): Promise<number> {
 export async function loopLagP99Ms(hostUrl: string): Promise<number> {
   const text = await (await fetch(`${hostUrl}/metrics`)).text();
   return Number(/^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000;
+}
+
+/** A redis-server of its own (no persistence) on `port`, for the Redis store paths. */
+export async function startRedisServer(port: number): Promise<Child> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (up) break;
+    if (i > 100) throw new Error('redis-server did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, pid: child.pid!, stop: stopper(child) };
 }

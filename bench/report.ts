@@ -76,6 +76,7 @@ export function tables(r: BenchResults): string {
     ['idle host RSS <= 100 MB', r.memory.idleHostMb <= 100, `${r.memory.idleHostMb.toFixed(1)} MB`],
     ['RSS per plugin worker <= 15 MB', r.memory.perWorkerMb <= 15, `${r.memory.perWorkerMb.toFixed(1)} MB`],
     [`${r.scale.streams} concurrent streams, no error`, r.scale.failed === 0, `${r.scale.failed} failed`],
+    ...scaleOutChecks(r, host),
     ['event loop lag p99 < 20 ms while they are held', r.scale.loopLagP99Ms < 20, `${r.scale.loopLagP99Ms.toFixed(1)} ms`],
   ];
   return [
@@ -96,6 +97,29 @@ export function tables(r: BenchResults): string {
     '|---|---|---|',
     ...checks.map(([name, ok, value]) => `| ${name} | ${ok ? 'yes' : 'NO'} | ${value} |`),
   ].join('\n');
+}
+
+/** The Redis store and `--workers 2` against the single memory-store host, where the run has them. */
+function scaleOutChecks(r: BenchResults, host: PathResult): [string, boolean, string][] {
+  const checks: [string, boolean, string][] = [];
+  const ratio = (a: number, b: number) => x(a / b);
+  const redis = r.paths.find((p) => p.name === 'switchyard, Redis store');
+  if (redis) {
+    checks.push([
+      'Redis store req/s within 10% of the memory store',
+      redis.throughput.rps >= 0.9 * host.throughput.rps,
+      `${ratio(redis.throughput.rps, host.throughput.rps)} req/s, ${ratio(redis.throughput.cpuUs ?? NaN, host.throughput.cpuUs ?? NaN)} CPU/req; streams ${ratio(redis.streamThroughput.rps, host.streamThroughput.rps)} req/s`,
+    ]);
+  }
+  const workers = r.paths.find((p) => p.name === 'switchyard --workers 2');
+  if (workers) {
+    checks.push([
+      '--workers 2 vs one process (2 cores, shared with the load generator and the mock)',
+      workers.throughput.rps > host.throughput.rps,
+      `${ratio(workers.throughput.rps, host.throughput.rps)} req/s, ${ratio(workers.throughput.cpuUs ?? NaN, host.throughput.cpuUs ?? NaN)} CPU/req; streams ${ratio(workers.streamThroughput.rps, host.streamThroughput.rps)} req/s`,
+    ]);
+  }
+  return checks;
 }
 
 async function versions(): Promise<string> {

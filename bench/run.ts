@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { chatBody, responsesBody } from './body.js';
 import { type Endpoint, type Throughput, hopFloor, sequential, summarise, throughput } from './measure.js';
-import { HOST_KEY, loopLagP99Ms, rssMb, startHost, startMock, startPassthrough } from './processes.js';
+import { HOST_KEY, loopLagP99Ms, rssMb, startHost, startMock, startPassthrough, startRedisServer } from './processes.js';
 import { type BenchResults, type PathResult, writeReport } from './report.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -144,9 +144,13 @@ async function main(): Promise<void> {
     children.push(host);
     await new Promise((r) => setTimeout(r, 1000));
     const idleRss = await rssMb(host.pid);
-    const routed = await startHost(mock.url, 18318, await pluginsDir(['noop-router']));
-    const intercepted = await startHost(mock.url, 18319, await pluginsDir(['noop-stream']));
-    children.push(routed, intercepted);
+    const routed = await startHost(mock.url, 18318, { plugins: await pluginsDir(['noop-router']) });
+    const intercepted = await startHost(mock.url, 18319, { plugins: await pluginsDir(['noop-stream']) });
+    const redis = await startRedisServer(18379);
+    children.push(routed, intercepted, redis);
+    const shared = await startHost(mock.url, 18323, { state: { store: 'redis', url: redis.url, keyPrefix: 'bench:' } });
+    const workers = await startHost(mock.url, 18324, { workers: 2 });
+    children.push(shared, workers);
     const hostEndpoint = (url: string): Endpoint => ({ origin: url, path: '/v1/chat/completions', headers: { authorization: `Bearer ${HOST_KEY}` } });
     process.stderr.write('paths:\n');
     const paths = await measurePaths([
@@ -157,8 +161,12 @@ async function main(): Promise<void> {
       { name: 'switchyard + stream interceptor plugin', endpoint: hostEndpoint(intercepted.url), pid: intercepted.pid },
       // The same host, with Responses clients: translated to the Chat Completions upstream and back.
       { name: 'switchyard, Responses in', endpoint: { ...hostEndpoint(host.url), path: '/v1/responses' }, pid: host.pid, body: responsesBody },
+      // State shared through Redis (the store's own CPU not counted: it is another machine's in a deployment).
+      { name: 'switchyard, Redis store', endpoint: hostEndpoint(shared.url), pid: shared.pid },
+      // Two serving processes on this 2-core machine; CPU counts the primary and both workers.
+      { name: 'switchyard --workers 2', endpoint: hostEndpoint(workers.url), pid: workers.pid },
     ]);
-    await Promise.all([host.stop(), routed.stop(), intercepted.stop()]);
+    await Promise.all([host.stop(), routed.stop(), intercepted.stop(), shared.stop(), workers.stop(), redis.stop()]);
 
     process.stderr.write('plugin hop floor...\n');
     const floor = await hopFloor({
@@ -187,7 +195,7 @@ async function main(): Promise<void> {
       pkg.switchyard.id = `noop-${i}`;
       await writeFile(file, JSON.stringify(pkg));
     }
-    const withWorkers = await startHost(mock.url, 18321, dir);
+    const withWorkers = await startHost(mock.url, 18321, { plugins: dir });
     await new Promise((r) => setTimeout(r, 1500));
     const workersRss = await rssMb(withWorkers.pid);
     await withWorkers.stop();

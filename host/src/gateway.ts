@@ -6,15 +6,16 @@
  *
  * @module
  */
-import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { type LoadOptions, type LoadedConfig, loadConfig } from './config/load.js';
+import { ConfigError, type LoadOptions, type LoadedConfig, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
 import { ModelDiscovery } from './core/discovery.js';
 import type { ConductorShared } from './core/conductor/conductor.js';
-import { FileConversationStore } from './core/state/conversations.js';
-import { MemoryStateStore } from './core/state/memory-store.js';
+import type { ConversationStore } from './core/state/conversations.js';
+import { openStores } from './core/state/open.js';
+import type { StateBackend } from './core/state/replica/backend.js';
+import { StateUrlError } from './core/state/redis/connection.js';
 import { gatewayError } from './errors/registry.js';
 import { createServer } from './http/server.js';
 import { createLogger } from './log.js';
@@ -24,6 +25,7 @@ import { executeNested } from './pipeline/plugins/nested.js';
 import { type Runtime, type RuntimeDeps, buildRuntime } from './pipeline/runtime.js';
 import { serve } from './pipeline/serve.js';
 import { PluginHost } from './plugins/plugin-host.js';
+import type { WorkerLink } from './workers/worker.js';
 import { workerEntry } from '@switchyard/plugin-sdk/transport';
 
 /** The compiled worker runtime every plugin pool runs. */
@@ -37,6 +39,12 @@ export interface GatewayOptions extends LoadOptions {
   /** Watch the config file for changes (default true). */
   watch?: boolean;
   logger?: FastifyBaseLogger;
+  /** In a worker process of `serve --workers` with the memory store: the primary's shared state. */
+  stateBackend?: StateBackend;
+  /** In a worker process of `serve --workers` with the memory store: the primary's stored Responses conversations. */
+  conversations?: ConversationStore;
+  /** In a worker process of `serve --workers`: `/metrics` answers for every worker, and a management reload reaches them all. */
+  worker?: WorkerLink;
 }
 
 /** A running gateway; start one with {@link Gateway.start}. */
@@ -75,14 +83,17 @@ export class Gateway {
     const loaded = loadConfig(options);
     // Upstream timeouts are fixed for the pools' life: a change needs a restart.
     const dispatchers = new Dispatchers(loaded.config.limits);
-    // Cooldowns and counters survive restarts in authDir; a changed authDir needs a restart.
-    const store = await MemoryStateStore.open({
-      dir: loaded.config.authDir,
-      // Counters change on every request: one write a second is plenty, and a crash loses at most that.
-      flushDelayMs: 1000,
-      onError: (err) => log.warn({ reason: err.message }, 'credential state could not be restored or saved'),
+    // Where state lives is fixed for the process's life: a changed authDir or state section needs a restart.
+    const stores = await openStores(loaded.config, {
+      workersBackend: options.stateBackend,
+      workersConversations: options.conversations,
+      warn: (reason, msg) => log.warn({ reason }, msg),
+      onStatus: (health) =>
+        health.up ? log.info({ store: health.store }, 'state store reachable again: local changes written back') : log.error({ store: health.store, reason: health.error }, 'state store unreachable: serving from the local view'),
+    }).catch((err: unknown) => {
+      throw err instanceof StateUrlError ? new ConfigError(err.message) : err;
     });
-    const shared: ConductorShared = { store, inFlight: new Map() };
+    const shared: ConductorShared = { store: stores.state };
     let gateway: Gateway | undefined;
     const metrics = new Metrics(() => gateway && gateway.#runtime);
     const plugins = new PluginHost({
@@ -99,24 +110,28 @@ export class Gateway {
     });
     // A disabled plugins section loads nothing, so the host's lists simply stay empty.
     await plugins.load(loaded.config.plugins);
-    // Stored Responses conversations live beside the credential state; a changed authDir needs a restart too.
-    const conversations = await FileConversationStore.open({
-      dir: join(loaded.config.authDir, 'responses'),
-      onError: (err) => log.warn({ reason: err.message }, 'stored response could not be read or saved'),
-    });
+    const conversations = stores.conversations;
     const deps: RuntimeDeps = { dispatchers, shared, plugins, observer: metrics, accessLog: (line, msg) => log.info(line, msg), conversations };
     const runtime = buildRuntime(loaded.config, deps);
     const discovery = new ModelDiscovery(log);
     await discovery.refresh(runtime.catalog);
+    const worker = options.worker;
+    worker?.shareMetrics(metrics.registry);
     const server = createServer({
       runtime: () => gateway!.#runtime,
-      reload: () => gateway!.reload(),
+      reload: async () => {
+        await gateway!.reload();
+        // Each worker watches the config file itself, but a reload asked of one must reach all.
+        worker?.reloadOthers();
+      },
       plugins,
       metrics,
+      scrape: worker && (() => worker.scrape()),
       limits: loaded.config.limits,
       logger: log,
     });
     gateway = new Gateway(server, log, runtime, deps, options, plugins, discovery, loaded.file);
+    worker?.onReload(() => gateway!.reload());
     plugins.watch();
     discovery.schedule(() => (gateway!.#closed ? undefined : gateway!.#runtime.catalog));
     await server.listen({ host: loaded.config.host, port: loaded.config.port });
@@ -238,8 +253,9 @@ export class Gateway {
       clearTimeout(force);
     }
     await this.#plugins.close();
-    await this.#deps.shared.store.close();
+    // Conversations first: with Redis both share one connection, which the state store closes.
     await this.#deps.conversations?.close();
+    await this.#deps.shared.store.close();
     await this.#deps.dispatchers.close();
   }
 }

@@ -3,7 +3,8 @@
  * no import cycles, and no folder imports one above it. The layers tell the story of a request
  * from the bottom up: errors and wire formats first, then config and auth, the upstreams, the
  * core (catalog, registry, conductor, state), the plugin runtime, the pipeline that ties them
- * together, metrics, the HTTP surface, the gateway and the CLI.
+ * together, metrics, the HTTP surface, the link between the processes of `serve --workers`, the
+ * gateway and the CLI.
  */
 import { join } from 'node:path';
 import madge from 'madge';
@@ -23,6 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['pipeline'],
   ['metrics'],
   ['http'],
+  ['workers'],
   ['gateway.ts', 'index.ts'],
   ['cli'],
 ];

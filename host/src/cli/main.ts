@@ -11,8 +11,9 @@ import { plugins } from './plugins.js';
 import { serve } from './serve.js';
 
 const USAGE = `Usage:
-  switchyard serve [--config FILE] [--port N]
-      Serve the gateway (default 127.0.0.1:8317).
+  switchyard serve [--config FILE] [--port N] [--workers N|auto]
+      Serve the gateway (default 127.0.0.1:8317). --workers runs N processes on the one port
+      (auto: one per core), sharing state, metrics and reloads; 1 or absent: one process.
   switchyard plugins list [--config FILE]
       Show what the config would load from its plugins dir: id, version, priority, threads,
       capabilities and state (active, disabled, rejected, skipped, fused) with the reason.

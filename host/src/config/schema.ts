@@ -105,6 +105,18 @@ export const configSchema = z
     apiKeys: z.array(z.union([z.string().min(1), z.strictObject({ name: z.string().min(1), key: z.string().min(1) })])).default([]),
     managementKey: z.string().min(1).optional(),
     authDir: z.string().default('./auths'),
+    /**
+     * Where cooldowns, counters, sessions, cursors and stored conversations live: `memory`
+     * (persisted to authDir) or `redis`, shared by every host and worker on one server.
+     */
+    state: z
+      .strictObject({
+        store: z.enum(['memory', 'redis']).default('memory'),
+        url: z.string().min(1).optional(),
+        keyPrefix: z.string().default('switchyard:'),
+      })
+      .refine((s) => s.store !== 'redis' || s.url !== undefined, { message: 'state.store redis needs state.url', path: ['url'] })
+      .prefault({}),
     /** On SIGTERM/SIGINT, how long in-flight requests and streams may take to finish before they are ended. */
     shutdownTimeout: duration.default(10_000),
     routing: z

@@ -32,7 +32,7 @@ interface ModelStatus {
 export function credentialView(rt: Runtime, providerName: string, index: number, now = Date.now()) {
   const provider = rt.catalog.providers.get(providerName)!;
   const credential = provider.credentials[index]!;
-  const { store, inFlight } = rt.conductor.shared;
+  const { store } = rt.conductor.shared;
   const models: Record<string, ModelStatus> = {};
   for (const model of rt.catalog.modelsOf(credential.id)) models[model] = { status: 'active' };
   let cooling = false;
@@ -51,7 +51,7 @@ export function credentialView(rt: Runtime, providerName: string, index: number,
     models,
     successes: counters.successes,
     failures: counters.failures,
-    inFlight: inFlight.get(credential.key) ?? 0,
+    inFlight: store.inFlight(credential.key),
   };
 }
 

@@ -26,6 +26,8 @@ import { writeStream } from './writer.js';
 
 export interface ServerOptions extends ManagementOptions {
   metrics: Metrics;
+  /** What `GET /metrics` answers instead of `metrics` alone: a worker of `serve --workers` answers for the whole set. */
+  scrape?: () => Promise<string>;
   /** The runtime of the config in force; read once per request, when it arrives. */
   runtime: () => Runtime;
   /** Client-side limits; fixed for the server's life (a change needs a restart). */
@@ -126,10 +128,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
     sendError(reply, formatOfUrl(request.url), gatewayError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`), request.id);
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', async () => {
+    // Still 200 when the shared store is down: the host serves from its local view.
+    const health = options.runtime().conductor.shared.store.health();
+    return health.up ? { status: 'ok' } : { status: 'degraded', store: health.store, error: health.error };
+  });
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', options.metrics.registry.contentType);
-    return options.metrics.registry.metrics();
+    return options.scrape ? options.scrape() : options.metrics.registry.metrics();
   });
   registerManagement(app, options);
 

@@ -97,6 +97,16 @@ export class Metrics implements PipelineObserver, PluginObserver {
     this.#pluginTime = new LabelCache(2, ([plugin, method]) => pluginTime.child({ plugin: String(plugin), method: String(method) }));
 
     new Gauge({
+      name: 'switchyard_state_store_up',
+      help: 'Whether the state store is reachable (1) or the host serves from its local view (0); the memory store is always 1',
+      registers,
+      collect() {
+        const rt = runtime();
+        if (rt) this.set(rt.conductor.shared.store.health().up ? 1 : 0);
+      },
+    });
+
+    new Gauge({
       name: 'switchyard_credentials',
       help: 'Credentials per provider that are active or cooling down (on at least one model)',
       labelNames: ['provider', 'state'],

@@ -57,8 +57,6 @@ export interface SchedulerHook {
 export interface ConductorShared {
   /** Keyed by `Credential.key`, so state follows the API key, not its position in a list. */
   store: StateStore;
-  /** Requests in flight per `Credential.key`. */
-  inFlight: Map<string, number>;
 }
 
 export class Conductor {
@@ -270,13 +268,10 @@ export class Conductor {
 
   #stats(member: PoolMember): MemberStats {
     const counters = this.shared.store.counters(member.credential.key);
-    return { inFlight: this.shared.inFlight.get(member.credential.key) ?? 0, successes: counters.successes, failures: counters.failures };
+    return { inFlight: this.shared.store.inFlight(member.credential.key), successes: counters.successes, failures: counters.failures };
   }
 
   #adjustInFlight(member: PoolMember, delta: number): void {
-    const key = member.credential.key;
-    const next = (this.shared.inFlight.get(key) ?? 0) + delta;
-    if (next <= 0) this.shared.inFlight.delete(key);
-    else this.shared.inFlight.set(key, next);
+    this.shared.store.adjustInFlight(member.credential.key, delta);
   }
 }

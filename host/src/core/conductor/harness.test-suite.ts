@@ -39,16 +39,22 @@ export function provider(name: string, keys: number | string[], rest: Record<str
 export interface Fixture {
   rt: Runtime;
   store: MemoryStateStore;
-  inFlight: Map<string, number>;
+  /** Requests in flight by credential key, as the store counts them now. */
+  readonly inFlight: Map<string, number>;
 }
 
 /** Parses `input` with the real config schema (defaults applied) and builds a runtime over it. */
 export function runtime(input: Record<string, unknown>): Fixture {
   const config = configSchema.parse(input);
   const store = new MemoryStateStore({});
-  const inFlight = new Map<string, number>();
   const catalog = new Catalog(config, [], { upstreamFor: () => NO_UPSTREAM, store });
-  return { rt: { config, catalog, conductor: new Conductor(config, { store, inFlight }) }, store, inFlight };
+  return {
+    rt: { config, catalog, conductor: new Conductor(config, { store }) },
+    store,
+    get inFlight() {
+      return store.snapshot().inFlight;
+    },
+  };
 }
 
 /** The state-store key of credential `id` (`provider#index`). */
@@ -62,7 +68,8 @@ export function keyOf(rt: Runtime, id: string): string {
 /** Puts credential `id` in cooldown for `model` for `ms` from now (negative: already over). */
 export function cool(fx: Fixture, id: string, model: string, ms: number, state: Partial<ModelState> = {}): number {
   const until = Date.now() + ms;
-  fx.store.setModelState(keyOf(fx.rt, id), model, { until, reason: 'quota', backoffLevel: 0, status: 429, ...state });
+  // Put as given: a negative `ms` stands for time passing, which the extend-only rule would refuse.
+  fx.store.putModelState(keyOf(fx.rt, id), model, { until, reason: 'quota', backoffLevel: 0, status: 429, ...state });
   return until;
 }
 

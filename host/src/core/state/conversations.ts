@@ -39,7 +39,8 @@ export interface ConversationStore {
   close(): Promise<void>;
 }
 
-const storedSchema = z.object({
+/** What a stored response must look like when read back from a file or a shared store. */
+export const storedSchema = z.object({
   id: z.string(),
   owner: z.string(),
   expiresAt: z.number(),

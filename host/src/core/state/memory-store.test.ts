@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStateStore } from './memory-store.js';
+import { describeStateStoreContract } from './store-contract.test-suite.js';
 import type { ModelState } from './types.js';
 
 const dirs: string[] = [];
@@ -15,6 +16,8 @@ async function tempDir(): Promise<string> {
 afterEach(async () => {
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
+
+describeStateStoreContract('memory', () => MemoryStateStore.open());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const quota = (until: number, backoffLevel = 1): ModelState => ({

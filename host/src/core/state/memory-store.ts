@@ -9,7 +9,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import type { CooldownReason, CredentialCounters, ModelState, StateStore } from './types.js';
+import { extendCooldown } from './cooldowns.js';
+import type { CooldownReason, CredentialCounters, ModelState, StateStore, StoreHealth } from './types.js';
 
 /** How a {@link MemoryStateStore} persists; every field is optional. */
 export interface MemoryStateStoreOptions {
@@ -71,6 +72,7 @@ export class MemoryStateStore implements StateStore {
   readonly #models = new Map<string, Map<string, ModelState>>();
   readonly #counters = new Map<string, CredentialCounters>();
   readonly #cursors = new LRUCache<string, number>({ max: MAX_CURSOR_KEYS });
+  readonly #inFlight = new Map<string, number>();
   /** Each binding keeps its own expiry, checked against the caller's `now` rather than the cache's clock. */
   readonly #sessions = new LRUCache<string, { credentialId: string; expiresAt: number }>({ max: MAX_SESSIONS });
   readonly #file: string | undefined;
@@ -111,6 +113,14 @@ export class MemoryStateStore implements StateStore {
   }
 
   setModelState(credentialId: string, model: string, state: ModelState | undefined): void {
+    this.putModelState(credentialId, model, state === undefined ? undefined : extendCooldown(this.modelState(credentialId, model), state, this.#now()));
+  }
+
+  /**
+   * Sets or clears a cooldown as given, without the extend-only rule: for a replica taking the
+   * shared state's word, and for a shared state ending a cooldown it was told about.
+   */
+  putModelState(credentialId: string, model: string, state: ModelState | undefined): void {
     let models = this.#models.get(credentialId);
     if (state === undefined) {
       if (!models?.delete(model)) return;
@@ -144,10 +154,64 @@ export class MemoryStateStore implements StateStore {
     this.#changed();
   }
 
+  /** Adds results made elsewhere (a replica's deltas, another host's totals). */
+  addCounters(credentialId: string, successes: number, failures: number): void {
+    if (successes === 0 && failures === 0) return;
+    let counters = this.#counters.get(credentialId);
+    if (!counters) this.#counters.set(credentialId, (counters = { successes: 0, failures: 0 }));
+    counters.successes += successes;
+    counters.failures += failures;
+    this.#changed();
+  }
+
+  /** Replaces a credential's counters (a replica taking the shared totals). */
+  putCounters(credentialId: string, counters: CredentialCounters): void {
+    this.#counters.set(credentialId, { ...counters });
+    this.#changed();
+  }
+
   nextCursor(key: string): number {
     const cursor = this.#cursors.get(key) ?? 0;
     this.#cursors.set(key, cursor + 1);
     return cursor;
+  }
+
+  /** Moves a cursor by `delta` (another host's picks) or, with `absolute`, to a value. */
+  moveCursor(key: string, delta: number, absolute = false): void {
+    this.#cursors.set(key, absolute ? delta : (this.#cursors.get(key) ?? 0) + delta);
+  }
+
+  inFlight(credentialId: string): number {
+    return this.#inFlight.get(credentialId) ?? 0;
+  }
+
+  adjustInFlight(credentialId: string, delta: number): void {
+    const next = (this.#inFlight.get(credentialId) ?? 0) + delta;
+    if (next <= 0) this.#inFlight.delete(credentialId);
+    else this.#inFlight.set(credentialId, next);
+  }
+
+  health(): StoreHealth {
+    return { store: 'memory', up: true };
+  }
+
+  /** Copies of everything a replica or a shared state hands out whole. */
+  snapshot(now = this.#now()): {
+    cooldowns: Map<string, Map<string, ModelState>>;
+    counters: Map<string, CredentialCounters>;
+    cursors: Map<string, number>;
+    sessions: Map<string, { credentialId: string; expiresAt: number }>;
+    inFlight: Map<string, number>;
+  } {
+    const cooldowns = new Map<string, Map<string, ModelState>>();
+    for (const [id, models] of this.#models) {
+      const live = new Map([...models].filter(([, state]) => state.until > now));
+      if (live.size > 0) cooldowns.set(id, live);
+    }
+    const counters = new Map([...this.#counters].map(([id, c]) => [id, { ...c }]));
+    const cursors = new Map(this.#cursors.entries());
+    const sessions = new Map([...this.#sessions.entries()].filter(([, b]) => b.expiresAt > now).map(([k, b]) => [k, { ...b }]));
+    return { cooldowns, counters, cursors, sessions, inFlight: new Map(this.#inFlight) };
   }
 
   session(key: string, now: number): string | undefined {

@@ -1,8 +1,10 @@
 /**
  * The conductor's state and the one store interface it lives behind: cooldowns per
  * (credential, model), counters per credential, strategy cursors and session bindings. The
- * default store keeps everything in memory and persists to `authDir`; a shared store (Redis)
- * can implement the same interface later. Every method on the hot path is synchronous.
+ * default store keeps everything in memory and persists to `authDir`; the replicated store
+ * (`replica/`) keeps the same local view and shares it through a backend (Redis, or the primary
+ * process of `serve --workers`). Every method on the hot path is synchronous: it reads or
+ * changes the local view and never waits on disk or network.
  *
  * @module
  */
@@ -35,10 +37,22 @@ export interface CredentialCounters {
   failures: number;
 }
 
+/** Whether the store reaches what it shares state through; the memory store is always up. */
+export interface StoreHealth {
+  /** `memory`, or the backend's name (`redis`, `workers`). */
+  store: string;
+  up: boolean;
+  /** Why it is down (never a secret). */
+  error?: string;
+}
+
 export interface StateStore {
   /** The cooldown of `credentialId` for `model`, expired ones included (callers compare `until`). */
   modelState(credentialId: string, model: string): ModelState | undefined;
-  /** Sets or (with undefined) clears a cooldown. */
+  /**
+   * Sets or (with undefined) clears a cooldown. A deadline is only ever extended: when the
+   * current cooldown lasts longer, it stays (with the higher backoff level of the two).
+   */
   setModelState(credentialId: string, model: string, state: ModelState | undefined): void;
   /** Every cooldown of a credential, by model. */
   modelStates(credentialId: string): ReadonlyMap<string, ModelState>;
@@ -56,6 +70,13 @@ export interface StateStore {
   bindSession(key: string, credentialId: string, expiresAt: number): void;
   /** Removes a binding; with `credentialId`, only if it still points there (compare-and-delete). */
   unbindSession(key: string, credentialId?: string): void;
+
+  /** Requests in flight on a credential, over every host sharing the store. */
+  inFlight(credentialId: string): number;
+  /** Counts a request starting (+1) or ending (-1) on a credential here. */
+  adjustInFlight(credentialId: string, delta: number): void;
+
+  health(): StoreHealth;
 
   /** Drops the state of credentials not in `ids` (after a config reload). */
   retain(ids: ReadonlySet<string>): void;

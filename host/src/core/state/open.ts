@@ -1,0 +1,77 @@
+/**
+ * Opens the state store and the conversation store the config asks for: in memory (persisted
+ * to `authDir`), replicated through Redis (`state.store: redis`), or replicated through the
+ * primary process of `serve --workers` (memory store, several workers: the caller passes that
+ * backend and conversation store in, since they live above this layer).
+ *
+ * @module
+ */
+import { join } from 'node:path';
+import type { Config } from '../../config/schema.js';
+import { type ConversationStore, FileConversationStore } from './conversations.js';
+import { MemoryStateStore } from './memory-store.js';
+import type { StateBackend } from './replica/backend.js';
+import { ReplicatedStateStore } from './replica/replicated-store.js';
+import { RedisBackend } from './redis/backend.js';
+import { connectRedis } from './redis/connection.js';
+import { RedisConversationStore } from './redis/conversations.js';
+import type { StateStore, StoreHealth } from './types.js';
+
+/** How often replicas reconcile with the shared state and send heartbeats. */
+const RECONCILE_MS = 1000;
+
+export interface OpenedStores {
+  state: StateStore;
+  conversations: ConversationStore;
+}
+
+export interface OpenStoresOptions {
+  /** The backend of a worker process of `serve --workers` using the memory store. */
+  workersBackend?: StateBackend;
+  /** That worker's conversation store, held by the primary. */
+  workersConversations?: ConversationStore;
+  /** A failure to read or write state; the stores carry on. */
+  warn(reason: string, msg: string): void;
+  /** The shared store went down or came back. */
+  onStatus(health: StoreHealth): void;
+}
+
+/**
+ * Rejects with `StateUrlError` for a `state.url` that can never work (malformed, refused
+ * password); an unreachable Redis opens degraded and catches up when it comes back.
+ */
+export async function openStores(config: Pick<Config, 'authDir' | 'state'>, options: OpenStoresOptions): Promise<OpenedStores> {
+  const warn = (what: string) => (err: Error) => options.warn(err.message, what);
+  if (config.state.store === 'redis') {
+    let backend: RedisBackend | undefined;
+    let conversations: RedisConversationStore | undefined;
+    const redis = await connectRedis(config.state.url!, {
+      onUp: () => {
+        backend?.linkUp();
+        conversations?.linkUp();
+      },
+      onDown: (err) => backend?.linkDown(err),
+    });
+    backend = new RedisBackend(redis, { keyPrefix: config.state.keyPrefix, heartbeatMs: RECONCILE_MS });
+    conversations = new RedisConversationStore(redis, { keyPrefix: config.state.keyPrefix, onError: warn('stored response could not be read or saved') });
+    const state = await ReplicatedStateStore.open({ backend, reconcileMs: RECONCILE_MS, onStatus: options.onStatus });
+    return { state, conversations };
+  }
+  const conversations =
+    options.workersConversations ??
+    (await FileConversationStore.open({
+      dir: join(config.authDir, 'responses'),
+      onError: warn('stored response could not be read or saved'),
+    }));
+  if (options.workersBackend) {
+    const state = await ReplicatedStateStore.open({ backend: options.workersBackend, reconcileMs: RECONCILE_MS, onStatus: options.onStatus });
+    return { state, conversations };
+  }
+  const state = await MemoryStateStore.open({
+    dir: config.authDir,
+    // Counters change on every request: one write a second is plenty, and a crash loses at most that.
+    flushDelayMs: 1000,
+    onError: warn('credential state could not be restored or saved'),
+  });
+  return { state, conversations };
+}
