@@ -6,14 +6,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, type TestHost, startHost } from '../helpers/host.js';
-import { type RedisServer, startRedis } from '../helpers/redis-server.js';
+import { type RedisServer, freePort, startRedis } from '../helpers/redis-server.js';
 import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
 
 const MGMT = 'mgmt-scale-out';
@@ -203,13 +202,40 @@ async function spawnHost(prefix: string): Promise<{ url: string; child: ChildPro
   return { url, child, dir };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+describe('start-up', () => {
+  const config = (url: string) => ({ state: { store: 'redis', url }, providers: [{ name: 'pool', type: 'openai', baseUrl: mock.baseUrl('openai'), apiKeys: KEYS, models: ['gpt-4.1'] }] });
+
+  it('a malformed state.url or a refused password stops the start with an error naming state.url, never the password', async () => {
+    await expect(startHost(config('redis://:hunter2@127.0.0.1:notaport'))).rejects.toThrow(/state\.url/);
+    const guarded = await startRedis({ password: 'right-one' });
+    try {
+      const failure = await startHost(config(`redis://:wrong-one@127.0.0.1:${guarded.port}`)).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(failure?.name).toBe('ConfigError');
+      expect(failure?.message).toMatch(/state\.url/);
+      expect(failure?.message).not.toContain('wrong-one');
+    } finally {
+      await guarded.stop();
+    }
   });
-}
+
+  it('an unreachable Redis: the host starts degraded, serves, and catches up when Redis comes', async () => {
+    const port = await freePort();
+    const [host] = await Promise.all([startHost(config(`redis://127.0.0.1:${port}`))]);
+    hosts.push(host!);
+    const health = async () => (await (await fetch(`${host!.url}/healthz`)).json()) as Record<string, unknown>;
+    expect(await health()).toMatchObject({ status: 'degraded', store: 'redis' });
+    expect(await (await fetch(`${host!.url}/metrics`)).text()).toMatch(/^switchyard_state_store_up 0$/m);
+    expect((await chat(host!)).status).toBe(200);
+    const late = await startRedis({ port });
+    try {
+      await within(5_000, async () => (await health()).status === 'ok');
+      expect(await (await fetch(`${host!.url}/metrics`)).text()).toMatch(/^switchyard_state_store_up 1$/m);
+    } finally {
+      await Promise.all(hosts.splice(0).map((h) => h.close()));
+      await late.stop();
+    }
+  });
+});

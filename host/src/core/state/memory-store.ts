@@ -195,22 +195,26 @@ export class MemoryStateStore implements StateStore {
     return { store: 'memory', up: true };
   }
 
-  /** Copies of everything a replica or a shared state hands out whole. */
-  snapshot(now = this.#now()): {
+  /**
+   * Copies of everything a replica or a shared state hands out whole; without `full`, cursors
+   * and sessions (up to 100,000 of them) are left empty, for the frequent reconciles.
+   */
+  snapshot(full = true): {
     cooldowns: Map<string, Map<string, ModelState>>;
     counters: Map<string, CredentialCounters>;
     cursors: Map<string, number>;
     sessions: Map<string, { credentialId: string; expiresAt: number }>;
     inFlight: Map<string, number>;
   } {
+    const now = this.#now();
     const cooldowns = new Map<string, Map<string, ModelState>>();
     for (const [id, models] of this.#models) {
       const live = new Map([...models].filter(([, state]) => state.until > now));
       if (live.size > 0) cooldowns.set(id, live);
     }
     const counters = new Map([...this.#counters].map(([id, c]) => [id, { ...c }]));
-    const cursors = new Map(this.#cursors.entries());
-    const sessions = new Map([...this.#sessions.entries()].filter(([, b]) => b.expiresAt > now).map(([k, b]) => [k, { ...b }]));
+    const cursors = full ? new Map(this.#cursors.entries()) : new Map<string, number>();
+    const sessions = new Map(full ? [...this.#sessions.entries()].filter(([, b]) => b.expiresAt > now).map(([k, b]) => [k, { ...b }]) : []);
     return { cooldowns, counters, cursors, sessions, inFlight: new Map(this.#inFlight) };
   }
 

@@ -225,7 +225,7 @@ export class ReplicatedStateStore implements StateStore {
 
   /** Takes the shared state's cooldowns, counters and in-flight counts, keeping changes not yet written on top. */
   #adopt(snapshot: SharedSnapshot): void {
-    const local = this.#local.snapshot();
+    const local = this.#local.snapshot(false);
     for (const [id, models] of local.cooldowns) {
       for (const model of models.keys()) {
         if (!snapshot.cooldowns.get(id)?.has(model) && !this.#pending.hasCooldown(id, model)) this.#local.putModelState(id, model, undefined);

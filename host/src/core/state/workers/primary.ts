@@ -161,7 +161,7 @@ export class StatePrimary {
   }
 
   #snapshot(workerId: number, full: boolean) {
-    const s = this.#store.snapshot();
+    const s = this.#store.snapshot(full);
     const inFlightElsewhere = new Map<string, number>();
     for (const [id, counts] of this.#workers) {
       if (id === workerId) continue;
