@@ -98,6 +98,8 @@ class Process {
     this.output = '';
     const child = spawn('redis-server', this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // Without the binary, say what to install rather than crash the test process.
+    child.once('error', (err) => void (this.output += `cannot run redis-server (${err.message}): install Debian's redis-server package or put redis-server on PATH\n`));
     running.add(child);
     child.once('exit', () => running.delete(child));
     const keep = (chunk: Buffer) => void (this.output = (this.output + chunk.toString()).slice(-4000));

@@ -68,7 +68,6 @@ async function openShared(dir: string, log: FastifyBaseLogger): Promise<StatePri
   return { store, conversations };
 }
 
-
 class Primary {
   readonly #options: PrimaryOptions;
   readonly #log: FastifyBaseLogger;

@@ -24,7 +24,7 @@ import type { AppliedCooldown, SharedSnapshot, StateBackend, StateChange, StateE
 import type { CooldownReason, CredentialCounters, ModelState } from '../types.js';
 import type { RedisConnection } from './connection.js';
 import { KnownTotals, sumCounters } from './known-totals.js';
-import { CLEAR_COOLDOWN, EPOCH, FLOOR, FOLD_COUNTERS, SET_COOLDOWN, UNBIND_IF } from './scripts.js';
+import { CLEAR_COOLDOWN, EPOCH, FLOOR, FOLD_COUNTERS, REPLACE_HASH, SET_COOLDOWN, UNBIND_IF } from './scripts.js';
 
 /** A host that missed this many heartbeats in a row counts as dead. */
 const HEARTBEAT_GRACE = 3;
@@ -65,6 +65,9 @@ export class RedisBackend implements StateBackend {
   /** What this host knows of the counters and cursors, for {@link restore}. */
   readonly #known = new KnownTotals();
   #epochId: string | undefined;
+  #announced: WireEvent[] = [];
+  /** Credentials known to be in the `creds` set, so each is added once, not with every write. */
+  readonly #listed = new Set<string>();
 
   constructor(redis: RedisConnection, options: RedisBackendOptions) {
     this.#redis = redis;
@@ -77,7 +80,14 @@ export class RedisBackend implements StateBackend {
    * reach the other hosts before the request that made it is answered.
    */
   announce(event: Exclude<StateEvent, { kind: 'cooldown' }>): void {
-    void this.#publish([event.kind === 'bind' ? { ...event, expiresAt: Math.round(event.expiresAt + this.#offset) } : event]);
+    this.#announced.push(event.kind === 'bind' ? { ...event, expiresAt: Math.round(event.expiresAt + this.#offset) } : event);
+    if (this.#announced.length > 1) return;
+    // One message for every move of this turn of the event loop: under load, one per many requests.
+    setImmediate(() => {
+      const events = this.#announced;
+      this.#announced = [];
+      void this.#publish(events);
+    });
   }
 
   async apply(changes: readonly StateChange[]): Promise<AppliedCooldown[]> {
@@ -94,6 +104,13 @@ export class RedisBackend implements StateBackend {
     return applied;
   }
 
+  /** Adds a credential to the `creds` set the reconciles read, once per process (and after a data loss). */
+  async #list(credentialId: string): Promise<void> {
+    if (this.#listed.has(credentialId)) return;
+    await this.#redis.send(this.#creds, ['SADD', this.#creds, credentialId]);
+    this.#listed.add(credentialId);
+  }
+
   #publish(events: WireEvent[]): Promise<unknown> {
     return this.#redis.send(this.#channel, ['PUBLISH', this.#channel, JSON.stringify({ h: this.#host, e: events })]).catch(() => {});
   }
@@ -106,7 +123,7 @@ export class RedisBackend implements StateBackend {
         const { credentialId, model, state } = change;
         const key = this.#cooldowns(credentialId);
         const args = [model, String(Math.max(1, Math.round(state.until - Date.now()))), state.reason, String(state.backoffLevel), state.status === undefined ? '' : String(state.status), state.message ?? ''];
-        const [[stored]] = (await Promise.all([r.eval(SET_COOLDOWN, [key], args), r.send(this.#creds, ['SADD', this.#creds, credentialId])])) as [[string, number], unknown];
+        const [[stored]] = (await Promise.all([r.eval(SET_COOLDOWN, [key], args), this.#list(credentialId)])) as [[string, number], unknown];
         applied.push({ credentialId, model, state: this.#local(stored) });
         events.push({ kind: 'cooldown', credentialId, model, stored });
         return;
@@ -129,7 +146,7 @@ export class RedisBackend implements StateBackend {
         await Promise.all([
           successes > 0 ? r.send(key, ['HINCRBY', key, `s:${this.#host}`, String(successes)]) : undefined,
           failures > 0 ? r.send(key, ['HINCRBY', key, `f:${this.#host}`, String(failures)]) : undefined,
-          r.send(this.#creds, ['SADD', this.#creds, credentialId]),
+          this.#list(credentialId),
         ]);
         this.#known.counted(credentialId, successes, failures);
         return;
@@ -147,11 +164,6 @@ export class RedisBackend implements StateBackend {
         if (change.credentialId === undefined) await r.send(this.#sessions, ['HDEL', this.#sessions, change.key]);
         else await r.eval(UNBIND_IF, [this.#sessions], [change.key, change.credentialId]);
         return;
-      case 'in-flight': {
-        const key = this.#inFlight(this.#host);
-        await (change.count > 0 ? r.send(key, ['HSET', key, change.credentialId, String(change.count)]) : r.send(key, ['HDEL', key, change.credentialId]));
-        return;
-      }
     }
   }
 
@@ -215,6 +227,7 @@ export class RedisBackend implements StateBackend {
     const known = this.#epochId;
     const now = await this.#epoch();
     if (known === undefined || known === now) return false;
+    this.#listed.clear();
     const writes: Promise<unknown>[] = [];
     for (const [id, fields] of this.#known.counterFloors(this.#host)) {
       writes.push(this.#redis.eval(FLOOR, [this.#counters(id)], fields), this.#redis.send(this.#creds, ['SADD', this.#creds, id]));
@@ -230,7 +243,7 @@ export class RedisBackend implements StateBackend {
     return this.#epochId;
   }
 
-  async heartbeat(): Promise<void> {
+  async heartbeat(inFlight: ReadonlyMap<string, number>): Promise<void> {
     const r = this.#redis;
     const sent = Date.now();
     const [seconds, micros] = (await r.send(undefined, ['TIME'])) as [string, string];
@@ -239,8 +252,8 @@ export class RedisBackend implements StateBackend {
     const lifetime = this.#heartbeatMs * HEARTBEAT_GRACE;
     await Promise.all([
       r.send(this.#hosts, ['HSET', this.#hosts, this.#host, String(Math.round(received + this.#offset + lifetime))]),
-      // A dead host's counts go with this key; a live one's are kept alive here.
-      r.send(this.#inFlight(this.#host), ['PEXPIRE', this.#inFlight(this.#host), String(lifetime)]),
+      // A dead host's counts go with this key; a live one's are replaced (and kept alive) here.
+      r.eval(REPLACE_HASH, [this.#inFlight(this.#host)], [String(lifetime), ...[...inFlight].flatMap(([id, n]) => [id, String(n)])]),
     ]);
   }
 

@@ -85,3 +85,11 @@ export const EPOCH = scriptOf(`local e = redis.call('GET', KEYS[1])
 if e then return e end
 redis.call('SET', KEYS[1], ARGV[1])
 return ARGV[1]`);
+
+/** Replaces KEYS[1] with the field/value pairs ARGV[2..], living ARGV[1] ms (gone when there are none). */
+export const REPLACE_HASH = scriptOf(`redis.call('DEL', KEYS[1])
+if #ARGV > 1 then
+  for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return 1`);

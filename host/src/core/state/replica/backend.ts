@@ -25,9 +25,7 @@ export type StateChange =
   | { kind: 'cursor'; key: string; delta: number }
   | { kind: 'bind'; key: string; credentialId: string; expiresAt: number }
   /** With `credentialId`, only if the binding still points there. */
-  | { kind: 'unbind'; key: string; credentialId?: string }
-  /** This host's requests in flight on a credential now (absolute, so a replay is harmless). */
-  | { kind: 'in-flight'; credentialId: string; count: number };
+  | { kind: 'unbind'; key: string; credentialId?: string };
 
 /** What another host changed, as the shared state now holds it. */
 export type StateEvent =
@@ -82,8 +80,12 @@ export interface StateBackend {
   restore?(): Promise<boolean>;
   /** Reads the shared state; `full` adds cursors and sessions. */
   snapshot(full: boolean): Promise<SharedSnapshot>;
-  /** Says this host is alive (in-flight counts of hosts that stop saying so are not counted). */
-  heartbeat(): Promise<void>;
+  /**
+   * Says this host is alive, with its requests in flight by credential now (counts of hosts
+   * that stop saying so are not counted). In-flight counts travel only here, once a reconcile,
+   * not with every request: they are read at the same pace.
+   */
+  heartbeat(inFlight: ReadonlyMap<string, number>): Promise<void>;
   /**
    * Receives other hosts' changes, `reconnected` after the link was lost and came back; resolves
    * once events flow (or the backend knows it is down).

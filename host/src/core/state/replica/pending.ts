@@ -83,7 +83,5 @@ function keyOf(change: StateChange): string {
     case 'bind':
     case 'unbind':
       return `s\0${change.key}`;
-    case 'in-flight':
-      return `f\0${change.credentialId}`;
   }
 }

@@ -140,9 +140,9 @@ export class ReplicatedStateStore implements StateStore {
     return this.#local.inFlight(credentialId) + (this.#elsewhere.get(credentialId) ?? 0);
   }
 
+  /** Local only: the heartbeat reports the counts (see {@link StateBackend.heartbeat}). */
   adjustInFlight(credentialId: string, delta: number): void {
     this.#local.adjustInFlight(credentialId, delta);
-    this.#queue({ kind: 'in-flight', credentialId, count: this.#local.inFlight(credentialId) });
   }
 
   health(): StoreHealth {
@@ -247,7 +247,7 @@ export class ReplicatedStateStore implements StateStore {
     this.#serial = this.#serial.then(async () => {
       if (this.#closed || this.#resyncing) return;
       try {
-        await this.#backend.heartbeat();
+        await this.#backend.heartbeat(this.#local.snapshot(false).inFlight);
         if (this.#pending.size > 0) await this.flush();
         this.#adopt(await this.#backend.snapshot(false));
         this.#up();
@@ -271,7 +271,6 @@ export class ReplicatedStateStore implements StateStore {
             for (const [model, state] of models) if (!this.#pending.hasCooldown(credentialId, model)) this.#pending.add({ kind: 'cooldown', credentialId, model, state });
           }
           for (const [key, b] of view.sessions) this.#pending.add({ kind: 'bind', key, credentialId: b.credentialId, expiresAt: b.expiresAt });
-          for (const [credentialId, count] of view.inFlight) this.#pending.add({ kind: 'in-flight', credentialId, count });
         }
         this.#health = { ...this.#health, up: true };
         await this.flush();

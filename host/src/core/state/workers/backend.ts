@@ -45,9 +45,9 @@ export class WorkersBackend implements StateBackend {
     return snapshotFromWire(reply.snapshot);
   }
 
-  async heartbeat(): Promise<void> {
+  async heartbeat(inFlight: ReadonlyMap<string, number>): Promise<void> {
     this.#open();
-    await this.#peer.request({ op: 'heartbeat' });
+    await this.#peer.request({ op: 'heartbeat', inFlight: [...inFlight] });
   }
 
   /** Events flow at once: the link to the primary listens from the start. */

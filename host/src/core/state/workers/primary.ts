@@ -69,6 +69,8 @@ export class StatePrimary {
         case 'snapshot':
           return this.#send(workerId, { op: 'reply', id: request.id, snapshot: this.#snapshot(workerId, request.full) });
         case 'heartbeat':
+          // The worker's requests in flight now, replacing what it said before.
+          this.#workers.set(workerId, new Map(request.inFlight));
           return this.#send(workerId, { op: 'reply', id: request.id });
         case 'conversation-get':
         case 'conversation-put':
@@ -151,12 +153,6 @@ export class StatePrimary {
         store.unbindSession(change.key, change.credentialId);
         events.push(change);
         return;
-      case 'in-flight': {
-        const counts = this.#workers.get(workerId)!;
-        if (change.count > 0) counts.set(change.credentialId, change.count);
-        else counts.delete(change.credentialId);
-        return;
-      }
     }
   }
 

@@ -29,7 +29,7 @@ export type StateRequest =
   | { op: 'apply'; id: number; changes: StateChange[] }
   | { op: 'snapshot'; id: number; full: boolean }
   /** A round trip: tells the worker the primary still answers. */
-  | { op: 'heartbeat'; id: number }
+  | { op: 'heartbeat'; id: number; inFlight: [string, number][] }
   /** Stored Responses conversations live in the primary too, so every worker sees each put and delete at once. */
   | { op: 'conversation-get'; id: number; responseId: string }
   | { op: 'conversation-put'; id: number; entry: StoredResponse }

@@ -18,6 +18,7 @@ import { WorkersConversationStore } from './conversations.js';
 import { PrimaryPeer } from './peer.js';
 import { StatePrimary } from './primary.js';
 import type { StateChannel, StateReply, StateRequest } from './wire.js';
+import { describeStateStoreContract } from '../store-contract.test-suite.js';
 
 const ipc = <T>(message: T): T => JSON.parse(JSON.stringify(message));
 const later = (fn: () => void) => setImmediate(fn);
@@ -133,17 +134,17 @@ describe('StatePrimary with WorkersBackend', () => {
     expect(b.events).toEqual([{ kind: 'cursor', key: 'pool', delta: 2 }]);
   });
 
-  it('counts every other worker’s requests in flight, until that worker exits', async () => {
+  it('counts every other worker’s requests in flight as its heartbeat says, until that worker exits', async () => {
     const { worker, primary } = rig();
     const [a, b, c] = [worker(1), worker(2), worker(3)];
-    await b.backend.apply([{ kind: 'in-flight', credentialId: 'k1', count: 2 }]);
-    await c.backend.apply([{ kind: 'in-flight', credentialId: 'k1', count: 1 }]);
-    await a.backend.apply([{ kind: 'in-flight', credentialId: 'k1', count: 5 }]);
+    await b.backend.heartbeat(new Map([['k1', 2]]));
+    await c.backend.heartbeat(new Map([['k1', 1]]));
+    await a.backend.heartbeat(new Map([['k1', 5]]));
     expect((await a.backend.snapshot(false)).inFlightElsewhere.get('k1')).toBe(3);
     expect((await b.backend.snapshot(false)).inFlightElsewhere.get('k1')).toBe(6);
     primary.detach(3);
     expect((await a.backend.snapshot(false)).inFlightElsewhere.get('k1')).toBe(2);
-    await b.backend.apply([{ kind: 'in-flight', credentialId: 'k1', count: 0 }]);
+    await b.backend.heartbeat(new Map());
     expect(primary.inFlight('k1')).toBe(5);
   });
 
@@ -151,7 +152,7 @@ describe('StatePrimary with WorkersBackend', () => {
     const { worker } = rig(new MemoryStateStore(), { timeoutMs: 50, silent: true });
     const a = worker(1);
     const started = Date.now();
-    await expect(a.backend.heartbeat()).rejects.toThrow(/did not answer a heartbeat request within 50 ms/);
+    await expect(a.backend.heartbeat(new Map())).rejects.toThrow(/did not answer a heartbeat request within 50 ms/);
     expect(Date.now() - started).toBeLessThan(1_000);
     const waiting = a.backend.snapshot(true);
     a.peer.lost(new Error('primary gone'));
@@ -202,6 +203,8 @@ describe('WorkersConversationStore', () => {
     await expect(a.conversations.get('resp_1')).rejects.toMatchObject({ status: 503, message: expect.stringContaining('stored responses unavailable') });
   });
 });
+
+describeStateStoreContract('replicated through the primary (serve --workers)', () => ReplicatedStateStore.open({ backend: rig().worker(1).backend, reconcileMs: 50 }));
 
 describe('ReplicatedStateStore over the workers backend', () => {
   it('shares cooldowns, sessions, cursors, counters and in-flight counts between two workers', async () => {
