@@ -48,6 +48,11 @@ export class ReplicatedStateStore implements StateStore {
   #resyncing = false;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /**
+   * When each cooldown last changed here (set, cleared or told by another host): a snapshot read
+   * before that knows nothing newer, so a reconcile must not undo it.
+   */
+  readonly #changedAt = new Map<string, number>();
 
   private constructor(options: ReplicatedStateStoreOptions) {
     this.#backend = options.backend;
@@ -71,9 +76,10 @@ export class ReplicatedStateStore implements StateStore {
     });
     try {
       // Subscribed before reading, so no change made between the read and the subscription is missed.
+      const readAt = performance.now();
       const start = Promise.all([listening, backend.snapshot(true)]).then(([, snapshot]) => snapshot);
       const snapshot = await withTimeout(start, options.startTimeoutMs ?? 2000);
-      store.#adopt(snapshot);
+      store.#adopt(snapshot, readAt);
     } catch (err) {
       store.#down(err as Error);
     }
@@ -88,6 +94,7 @@ export class ReplicatedStateStore implements StateStore {
 
   setModelState(credentialId: string, model: string, state: ModelState | undefined): void {
     const before = this.#local.modelState(credentialId, model);
+    this.#changedAt.set(`${credentialId}\0${model}`, performance.now());
     this.#local.setModelState(credentialId, model, state);
     if (state !== undefined) this.#queue({ kind: 'cooldown', credentialId, model, state: this.#local.modelState(credentialId, model)! });
     else if (before !== undefined) this.#queue({ kind: 'clear-cooldown', credentialId, model, knownUntil: before.until });
@@ -98,7 +105,7 @@ export class ReplicatedStateStore implements StateStore {
   }
 
   clearCredential(credentialId: string): void {
-    this.#local.clearCredential(credentialId);
+    this.#cleared(credentialId);
     this.#queue({ kind: 'clear-credential', credentialId });
     this.#backend.announce?.({ kind: 'clear-credential', credentialId });
   }
@@ -210,10 +217,12 @@ export class ReplicatedStateStore implements StateStore {
   #apply(event: StateEvent): void {
     switch (event.kind) {
       case 'cooldown':
-        if (!this.#pending.hasCooldown(event.credentialId, event.model)) this.#local.putModelState(event.credentialId, event.model, event.state);
+        if (this.#pending.hasCooldown(event.credentialId, event.model)) return;
+        this.#local.putModelState(event.credentialId, event.model, event.state);
+        this.#changedAt.set(`${event.credentialId}\0${event.model}`, performance.now());
         return;
       case 'clear-credential':
-        return this.#local.clearCredential(event.credentialId);
+        return this.#cleared(event.credentialId);
       case 'cursor':
         return this.#local.moveCursor(event.key, event.delta);
       case 'bind':
@@ -223,16 +232,21 @@ export class ReplicatedStateStore implements StateStore {
     }
   }
 
-  /** Takes the shared state's cooldowns, counters and in-flight counts, keeping changes not yet written on top. */
-  #adopt(snapshot: SharedSnapshot): void {
+  /**
+   * Takes the shared state's cooldowns, counters and in-flight counts (read from `readAt` on),
+   * keeping changes not yet written, or made since the read began, on top.
+   */
+  #adopt(snapshot: SharedSnapshot, readAt: number): void {
+    for (const [key, at] of this.#changedAt) if (at < readAt) this.#changedAt.delete(key);
+    const newer = (id: string, model: string) => this.#pending.hasCooldown(id, model) || this.#changedAt.has(`${id}\0${model}`);
     const local = this.#local.snapshot(false);
     for (const [id, models] of local.cooldowns) {
       for (const model of models.keys()) {
-        if (!snapshot.cooldowns.get(id)?.has(model) && !this.#pending.hasCooldown(id, model)) this.#local.putModelState(id, model, undefined);
+        if (!snapshot.cooldowns.get(id)?.has(model) && !newer(id, model)) this.#local.putModelState(id, model, undefined);
       }
     }
     for (const [id, models] of snapshot.cooldowns) {
-      for (const [model, state] of models) if (!this.#pending.hasCooldown(id, model)) this.#local.putModelState(id, model, state);
+      for (const [model, state] of models) if (!newer(id, model)) this.#local.putModelState(id, model, state);
     }
     for (const [id, counters] of snapshot.counters) {
       const pending = this.#pending.counters(id);
@@ -243,13 +257,21 @@ export class ReplicatedStateStore implements StateStore {
     for (const [key, b] of snapshot.sessions ?? []) this.#local.bindSession(key, b.credentialId, b.expiresAt);
   }
 
+  /** Ends every cooldown of a credential here, so that no reconcile read before brings one back. */
+  #cleared(credentialId: string): void {
+    const now = performance.now();
+    for (const model of this.#local.modelStates(credentialId).keys()) this.#changedAt.set(`${credentialId}\0${model}`, now);
+    this.#local.clearCredential(credentialId);
+  }
+
   #tick(): void {
     this.#serial = this.#serial.then(async () => {
       if (this.#closed || this.#resyncing) return;
       try {
         await this.#backend.heartbeat(this.#local.snapshot(false).inFlight);
         if (this.#pending.size > 0) await this.flush();
-        this.#adopt(await this.#backend.snapshot(false));
+        const readAt = performance.now();
+        this.#adopt(await this.#backend.snapshot(false), readAt);
         this.#up();
       } catch (err) {
         this.#down(err as Error);
@@ -274,7 +296,8 @@ export class ReplicatedStateStore implements StateStore {
         }
         this.#health = { ...this.#health, up: true };
         await this.flush();
-        this.#adopt(await this.#backend.snapshot(true));
+        const readAt = performance.now();
+        this.#adopt(await this.#backend.snapshot(true), readAt);
         this.#up();
       } catch (err) {
         this.#down(err as Error);
