@@ -24,6 +24,7 @@ import { Dispatchers } from './upstream/dispatchers.js';
 import { executeNested } from './pipeline/plugins/nested.js';
 import { type Runtime, type RuntimeDeps, buildRuntime } from './pipeline/runtime.js';
 import { serve } from './pipeline/serve.js';
+import { TraceRing } from './pipeline/trace/ring.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import type { WorkerLink } from './workers/worker.js';
 import { workerEntry } from '@switchyard/plugin-sdk/transport';
@@ -126,6 +127,7 @@ export class Gateway {
       },
       plugins,
       metrics,
+      traces: new TraceRing(loaded.config.logging.requests),
       scrape: worker && (() => worker.scrape()),
       limits: loaded.config.limits,
       logger: log,

@@ -10,6 +10,8 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../metrics/registry.js';
 import type { AccessLine } from '../pipeline/observer.js';
+import type { TraceRing } from '../pipeline/trace/ring.js';
+import type { DecisionTrace } from '../pipeline/trace/trace.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,6 +26,8 @@ declare module 'fastify' {
     served: Readonly<Record<string, string>> | null;
     /** The JSON text the body was parsed from. */
     bodyText: string | null;
+    /** The decision trace of a client API request that reached the pipeline. */
+    trace: DecisionTrace | null;
   }
 }
 
@@ -36,7 +40,10 @@ const ACCESS_LEVELS = new Set(['trace', 'debug', 'info']);
 export class Exchanges {
   readonly #open = new Set<FastifyRequest>();
 
-  constructor(private readonly metrics: Metrics) {}
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly traces: TraceRing,
+  ) {}
 
   /** Tracks a client API request from its arrival; call once, before anything can answer it. */
   open(request: FastifyRequest, reply: FastifyReply): void {
@@ -70,6 +77,8 @@ export class Exchanges {
     const provider = served?.['x-switchyard-provider'];
     const upstreamModel = served?.['x-switchyard-model'];
     this.metrics.request(endpoint, provider ?? '', upstreamModel ?? '', status);
+    const durationMs = Math.round((performance.now() - request.startedAt) * 10) / 10;
+    if (request.trace) this.#keepTrace(request, endpoint, status, durationMs);
     if (!ACCESS_LEVELS.has(request.log.level)) return;
     const line: AccessLine = {
       requestId: request.id,
@@ -83,10 +92,34 @@ export class Exchanges {
       attempts: served ? Number(served['x-switchyard-attempts']) : undefined,
       router: served?.['x-switchyard-router'],
       status,
-      durationMs: Math.round((performance.now() - request.startedAt) * 10) / 10,
+      durationMs,
       stream: request.streamed,
       aborted: complete ? undefined : true,
     };
     request.log.info(line, 'request');
+  }
+
+  #keepTrace(request: FastifyRequest, endpoint: string, status: number, ms: number): void {
+    const served = request.served;
+    const overhead = served?.['x-switchyard-overhead-ms'];
+    const hostMs = overhead === undefined ? undefined : Number(overhead);
+    const dropped = served?.['x-switchyard-dropped'];
+    this.traces.push(
+      request.trace!.finish({
+        id: request.id,
+        client: request.client ?? '',
+        endpoint,
+        format: String(request.routeOptions.config?.format ?? ''),
+        model: request.requestedModel ?? undefined,
+        stream: request.streamed,
+        status,
+        ms,
+        provider: served?.['x-switchyard-provider'],
+        upstreamModel: served?.['x-switchyard-model'],
+        credential: served?.['x-switchyard-credential'],
+        dropped: dropped ? dropped.split(',') : [],
+        timings: { hostMs, upstreamMs: hostMs === undefined ? undefined : Math.max(0, Math.round((ms - hostMs) * 10) / 10) },
+      }),
+    );
   }
 }

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { TraceRing } from '../pipeline/trace/ring.js';
+import { registerDecisionRoutes } from './management-decisions.js';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../config/load.js';
 import type { Runtime } from '../pipeline/runtime.js';
@@ -20,6 +22,8 @@ export interface ManagementOptions {
   plugins: Pick<PluginHost, 'list' | 'reset'>;
   /** Re-reads the config file and the plugins dir. */
   reload: () => Promise<void>;
+  /** Recent requests' decision traces. */
+  traces: TraceRing;
 }
 
 interface ModelStatus {
@@ -97,6 +101,8 @@ export function registerManagement(app: FastifyInstance, options: ManagementOpti
       });
 
       scope.get('/models', async (request) => request.runtime!.catalog.registry.view());
+
+      registerDecisionRoutes(scope, options.traces);
 
       scope.get('/plugins', async () => options.plugins.list());
 

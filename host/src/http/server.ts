@@ -21,6 +21,7 @@ import type { Runtime } from '../pipeline/runtime.js';
 import { serve } from '../pipeline/serve.js';
 import { routeFormat, sendError, toGatewayError } from './errors.js';
 import { Exchanges } from './exchanges.js';
+import { DecisionTrace } from '../pipeline/trace/trace.js';
 import { type ManagementOptions, registerManagement } from './management.js';
 import { writeStream } from './writer.js';
 
@@ -78,7 +79,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
       sendError(reply, formatOfUrl(request.url), toGatewayError(error), String(request.id));
     },
   });
-  const exchanges = new Exchanges(options.metrics);
+  const exchanges = new Exchanges(options.metrics, options.traces);
   app.decorateRequest('startedAt', 0);
   app.decorateRequest('abort', null);
   app.decorateRequest('requestedModel', null);
@@ -87,6 +88,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.decorateRequest('bodyText', null);
   app.decorateRequest('runtime', null);
   app.decorateRequest('client', null);
+  app.decorateRequest('trace', null);
   // fastify's own JSON parser (proto and constructor poisoning refused), keeping the text it
   // parsed: a same-format request for the model it names goes upstream as these very bytes.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -192,6 +194,7 @@ async function serveRequest(exchanges: Exchanges, format: WireFormat, operation:
   const stream = operation.kind === 'generate' && (operation.stream ?? body?.stream === true);
   const signal = exchanges.start(request, model, stream);
   const query = request.query as Query;
+  request.trace = new DecisionTrace(request.runtime!.conductor.shared.store);
   const result = await serve(request.runtime!, {
     requestId: request.id,
     client: request.client ?? OPEN_CLIENT,
@@ -204,6 +207,7 @@ async function serveRequest(exchanges: Exchanges, format: WireFormat, operation:
     query,
     signal,
     startedAt: request.startedAt,
+    trace: request.trace,
   });
   request.served = result.headers;
   if (result.kind === 'json') {

@@ -12,6 +12,7 @@ import type { JsonBody } from '../formats/json-body.js';
 import type { DecodedRequest, WireEvent, WireFormat } from '../formats/wire-format.js';
 import type { CallScope } from './plugins/dispatch.js';
 import type { Runtime } from './runtime.js';
+import type { DecisionTrace } from './trace/trace.js';
 
 /** What a request asks for: a generation, or a count of its input tokens. */
 export type OperationKind = 'generate' | 'count';
@@ -42,6 +43,8 @@ export interface PipelineInput {
   startedAt: number;
   /** A nested call from this plugin: its router is skipped. */
   skipRouter?: string;
+  /** The request's decision trace, filled by the stages (client requests have one; nested calls not). */
+  trace?: DecisionTrace;
 }
 
 /** A translation of the client's body for one upstream format and model. */

@@ -27,7 +27,12 @@ export async function serve(rt: Runtime, input: PipelineInput): Promise<Pipeline
 
 async function run(rt: Runtime, input: PipelineInput): Promise<PipelineResult> {
   // Plugin handlers' nested calls run inside this request: its signal, its id as their parent.
-  const ctx: RequestContext = decode(rt, input, { signal: input.signal, hostRequest: (pluginId, method, params) => hostRequest(ctx, pluginId, method, params) });
+  const trace = input.trace;
+  const ctx: RequestContext = decode(rt, input, {
+    signal: input.signal,
+    hostRequest: (pluginId, method, params) => hostRequest(ctx, pluginId, method, params),
+    observe: trace && ((stage, plugin, verdict, ms) => trace.plugin({ stage, plugin, verdict, ms: Math.round(ms * 100) / 100 })),
+  });
   await route(ctx);
   await interceptBeforeAuth(ctx);
   const plannedRun = plan(ctx);

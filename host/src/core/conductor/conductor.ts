@@ -16,6 +16,7 @@ import { applyFailure, isCooling } from './cooldown.js';
 import { type Attempt, exhaustedError, kindOf, requestFailure, toFailure } from './outcome.js';
 import type { Pool, PoolMember } from './pool.js';
 import { createSelector, topTier } from './selectors/index.js';
+import type { PickReason, RunTrace } from './trace.js';
 import type { FailureInput, Selector } from './types.js';
 
 /** What the conductor needs to know about the request it runs. */
@@ -25,6 +26,8 @@ export interface RunContext {
   signal: AbortSignal;
   /** Session id for affinity, when the request has one. */
   sessionId?: string;
+  /** The request's decision trace, told what the conductor considers, picks and tries. */
+  trace?: RunTrace;
 }
 
 /** A successful run: the attempt's value, who served it, and the failed attempts before it. */
@@ -48,8 +51,9 @@ export interface MemberStats {
 export interface SchedulerHook {
   /** Whether a scheduler takes part now; checked first, so picks cost nothing without one. */
   present(): boolean;
+  /** A member chosen by a plugin (its id, for the trace), a strategy to delegate to, or no say. */
   pick(pick: { pool: Pool; ready: readonly PoolMember[]; sessionId?: string; stats(member: PoolMember): MemberStats }): Promise<
-    PoolMember | 'round-robin' | 'fill-first' | undefined
+    { member: PoolMember; pluginId: string } | 'round-robin' | 'fill-first' | undefined
   >;
 }
 
@@ -71,8 +75,9 @@ export class Conductor {
     readonly scheduler?: SchedulerHook,
   ) {
     const cursor = (key: string) => shared.store.nextCursor(key);
-    this.#selector = createSelector(config.routing.strategy, cursor);
-    this.#delegates = { 'round-robin': createSelector('round-robin', cursor), 'fill-first': createSelector('fill-first', cursor) };
+    const current = (key: string) => shared.store.cursor(key);
+    this.#selector = createSelector(config.routing.strategy, cursor, current);
+    this.#delegates = { 'round-robin': createSelector('round-robin', cursor, current), 'fill-first': createSelector('fill-first', cursor, current) };
     this.#transientMs = config.cooldown.transientSeconds * 1000;
   }
 
@@ -89,14 +94,17 @@ export class Conductor {
     for (let round = 0; ; round++) {
       for (const pool of chain) {
         const tried = new Set<PoolMember>();
+        if (round === 0) ctx.trace?.pool(pool);
         for (;;) {
           if (ctx.signal.aborted) throw ctx.signal.reason;
           if (maxRetryCredentials > 0 && tried.size >= maxRetryCredentials) break;
-          const member = await this.#pick(pool, tried, round, ctx.sessionId);
-          if (!member) {
+          const picked = await this.#pick(pool, tried, round, ctx.sessionId);
+          if (!picked) {
             if (tried.size === 0) skipped.add(pool.label);
             break;
           }
+          const [member, why] = picked;
+          ctx.trace?.picked(member, why);
           tried.add(member);
           this.#adjustInFlight(member, 1);
           try {
@@ -106,6 +114,7 @@ export class Conductor {
               try {
                 const value = await attempt(variant);
                 this.#succeeded(pool, variant, ctx.sessionId);
+                ctx.trace?.attempted({ provider: variant.provider, model: variant.model, credentialId: variant.id, status: 200, reason: 'ok', durationMs: performance.now() - started });
                 return { value, member: variant, attempts };
               } catch (err) {
                 // A client abort, or a failure that is not the upstream's (a bad request body, an
@@ -113,8 +122,7 @@ export class Conductor {
                 if (ctx.signal.aborted || blameOf(err) !== 'upstream') throw err;
                 const failure = toFailure(err);
                 const requestError = this.#failed(pool, variant, failure, ctx.sessionId);
-                if (requestError) throw requestFailure(err, failure);
-                attempts.push({
+                const failed: Attempt = {
                   provider: variant.provider,
                   model: variant.model,
                   credentialId: variant.id,
@@ -122,7 +130,13 @@ export class Conductor {
                   reason: failure.message,
                   durationMs: performance.now() - started,
                   kind: kindOf(err, failure),
-                });
+                };
+                if (ctx.trace) {
+                  const state = this.shared.store.modelState(variant.credential.key, variant.model);
+                  ctx.trace.attempted(failed, isCooling(state, Date.now()) ? state!.until : undefined);
+                }
+                if (requestError) throw requestFailure(err, failure);
+                attempts.push(failed);
               }
             }
           } finally {
@@ -157,6 +171,24 @@ export class Conductor {
     const { state } = applyFailure(prev, toFailure(err), Date.now(), { transientMs: this.#transientMs });
     store.recordResult(member.credential.key, false);
     if (state !== prev && !member.credential.disableCooling) store.setModelState(member.credential.key, member.model, state);
+  }
+
+  /**
+   * The member a request would get from `pool` now, and why, changing nothing: no cursor moves,
+   * no session is bound (for explain). A scheduler plugin is not asked: the answer is what the
+   * configured strategy picks, which is also what happens when the scheduler passes.
+   */
+  preview(pool: Pool, sessionId?: string): [PoolMember, PickReason] | undefined {
+    const now = Date.now();
+    const ready = pool.members.filter((m) => this.#ready(m, now));
+    if (ready.length === 0) return undefined;
+    if (this.config.routing.sessionAffinity && sessionId !== undefined) {
+      const bound = this.shared.store.session(`${sessionId}::${pool.key}`, now);
+      const member = bound === undefined ? undefined : ready.find((m) => m.credential.key === bound);
+      if (member) return [member, 'affinity'];
+    }
+    if (ready.length === 1) return [ready[0]!, 'only-ready'];
+    return [this.#selector.peek(pool.key, topTier(ready)) as PoolMember, this.#selector.strategy];
   }
 
   /** Whether any member of the pool can serve now. */
@@ -199,7 +231,8 @@ export class Conductor {
     return out;
   }
 
-  async #pick(pool: Pool, tried: ReadonlySet<PoolMember>, round: number, sessionId: string | undefined): Promise<PoolMember | undefined> {
+  /** The member to try next and why it was chosen; undefined when none is ready. */
+  async #pick(pool: Pool, tried: ReadonlySet<PoolMember>, round: number, sessionId: string | undefined): Promise<[PoolMember, PickReason] | undefined> {
     const now = Date.now();
     const store = this.shared.store;
     const ready = pool.members.filter((m) => !tried.has(m) && (round === 0 || this.#retryOf(m) >= round) && this.#ready(m, now));
@@ -210,19 +243,20 @@ export class Conductor {
       // A binding outranks priority: a session stays where its prompt cache is.
       const bound = store.session(bindKey, now);
       const member = bound === undefined ? undefined : ready.find((m) => m.credential.key === bound);
-      if (member) return member;
+      if (member) return [member, 'affinity'];
     }
     let selector = this.#selector;
     let member: PoolMember | undefined;
+    let why: PickReason | undefined;
     if (this.scheduler?.present()) {
       // A scheduler chooses within the top tier, like the built-in strategies.
       const say = await this.scheduler.pick({ pool, ready: topTier(ready) as PoolMember[], sessionId, stats: (m) => this.#stats(m) });
       if (typeof say === 'string') selector = this.#delegates[say];
-      else member = say;
+      else if (say) [member, why] = [say.member, `scheduler:${say.pluginId}`];
     }
     member ??= ready.length === 1 ? ready[0]! : (selector.pick(pool.key, topTier(ready)) as PoolMember);
     if (affinity) store.bindSession(bindKey, member.credential.key, now + this.config.routing.sessionAffinityTtl);
-    return member;
+    return [member, why ?? (ready.length === 1 ? 'only-ready' : selector.strategy)];
   }
 
   #succeeded(pool: Pool, member: PoolMember, sessionId: string | undefined): void {

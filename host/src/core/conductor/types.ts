@@ -27,6 +27,8 @@ export interface Selector {
    * memory (cursor, credits): the conductor passes one key per (pool, model).
    */
   pick(key: string, candidates: readonly SelectionCandidate[]): SelectionCandidate;
+  /** What {@link pick} would answer now, changing nothing (for explain). */
+  peek(key: string, candidates: readonly SelectionCandidate[]): SelectionCandidate;
 }
 
 /** A failed upstream attempt, as the cooldown state machine needs it. */

@@ -170,6 +170,10 @@ export class MemoryStateStore implements StateStore {
     this.#changed();
   }
 
+  cursor(key: string): number {
+    return this.#cursors.get(key) ?? 0;
+  }
+
   nextCursor(key: string): number {
     const cursor = this.#cursors.get(key) ?? 0;
     this.#cursors.set(key, cursor + 1);

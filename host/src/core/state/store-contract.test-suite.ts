@@ -84,6 +84,8 @@ export function describeStateStoreContract(name: string, open: () => Promise<Sta
     it('advances a cursor per key from 0', async () => {
       const store = await fresh();
       expect([store.nextCursor('p'), store.nextCursor('p'), store.nextCursor('q'), store.nextCursor('p')]).toEqual([0, 1, 0, 2]);
+      // Reading a cursor leaves it where it is.
+      expect([store.cursor('p'), store.cursor('p'), store.cursor('r')]).toEqual([3, 3, 0]);
     });
 
     it('binds sessions until they expire, and unbinds only the credential named', async () => {

@@ -64,6 +64,8 @@ export interface StateStore {
 
   /** Returns the cursor for `key` and advances it (round-robin). */
   nextCursor(key: string): number;
+  /** The cursor for `key`, unchanged. */
+  cursor(key: string): number;
 
   /** The credential bound to a session key, if the binding has not expired at `now`. */
   session(key: string, now: number): string | undefined;

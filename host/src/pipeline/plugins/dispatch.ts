@@ -14,6 +14,8 @@ export interface CallScope {
   signal?: AbortSignal;
   /** Serves a handler's `host.executeModel` calls inside the request; told which plugin asks. */
   hostRequest?(pluginId: string, method: string, params: unknown): Promise<unknown>;
+  /** Told each call's outcome, for the request's decision trace. */
+  observe?(stage: string, pluginId: string, verdict: string, ms: number): void;
 }
 
 /** The call options of `plugin`'s calls in `scope`. */
@@ -24,6 +26,8 @@ export function callOptions(scope: CallScope, pluginId: string): CallOptions {
 
 /** What one capability does with its plugins' answers. */
 export interface Dispatch<A, R> {
+  /** How the trace names this run: `router`, an interceptor phase, `response`. */
+  stage?: string;
   /** Calls one plugin; `options` carry the request's abort signal and nested-call handler. */
   call(plugin: ActivePlugin, options: CallOptions): Promise<A>;
   /** Takes one answer; a result other than undefined ends the run with it. May throw to end the request. */
@@ -37,15 +41,19 @@ export interface Dispatch<A, R> {
  * every plugin was asked (or skipped) without one.
  */
 export async function dispatch<A, R>(plugins: readonly ActivePlugin[], scope: CallScope, spec: Dispatch<A, R>): Promise<R | undefined> {
+  const observe = scope.observe;
   for (const plugin of plugins) {
+    const started = observe ? performance.now() : 0;
     let answer: A;
     try {
       answer = await spec.call(plugin, callOptions(scope, plugin.id));
     } catch (err) {
+      observe?.(spec.stage ?? 'plugin', plugin.id, `failed: ${err instanceof Error ? err.message : String(err)}`, performance.now() - started);
       spec.failed?.(plugin, err);
       continue;
     }
     const result = spec.answer(plugin, answer);
+    observe?.(spec.stage ?? 'plugin', plugin.id, result === undefined ? 'passed' : 'handled', performance.now() - started);
     if (result !== undefined) return result;
   }
   return undefined;

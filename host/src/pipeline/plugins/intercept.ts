@@ -35,6 +35,7 @@ export async function interceptRequest(
   const out: Intercepted = { headers: request.headers, body: request.body, bodyChanged: false };
   const interceptors = plugins.active('requestInterceptor').filter((p) => p.interceptorPhase === phase);
   await dispatch(interceptors, scope, {
+    stage: phase,
     call: (plugin, opts) => plugin.call('request.intercept', { ...request, phase, headers: out.headers, body: out.body }, opts),
     answer(plugin, answer) {
       if (answer === null) return undefined;
@@ -61,6 +62,7 @@ export async function interceptResponse(
 ): Promise<{ headers: Record<string, string>; body: unknown }> {
   let { headers, body } = response;
   await dispatch(plugins.active('responseInterceptor'), scope, {
+    stage: 'response',
     call: (plugin, opts) => plugin.call('response.intercept', { ...response, headers, body }, opts),
     answer(_plugin, answer) {
       if (answer === null) return undefined;

@@ -38,7 +38,8 @@ export function askRouters(ctx: RequestContext): Promise<RouteDecision | undefin
   };
   // No abort signal: listening for it costs a router call more than the call itself (an
   // EventTarget listener per call), and a router answers within its short call deadline anyway.
-  return dispatch(routers, { hostRequest: ctx.pluginCall.hostRequest }, {
+  return dispatch(routers, { hostRequest: ctx.pluginCall.hostRequest, observe: ctx.pluginCall.observe }, {
+    stage: 'router',
     call: (router, options) => router.call('model.route', request, options),
     answer(router, answer: RouteResult) {
       if (!answer.handled) return undefined;

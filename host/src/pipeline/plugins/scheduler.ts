@@ -28,8 +28,11 @@ export function schedulerHook(plugins: PluginDirectory): SchedulerHook {
       // Only the highest-priority scheduler is asked.
       return dispatch(plugins.active('scheduler').slice(0, 1), {}, {
         call: (plugin, options) => plugin.call('scheduler.pick', { provider: providers, model: pool.key, sessionId, candidates }, options),
-        answer: (_plugin, answer): PoolMember | 'round-robin' | 'fill-first' | undefined => {
-          if ('credentialId' in answer) return ready.find((m) => m.id === answer.credentialId);
+        answer: (plugin, answer): { member: PoolMember; pluginId: string } | 'round-robin' | 'fill-first' | undefined => {
+          if ('credentialId' in answer) {
+            const member = ready.find((m) => m.id === answer.credentialId);
+            return member && { member, pluginId: plugin.id };
+          }
           if ('delegate' in answer) return answer.delegate;
           return undefined;
         },

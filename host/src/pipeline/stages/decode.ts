@@ -36,6 +36,7 @@ export function decode(rt: Runtime, input: PipelineInput, pluginCall: RequestCon
     signal: input.signal,
     startedAt: input.startedAt,
     skipRouter: input.skipRouter,
+    trace: input.trace,
     rt,
     decoded,
     suffix,

@@ -11,5 +11,5 @@ import { asObject } from './decode.js';
 
 export function plan(ctx: RequestContext): RunContext {
   if (ctx.rt.config.routing.sessionAffinity) ctx.sessionId = extractSessionId(ctx.headers, asObject(ctx.body.value), ctx.decoded.request);
-  return { requestedModel: ctx.decoded.request.model, signal: ctx.signal, sessionId: ctx.sessionId };
+  return { requestedModel: ctx.decoded.request.model, signal: ctx.signal, sessionId: ctx.sessionId, trace: ctx.trace };
 }

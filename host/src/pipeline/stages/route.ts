@@ -13,6 +13,7 @@ export async function route(ctx: RequestContext): Promise<void> {
   if (decision) {
     ctx.chain = decision.chain;
     ctx.routerId = decision.routerId;
+    if (ctx.trace) ctx.trace.router = decision.routerId;
     return;
   }
   ctx.chain = resolveChain(ctx.rt.catalog, ctx.rt.config.models, ctx.decoded.request.model);

@@ -19,4 +19,8 @@ export class FillFirstSelector implements Selector {
   pick(_key: string, candidates: readonly SelectionCandidate[]): SelectionCandidate {
     return candidates[0];
   }
+
+  peek(key: string, candidates: readonly SelectionCandidate[]): SelectionCandidate {
+    return this.pick(key, candidates);
+  }
 }

@@ -12,13 +12,13 @@ import { WeightedSelector } from './weighted.js';
 
 /**
  * The selector for `strategy`. `cursor` returns the current round-robin cursor for a key and
- * advances it; only `round-robin` uses it (weighted credits are not worth persisting: losing
+ * advances it, `current` returns it unchanged; only `round-robin` uses it (weighted credits are not worth persisting: losing
  * them only restarts the interleaving).
  */
-export function createSelector(strategy: Strategy, cursor: (key: string) => number): Selector {
+export function createSelector(strategy: Strategy, cursor: (key: string) => number, current: (key: string) => number = () => 0): Selector {
   switch (strategy) {
     case 'round-robin':
-      return new RoundRobinSelector(cursor);
+      return new RoundRobinSelector(cursor, current);
     case 'fill-first':
       return new FillFirstSelector();
     case 'weighted':

@@ -15,7 +15,11 @@ export class RoundRobinSelector implements Selector {
    *   The conductor backs it with its state store, so the rotation survives reloads and can be
    *   shared by several gateway processes; the selector itself holds no state.
    */
-  constructor(private readonly cursor: (key: string) => number) {}
+  constructor(
+    private readonly cursor: (key: string) => number,
+    /** The cursor for `key` without advancing it. */
+    private readonly current: (key: string) => number,
+  ) {}
 
   /**
    * Picks `candidates[cursor % length]`. Taking the modulus at pick time (rather than wrapping
@@ -24,5 +28,9 @@ export class RoundRobinSelector implements Selector {
    */
   pick(key: string, candidates: readonly SelectionCandidate[]): SelectionCandidate {
     return candidates[this.cursor(key) % candidates.length];
+  }
+
+  peek(key: string, candidates: readonly SelectionCandidate[]): SelectionCandidate {
+    return candidates[this.current(key) % candidates.length];
   }
 }

@@ -9,14 +9,22 @@ function candidate(id: string, weight = 1, priority = 0): SelectionCandidate {
   return { id, provider: 'p', priority, weight };
 }
 
-/** A cursor like the state store's: per key, starting at 0, advancing on every read. */
-function memoryCursor(): (key: string) => number {
+/** A cursor like the state store's: per key, starting at 0, advancing on every `next`. */
+function memoryCursor(): { next: (key: string) => number; current: (key: string) => number } {
   const cursors = new Map<string, number>();
-  return (key) => {
-    const value = cursors.get(key) ?? 0;
-    cursors.set(key, value + 1);
-    return value;
+  return {
+    next: (key) => {
+      const value = cursors.get(key) ?? 0;
+      cursors.set(key, value + 1);
+      return value;
+    },
+    current: (key) => cursors.get(key) ?? 0,
   };
+}
+
+function roundRobin(): RoundRobinSelector {
+  const cursor = memoryCursor();
+  return new RoundRobinSelector(cursor.next, cursor.current);
 }
 
 function ids(selector: Selector, key: string, candidates: readonly SelectionCandidate[], picks: number): string[] {
@@ -26,7 +34,7 @@ function ids(selector: Selector, key: string, candidates: readonly SelectionCand
 const abc = [candidate('a'), candidate('b'), candidate('c')];
 
 const contracts: { strategy: Strategy; make: () => Selector; spreads: boolean }[] = [
-  { strategy: 'round-robin', make: () => new RoundRobinSelector(memoryCursor()), spreads: true },
+  { strategy: 'round-robin', make: () => roundRobin(), spreads: true },
   { strategy: 'fill-first', make: () => new FillFirstSelector(), spreads: false },
   { strategy: 'weighted', make: () => new WeightedSelector(), spreads: true },
 ];
@@ -59,6 +67,20 @@ describe.each(contracts)('selector contract: $strategy', ({ strategy, make, spre
     expect(Object.fromEntries(counts)).toEqual(spreads ? { a: 10, b: 10, c: 10 } : { a: 30 });
   });
 
+  it('peeks at what the next pick answers, changing nothing', () => {
+    const selector = make();
+    const twin = make();
+    const lists = [abc, abc.slice(1), abc];
+    for (let i = 0; i < 12; i++) {
+      const list = lists[i % lists.length]!;
+      const peeked = selector.peek('k', list);
+      expect(selector.peek('k', list)).toBe(peeked);
+      expect(selector.pick('k', list)).toBe(peeked);
+      // Peeking changed nothing: a twin that never peeked picks the same.
+      expect(twin.pick('k', list)).toBe(peeked);
+    }
+  });
+
   it('keeps keys independent', () => {
     const alone = make();
     const interleaved = make();
@@ -75,7 +97,7 @@ describe.each(contracts)('selector contract: $strategy', ({ strategy, make, spre
 
 describe('createSelector', () => {
   it.each(['round-robin', 'fill-first', 'weighted'] as const)('builds the %s selector', (strategy) => {
-    expect(createSelector(strategy, memoryCursor()).strategy).toBe(strategy);
+    expect(createSelector(strategy, memoryCursor().next).strategy).toBe(strategy);
   });
 
   it('hands the cursor to round-robin', () => {
@@ -88,11 +110,11 @@ describe('createSelector', () => {
 
 describe('RoundRobinSelector', () => {
   it('cycles A, B, C, A, ...', () => {
-    expect(ids(new RoundRobinSelector(memoryCursor()), 'k', abc, 7)).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a']);
+    expect(ids(roundRobin(), 'k', abc, 7)).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a']);
   });
 
   it('keeps rotating when the candidate set shrinks', () => {
-    const selector = new RoundRobinSelector(memoryCursor());
+    const selector = roundRobin();
     expect(ids(selector, 'k', abc, 2)).toEqual(['a', 'b']);
     expect(ids(selector, 'k', [abc[0], abc[2]], 3)).toEqual(['a', 'c', 'a']);
   });

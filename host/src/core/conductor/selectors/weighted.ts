@@ -52,17 +52,15 @@ export class WeightedSelector implements Selector {
   pick(key: string, candidates: readonly SelectionCandidate[]): SelectionCandidate {
     let state = this.keys.get(key);
     if (state === undefined || !matches(state, candidates)) state = this.reset(key, candidates);
-    const { usable, uniform, credits } = state;
-    let best = -1;
-    for (let i = 0; i < credits.length; i++) {
-      const weight = uniform ? 1 : usable[i];
-      if (weight === 0) continue;
-      credits[i] += weight;
-      // Strictly greater, so the first candidate in config order wins a tie.
-      if (best < 0 || credits[i] > credits[best]) best = i;
-    }
-    credits[best] -= state.total;
+    const best = winner(state, state.credits);
+    state.credits[best] -= state.total;
     return candidates[best];
+  }
+
+  peek(key: string, candidates: readonly SelectionCandidate[]): SelectionCandidate {
+    const state = this.keys.get(key);
+    if (state === undefined || !matches(state, candidates)) return candidates[winner(fresh(candidates), new Array<number>(candidates.length).fill(0))];
+    return candidates[winner(state, [...state.credits])];
   }
 
   /**
@@ -86,6 +84,25 @@ export class WeightedSelector implements Selector {
     this.keys.set(key, state);
     return state;
   }
+}
+
+/** Adds this round's weights to `credits` and returns the index with the most (the first on a tie). */
+function winner(state: Pick<KeyCredits, 'usable' | 'uniform'>, credits: number[]): number {
+  let best = -1;
+  for (let i = 0; i < credits.length; i++) {
+    const weight = state.uniform ? 1 : state.usable[i];
+    if (weight === 0) continue;
+    credits[i] += weight;
+    // Strictly greater, so the first candidate in config order wins a tie.
+    if (best < 0 || credits[i] > credits[best]) best = i;
+  }
+  return best;
+}
+
+/** Usable weights of a candidate set not seen before. */
+function fresh(candidates: readonly SelectionCandidate[]): Pick<KeyCredits, 'usable' | 'uniform'> {
+  const usable = candidates.map((c) => usableWeight(c.weight));
+  return { usable, uniform: usable.every((w) => w === 0) };
 }
 
 /** Whether `state` was built for exactly these candidates (ids, order and usable weights). */

@@ -119,6 +119,10 @@ export class ReplicatedStateStore implements StateStore {
     this.#queue({ kind: 'counters', credentialId, successes: success ? 1 : 0, failures: success ? 0 : 1 });
   }
 
+  cursor(key: string): number {
+    return this.#local.cursor(key);
+  }
+
   nextCursor(key: string): number {
     const cursor = this.#local.nextCursor(key);
     this.#queue({ kind: 'cursor', key, delta: 1 });

@@ -1,0 +1,73 @@
+/**
+ * The last N decision traces (`logging.requests`), newest first, in a fixed-size ring: memory
+ * stays bounded whatever the traffic, and a page is one scan from a cursor, no copying.
+ *
+ * @module
+ */
+import type { RequestTrace } from './trace.js';
+
+/** What `GET /v0/management/requests` may filter on. */
+export interface TraceFilter {
+  model?: string;
+  provider?: string;
+  credential?: string;
+  client?: string;
+  status?: number;
+  /** Epoch ms: only requests that arrived at or after it. */
+  since?: number;
+}
+
+export interface TracePage {
+  items: RequestTrace[];
+  /** Pass back as `cursor` for the next (older) page; null at the end. */
+  nextCursor: string | null;
+}
+
+export class TraceRing {
+  readonly #slots: (RequestTrace | undefined)[];
+  /** Sequence number of the next trace; slot = seq % size. */
+  #next = 0;
+  readonly #byId = new Map<string, number>();
+
+  constructor(readonly size: number) {
+    this.#slots = new Array(Math.max(0, size));
+  }
+
+  push(trace: RequestTrace): void {
+    if (this.#slots.length === 0) return;
+    const slot = this.#next % this.#slots.length;
+    const evicted = this.#slots[slot];
+    if (evicted && this.#byId.get(evicted.id) === this.#next - this.#slots.length) this.#byId.delete(evicted.id);
+    this.#slots[slot] = trace;
+    this.#byId.set(trace.id, this.#next);
+    this.#next++;
+  }
+
+  get(id: string): RequestTrace | undefined {
+    const seq = this.#byId.get(id);
+    return seq === undefined ? undefined : this.#slots[seq % this.#slots.length];
+  }
+
+  /** Newest first, from `cursor` (a sequence number from a previous page) down. */
+  page(filter: TraceFilter, limit: number, cursor?: string): TracePage {
+    const oldest = Math.max(0, this.#next - this.#slots.length);
+    let seq = cursor === undefined ? this.#next - 1 : Math.min(Number(cursor), this.#next - 1);
+    const items: RequestTrace[] = [];
+    for (; seq >= oldest && items.length < limit; seq--) {
+      const trace = this.#slots[seq % this.#slots.length]!;
+      // Traces go in as requests end, not as they arrive: `since` filters, it does not stop the scan.
+      if (matches(trace, filter)) items.push(trace);
+    }
+    return { items, nextCursor: seq >= oldest && items.length === limit ? String(seq) : null };
+  }
+}
+
+function matches(t: RequestTrace, f: TraceFilter): boolean {
+  if (f.model !== undefined && t.model !== f.model && t.upstreamModel !== f.model) return false;
+  if (f.provider !== undefined && t.provider !== f.provider) return false;
+  if (f.credential !== undefined && t.credential !== f.credential && !t.attempts.some((a) => a.credential === f.credential)) return false;
+  if (f.client !== undefined && t.client !== f.client) return false;
+  if (f.status !== undefined && t.status !== f.status) return false;
+  if (f.since !== undefined && Date.parse(t.time) < f.since) return false;
+  return true;
+}

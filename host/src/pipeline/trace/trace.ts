@@ -1,0 +1,183 @@
+/**
+ * The decision trace of one request: why it went where it went. Always on, so it is cheap and
+ * bounded: plugin verdicts (routers, interceptors) with their times, the chain's candidates in
+ * order with each credential's state when the conductor turned to it and why a candidate was
+ * skipped, the credential picked and why, every attempt with the cooldown it caused, fallback
+ * hops, what translation dropped and where the time went. Names credentials by id and
+ * candidates as `provider/model`; never holds a key or a body.
+ *
+ * @module
+ */
+import type { Attempt } from '../../core/conductor/outcome.js';
+import type { Pool, PoolMember } from '../../core/conductor/pool.js';
+import type { PickReason, RunTrace } from '../../core/conductor/trace.js';
+import { isCooling } from '../../core/conductor/cooldown.js';
+import type { StateStore } from '../../core/state/types.js';
+
+/** Most entries kept per list: a request that retries more than this keeps its first ones. */
+const MAX_ENTRIES = 32;
+/** Upstream messages are cut to this length. */
+const MAX_REASON = 200;
+
+/** Why a candidate of the chain was not tried. */
+export type SkipReason = 'cooling' | 'excluded' | 'lower-tier' | 'unavailable' | 'deadline';
+
+export interface CredentialView {
+  id: string;
+  status: 'active' | 'cooling' | 'lower-tier';
+  nextRetryAt?: string;
+  reason?: string;
+}
+
+export interface Candidate {
+  provider: string;
+  model: string;
+  skipped?: { reason: SkipReason; until?: string };
+  credentials: CredentialView[];
+}
+
+export interface PluginVerdict {
+  plugin: string;
+  /** `router`, `beforeAuth`, `afterAuth`, `response`. */
+  stage: string;
+  /** `handled` (its answer ended the stage), `passed`, or `failed: <why>` (threw, timed out, fused). */
+  verdict: string;
+  ms: number;
+}
+
+export interface TraceAttempt {
+  provider: string;
+  model: string;
+  credential: string;
+  /** Upstream status; 0 for a network error or timeout. */
+  status: number;
+  reason: string;
+  ms: number;
+  cooldownUntil?: string;
+}
+
+/** One request's trace as management serves it. */
+export interface RequestTrace {
+  id: string;
+  parentId?: string;
+  /** When the request arrived (RFC 3339). */
+  time: string;
+  client: string;
+  endpoint: string;
+  format: string;
+  model?: string;
+  stream: boolean;
+  status: number;
+  ms: number;
+  provider?: string;
+  upstreamModel?: string;
+  credential?: string;
+  router?: string;
+  plugins: PluginVerdict[];
+  candidates: Candidate[];
+  picked?: { credential: string; why: PickReason };
+  attempts: TraceAttempt[];
+  /** Candidates of the chain moved past after the first one tried. */
+  fallbackHops: number;
+  dropped: string[];
+  timings: { hostMs?: number; upstreamMs?: number };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Collects one request's decisions as they happen; {@link finish} makes the record. */
+export class DecisionTrace implements RunTrace {
+  readonly #store: StateStore;
+  readonly #arrived = Date.now();
+  readonly plugins: PluginVerdict[] = [];
+  readonly candidates: Candidate[] = [];
+  readonly attempts: TraceAttempt[] = [];
+  #pick: RequestTrace['picked'];
+  router: string | undefined;
+  /** The pools a pick was made in, to count fallback hops. */
+  readonly #poolsPicked = new Set<string>();
+  #lastPool: string | undefined;
+
+  constructor(store: StateStore) {
+    this.#store = store;
+  }
+
+  plugin(verdict: PluginVerdict): void {
+    if (this.plugins.length < MAX_ENTRIES) this.plugins.push(verdict);
+  }
+
+  pool(pool: Pool): void {
+    this.#lastPool = pool.key + pool.label;
+    if (this.candidates.length >= MAX_ENTRIES) return;
+    for (const candidate of describePool(pool, this.#store, Date.now())) this.candidates.push(candidate);
+  }
+
+  picked(member: PoolMember, why: PickReason): void {
+    this.#pick = { credential: member.id, why };
+    if (this.#lastPool !== undefined) this.#poolsPicked.add(this.#lastPool);
+  }
+
+  attempted(attempt: Attempt, cooldownUntil?: number): void {
+    if (this.attempts.length >= MAX_ENTRIES) return;
+    this.attempts.push({
+      provider: attempt.provider,
+      model: attempt.model,
+      credential: attempt.credentialId,
+      status: attempt.status ?? 0,
+      reason: attempt.reason.slice(0, MAX_REASON),
+      ms: Math.round(attempt.durationMs * 10) / 10,
+      ...(cooldownUntil === undefined ? {} : { cooldownUntil: iso(cooldownUntil) }),
+    });
+  }
+
+  /** The record, once the answer is out: what the HTTP layer knows is added here. */
+  finish(end: Omit<RequestTrace, 'time' | 'plugins' | 'candidates' | 'picked' | 'attempts' | 'fallbackHops' | 'router'>): RequestTrace {
+    return {
+      ...end,
+      time: iso(this.#arrived),
+      router: this.router,
+      plugins: this.plugins,
+      candidates: this.candidates,
+      picked: this.#pick,
+      attempts: this.attempts,
+      fallbackHops: Math.max(0, this.#poolsPicked.size - 1),
+    };
+  }
+}
+
+/**
+ * A pool's candidates (one per provider and model, in pool order) with each credential's state
+ * at `now`: cooling (until when, why), active, or ready but below the top ready priority tier.
+ * Shared by the trace and by explain.
+ */
+export function describePool(pool: Pool, store: StateStore, now: number): Candidate[] {
+  if (pool.members.length === 0) {
+    const slash = pool.label.indexOf('/');
+    return [{ provider: slash > 0 ? pool.label.slice(0, slash) : '', model: slash > 0 ? pool.label.slice(slash + 1) : pool.label, skipped: { reason: 'unavailable' }, credentials: [] }];
+  }
+  let top = -Infinity;
+  const cooling = new Map<PoolMember, { until: number; reason: string }>();
+  for (const m of pool.members) {
+    const state = store.modelState(m.credential.key, m.model);
+    if (isCooling(state, now)) cooling.set(m, { until: state!.until, reason: state!.message ? `${state!.reason}: ${state!.message}` : state!.reason });
+    else top = Math.max(top, m.priority);
+  }
+  const groups = new Map<string, Candidate>();
+  for (const m of pool.members) {
+    const key = `${m.provider}/${m.model}`;
+    let candidate = groups.get(key);
+    if (!candidate) groups.set(key, (candidate = { provider: m.provider, model: m.model, credentials: [] }));
+    const cool = cooling.get(m);
+    if (cool) candidate.credentials.push({ id: m.id, status: 'cooling', nextRetryAt: iso(cool.until), reason: cool.reason.slice(0, MAX_REASON) });
+    else candidate.credentials.push({ id: m.id, status: m.priority < top ? 'lower-tier' : 'active' });
+  }
+  for (const candidate of groups.values()) {
+    if (candidate.credentials.some((c) => c.status === 'active')) continue;
+    if (candidate.credentials.some((c) => c.status === 'lower-tier')) candidate.skipped = { reason: 'lower-tier' };
+    else {
+      const soonest = candidate.credentials.map((c) => c.nextRetryAt!).sort()[0];
+      candidate.skipped = { reason: 'cooling', until: soonest };
+    }
+  }
+  return [...groups.values()];
+}
