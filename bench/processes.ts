@@ -54,6 +54,8 @@ export interface HostOptions {
   state?: Record<string, unknown>;
   /** `serve --workers`. */
   workers?: number;
+  /** More config keys, for experiments. */
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function startHost(mockUrl: string, port: number, options: HostOpti
     providers: [{ name: 'openai', type: 'openai', baseUrl: `${mockUrl}/openai/v1`, apiKeys: ['bench-upstream'], models: ['gpt-4.1'] }],
     plugins: { dir: options.plugins ?? join(dir, 'no-plugins') },
     ...(options.state ? { state: options.state } : {}),
+    ...options.extra,
   };
   await writeFile(join(dir, 'switchyard.yaml'), stringify(config));
   const workers = options.workers === undefined ? [] : ['--workers', String(options.workers)];

@@ -102,14 +102,13 @@ export class Exchanges {
   #keepTrace(request: FastifyRequest, endpoint: string, status: number, ms: number): void {
     const served = request.served;
     const overhead = served?.['x-switchyard-overhead-ms'];
-    const hostMs = overhead === undefined ? undefined : Number(overhead);
     const dropped = served?.['x-switchyard-dropped'];
     this.traces.push(
       request.trace!.finish({
         id: request.id,
         client: request.client ?? '',
         endpoint,
-        format: String(request.routeOptions.config?.format ?? ''),
+        format: request.trace!.format,
         model: request.requestedModel ?? undefined,
         stream: request.streamed,
         status,
@@ -118,7 +117,7 @@ export class Exchanges {
         upstreamModel: served?.['x-switchyard-model'],
         credential: served?.['x-switchyard-credential'],
         dropped: dropped ? dropped.split(',') : [],
-        timings: { hostMs, upstreamMs: hostMs === undefined ? undefined : Math.max(0, Math.round((ms - hostMs) * 10) / 10) },
+        hostMs: overhead === undefined ? undefined : Number(overhead),
       }),
     );
   }

@@ -194,7 +194,7 @@ async function serveRequest(exchanges: Exchanges, format: WireFormat, operation:
   const stream = operation.kind === 'generate' && (operation.stream ?? body?.stream === true);
   const signal = exchanges.start(request, model, stream);
   const query = request.query as Query;
-  request.trace = new DecisionTrace(request.runtime!.conductor.shared.store);
+  request.trace = new DecisionTrace(request.runtime!.conductor.shared.store, format.name);
   const result = await serve(request.runtime!, {
     requestId: request.id,
     client: request.client ?? OPEN_CLIENT,

@@ -36,7 +36,7 @@ export interface Plan {
 
 /** Throws a `GatewayError` for a body the format would reject, as the real request would be. */
 export async function explain(rt: Runtime, input: ExplainInput): Promise<Plan> {
-  const trace = new DecisionTrace(rt.conductor.shared.store);
+  const trace = new DecisionTrace(rt.conductor.shared.store, input.format.name);
   const ctx: RequestContext = decode(
     rt,
     {

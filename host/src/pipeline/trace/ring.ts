@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RequestTrace } from './trace.js';
+import { type RequestTrace, type TraceRecord, traceView } from './trace.js';
 
 /** What `GET /v0/management/requests` may filter on. */
 export interface TraceFilter {
@@ -24,7 +24,7 @@ export interface TracePage {
 }
 
 export class TraceRing {
-  readonly #slots: (RequestTrace | undefined)[];
+  readonly #slots: (TraceRecord | undefined)[];
   /** Sequence number of the next trace; slot = seq % size. */
   #next = 0;
   readonly #byId = new Map<string, number>();
@@ -33,7 +33,7 @@ export class TraceRing {
     this.#slots = new Array(Math.max(0, size));
   }
 
-  push(trace: RequestTrace): void {
+  push(trace: TraceRecord): void {
     if (this.#slots.length === 0) return;
     const slot = this.#next % this.#slots.length;
     const evicted = this.#slots[slot];
@@ -45,7 +45,8 @@ export class TraceRing {
 
   get(id: string): RequestTrace | undefined {
     const seq = this.#byId.get(id);
-    return seq === undefined ? undefined : this.#slots[seq % this.#slots.length];
+    const record = seq === undefined ? undefined : this.#slots[seq % this.#slots.length];
+    return record && traceView(record);
   }
 
   /** Newest first, from `cursor` (a sequence number from a previous page) down. */
@@ -56,18 +57,18 @@ export class TraceRing {
     for (; seq >= oldest && items.length < limit; seq--) {
       const trace = this.#slots[seq % this.#slots.length]!;
       // Traces go in as requests end, not as they arrive: `since` filters, it does not stop the scan.
-      if (matches(trace, filter)) items.push(trace);
+      if (matches(trace, filter)) items.push(traceView(trace));
     }
     return { items, nextCursor: seq >= oldest && items.length === limit ? String(seq) : null };
   }
 }
 
-function matches(t: RequestTrace, f: TraceFilter): boolean {
+function matches(t: TraceRecord, f: TraceFilter): boolean {
   if (f.model !== undefined && t.model !== f.model && t.upstreamModel !== f.model) return false;
   if (f.provider !== undefined && t.provider !== f.provider) return false;
   if (f.credential !== undefined && t.credential !== f.credential && !t.attempts.some((a) => a.credential === f.credential)) return false;
   if (f.client !== undefined && t.client !== f.client) return false;
   if (f.status !== undefined && t.status !== f.status) return false;
-  if (f.since !== undefined && Date.parse(t.time) < f.since) return false;
+  if (f.since !== undefined && t.time < f.since) return false;
   return true;
 }

@@ -45,7 +45,7 @@ export interface PluginVerdict {
   ms: number;
 }
 
-export interface TraceAttempt {
+export interface TraceAttempt<Time = string> {
   provider: string;
   model: string;
   credential: string;
@@ -53,15 +53,18 @@ export interface TraceAttempt {
   status: number;
   reason: string;
   ms: number;
-  cooldownUntil?: string;
+  cooldownUntil?: Time;
 }
 
-/** One request's trace as management serves it. */
-export interface RequestTrace {
+/**
+ * One request's trace as management serves it (`Time` an RFC 3339 string); the ring keeps it
+ * with epoch-ms numbers (`TraceRecord`), turned into strings only when someone reads it.
+ */
+export interface RequestTrace<Time = string> {
   id: string;
   parentId?: string;
-  /** When the request arrived (RFC 3339). */
-  time: string;
+  /** When the request arrived. */
+  time: Time;
   client: string;
   endpoint: string;
   format: string;
@@ -76,40 +79,78 @@ export interface RequestTrace {
   plugins: PluginVerdict[];
   candidates: Candidate[];
   picked?: { credential: string; why: PickReason };
-  attempts: TraceAttempt[];
+  attempts: TraceAttempt<Time>[];
   /** Candidates of the chain moved past after the first one tried. */
   fallbackHops: number;
   dropped: string[];
   timings: { hostMs?: number; upstreamMs?: number };
 }
 
+/** What the ring keeps: times as epoch ms. */
+export type TraceRecord = RequestTrace<number>;
+
+/** What the HTTP layer knows when the answer is out. */
+export interface TraceEnd {
+  id: string;
+  client: string;
+  endpoint: string;
+  format: string;
+  model: string | undefined;
+  stream: boolean;
+  status: number;
+  ms: number;
+  provider: string | undefined;
+  upstreamModel: string | undefined;
+  credential: string | undefined;
+  dropped: string[];
+  hostMs: number | undefined;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
+/** Shared by every trace without entries of a kind: one array, not one per request. */
+const NONE: never[] = Object.freeze([]) as never[];
+
+/** A record as management serves it. */
+export function traceView(r: TraceRecord): RequestTrace {
+  return {
+    ...r,
+    time: iso(r.time),
+    attempts: r.attempts.map(({ cooldownUntil, ...a }) => (cooldownUntil === undefined ? a : { ...a, cooldownUntil: iso(cooldownUntil) })),
+  };
+}
 
 /** Collects one request's decisions as they happen; {@link finish} makes the record. */
 export class DecisionTrace implements RunTrace {
   readonly #store: StateStore;
   readonly #arrived = Date.now();
-  readonly plugins: PluginVerdict[] = [];
-  readonly candidates: Candidate[] = [];
-  readonly attempts: TraceAttempt[] = [];
+  plugins: PluginVerdict[] = NONE;
+  candidates: Candidate[] = NONE;
+  attempts: TraceAttempt<number>[] = NONE;
   #pick: RequestTrace['picked'];
   router: string | undefined;
   /** The pools a pick was made in, to count fallback hops. */
   readonly #poolsPicked = new Set<string>();
   #lastPool: string | undefined;
 
-  constructor(store: StateStore) {
+  /** @param format - the client's wire format */
+  constructor(
+    store: StateStore,
+    readonly format: string,
+  ) {
     this.#store = store;
   }
 
   plugin(verdict: PluginVerdict): void {
+    if (this.plugins === NONE) this.plugins = [];
     if (this.plugins.length < MAX_ENTRIES) this.plugins.push(verdict);
   }
 
   pool(pool: Pool): void {
     this.#lastPool = pool.key + pool.label;
     if (this.candidates.length >= MAX_ENTRIES) return;
-    for (const candidate of describePool(pool, this.#store, Date.now())) this.candidates.push(candidate);
+    const described = describePool(pool, this.#store, Date.now());
+    if (this.candidates === NONE) this.candidates = described;
+    else for (const candidate of described) this.candidates.push(candidate);
   }
 
   picked(member: PoolMember, why: PickReason): void {
@@ -118,6 +159,7 @@ export class DecisionTrace implements RunTrace {
   }
 
   attempted(attempt: Attempt, cooldownUntil?: number): void {
+    if (this.attempts === NONE) this.attempts = [];
     if (this.attempts.length >= MAX_ENTRIES) return;
     this.attempts.push({
       provider: attempt.provider,
@@ -126,23 +168,37 @@ export class DecisionTrace implements RunTrace {
       status: attempt.status ?? 0,
       reason: attempt.reason.slice(0, MAX_REASON),
       ms: Math.round(attempt.durationMs * 10) / 10,
-      ...(cooldownUntil === undefined ? {} : { cooldownUntil: iso(cooldownUntil) }),
+      ...(cooldownUntil === undefined ? {} : { cooldownUntil }),
     });
   }
 
   /** The record, once the answer is out: what the HTTP layer knows is added here. */
-  finish(end: Omit<RequestTrace, 'time' | 'plugins' | 'candidates' | 'picked' | 'attempts' | 'fallbackHops' | 'router'>): RequestTrace {
+  finish(end: TraceEnd): TraceRecord {
+    // One literal of one shape, no spread: this runs for every request.
     return {
-      ...end,
-      time: iso(this.#arrived),
+      id: end.id,
+      time: this.#arrived,
+      client: end.client,
+      endpoint: end.endpoint,
+      format: end.format,
+      model: end.model,
+      stream: end.stream,
+      status: end.status,
+      ms: end.ms,
+      provider: end.provider,
+      upstreamModel: end.upstreamModel,
+      credential: end.credential,
       router: this.router,
       plugins: this.plugins,
       candidates: this.candidates,
       picked: this.#pick,
       attempts: this.attempts,
-      fallbackHops: Math.max(0, this.#poolsPicked.size - 1),
+      fallbackHops: this.#poolsPicked.size > 1 ? this.#poolsPicked.size - 1 : 0,
+      dropped: end.dropped.length === 0 ? NONE : end.dropped,
+      timings: { hostMs: end.hostMs, upstreamMs: end.hostMs === undefined ? undefined : Math.max(0, Math.round((end.ms - end.hostMs) * 10) / 10) },
     };
   }
+
 }
 
 /**
