@@ -24,7 +24,10 @@ import { Dispatchers } from './upstream/dispatchers.js';
 import { executeNested } from './pipeline/plugins/nested.js';
 import { type Runtime, type RuntimeDeps, buildRuntime } from './pipeline/runtime.js';
 import { serve } from './pipeline/serve.js';
+import { type LiveEvent, EventHub } from './pipeline/events.js';
 import { TraceRing } from './pipeline/trace/ring.js';
+import type { CredentialChange } from './core/conductor/conductor.js';
+import type { PluginSnapshot } from './plugins/supervisor.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import type { WorkerLink } from './workers/worker.js';
 import { workerEntry } from '@switchyard/plugin-sdk/transport';
@@ -94,15 +97,20 @@ export class Gateway {
     }).catch((err: unknown) => {
       throw err instanceof StateUrlError ? new ConfigError(err.message) : err;
     });
-    const shared: ConductorShared = { store: stores.state };
+    const events = new EventHub();
+    const shared: ConductorShared = { store: stores.state, onCredentialChange: (change) => events.active && events.emit(credentialEvent(change)) };
     let gateway: Gateway | undefined;
+    let pluginStates = new Map<string, string>();
     const metrics = new Metrics(() => gateway && gateway.#runtime);
     const plugins = new PluginHost({
       workerFilename: WORKER_ENTRY,
       logger: log,
       observer: metrics,
       // A change in the set of active plugins (executors above all) rebuilds the catalog.
-      onChange: () => gateway && gateway.#rebuild(),
+      onChange: () => {
+        pluginStates = emitPluginChanges(events, pluginStates, plugins.list());
+        if (gateway) gateway.#rebuild();
+      },
       onHostRequest: async (pluginId, method, params) => {
         if (method !== 'host.executeModel') throw new Error(`unknown host method ${method}`);
         // A call outside any request (a scheduler's): nested, with no parent to follow.
@@ -128,6 +136,7 @@ export class Gateway {
       plugins,
       metrics,
       traces: new TraceRing(loaded.config.logging.requests),
+      events,
       scrape: worker && (() => worker.scrape()),
       limits: loaded.config.limits,
       logger: log,
@@ -260,4 +269,32 @@ export class Gateway {
     await this.#deps.shared.store.close();
     await this.#deps.dispatchers.close();
   }
+}
+
+/** A conductor's credential change as a live event. */
+function credentialEvent({ member, change, state }: CredentialChange): LiveEvent {
+  const cooling = change === 'cooling' && state !== undefined;
+  return {
+    type: 'credential',
+    data: {
+      id: member.id,
+      provider: member.provider,
+      model: member.model,
+      status: cooling ? 'cooling' : 'active',
+      change,
+      ...(cooling ? { reason: state.message ? `${state.reason}: ${state.message}` : state.reason, nextRetryAt: new Date(state.until).toISOString() } : {}),
+    },
+  };
+}
+
+/** Emits a `plugin` event for each plugin whose state changed since `before`; returns the states now. */
+function emitPluginChanges(events: EventHub, before: ReadonlyMap<string, string>, now: readonly PluginSnapshot[]): Map<string, string> {
+  const states = new Map(now.map((p) => [p.id, p.state]));
+  for (const [id, state] of states) {
+    const was = before.get(id);
+    if (was === undefined || was === state) continue;
+    const change = state === 'fused' ? 'fused' : state === 'rejected' ? 'rejected' : state === 'active' ? 'restarted' : undefined;
+    if (change) events.emit({ type: 'plugin', data: { id, state, change } });
+  }
+  return states;
 }

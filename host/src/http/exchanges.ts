@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../metrics/registry.js';
 import type { AccessLine } from '../pipeline/observer.js';
+import type { EventHub } from '../pipeline/events.js';
 import type { TraceRing } from '../pipeline/trace/ring.js';
 import type { DecisionTrace } from '../pipeline/trace/trace.js';
 
@@ -43,6 +44,7 @@ export class Exchanges {
   constructor(
     private readonly metrics: Metrics,
     private readonly traces: TraceRing,
+    private readonly events: EventHub,
   ) {}
 
   /** Tracks a client API request from its arrival; call once, before anything can answer it. */
@@ -79,6 +81,21 @@ export class Exchanges {
     this.metrics.request(endpoint, provider ?? '', upstreamModel ?? '', status);
     const durationMs = Math.round((performance.now() - request.startedAt) * 10) / 10;
     if (request.trace) this.#keepTrace(request, endpoint, status, durationMs);
+    if (this.events.active && request.trace) {
+      this.events.emit({
+        type: 'request',
+        data: {
+          id: request.id,
+          time: new Date().toISOString(),
+          client: request.client ?? '',
+          model: request.requestedModel ?? undefined,
+          provider,
+          credential: served?.['x-switchyard-credential'],
+          status,
+          ms: durationMs,
+        },
+      });
+    }
     if (!ACCESS_LEVELS.has(request.log.level)) return;
     const line: AccessLine = {
       requestId: request.id,

@@ -8,6 +8,8 @@
  */
 import type { TraceRing } from '../pipeline/trace/ring.js';
 import { registerDecisionRoutes } from './management-decisions.js';
+import { registerEventStream } from './management-events.js';
+import type { EventHub } from '../pipeline/events.js';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../config/load.js';
 import type { Runtime } from '../pipeline/runtime.js';
@@ -24,6 +26,8 @@ export interface ManagementOptions {
   reload: () => Promise<void>;
   /** Recent requests' decision traces. */
   traces: TraceRing;
+  /** Live events, for `GET /events` (and the resets made here). */
+  events: EventHub;
 }
 
 interface ModelStatus {
@@ -97,18 +101,21 @@ export function registerManagement(app: FastifyInstance, options: ManagementOpti
         const credential = rt.catalog.credential(request.params.id);
         if (!credential) throw gatewayError('not_found', `No credential '${request.params.id}'`);
         rt.conductor.shared.store.clearCredential(credential.key);
+        options.events.emit({ type: 'credential', data: { id: credential.id, provider: credential.provider, status: 'active', change: 'reset' } });
         return credentialView(rt, credential.provider, credential.index);
       });
 
       scope.get('/models', async (request) => request.runtime!.catalog.registry.view());
 
       registerDecisionRoutes(scope, options.traces);
+      registerEventStream(scope, options.events);
 
       scope.get('/plugins', async () => options.plugins.list());
 
       scope.post<{ Params: { id: string } }>('/plugins/:id/reset', async (request) => {
         const snapshot = await options.plugins.reset(request.params.id);
         if (!snapshot) throw gatewayError('not_found', `No plugin '${request.params.id}'`);
+        options.events.emit({ type: 'plugin', data: { id: snapshot.id, state: snapshot.state, change: 'reset' } });
         return snapshot;
       });
 

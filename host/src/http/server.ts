@@ -79,7 +79,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
       sendError(reply, formatOfUrl(request.url), toGatewayError(error), String(request.id));
     },
   });
-  const exchanges = new Exchanges(options.metrics, options.traces);
+  const exchanges = new Exchanges(options.metrics, options.traces, options.events);
   app.decorateRequest('startedAt', 0);
   app.decorateRequest('abort', null);
   app.decorateRequest('requestedModel', null);

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config/schema.js';
 import { blameOf } from '../../errors/registry.js';
-import type { StateStore } from '../state/types.js';
+import type { ModelState, StateStore } from '../state/types.js';
 import { applyFailure, isCooling } from './cooldown.js';
 import { type Attempt, exhaustedError, kindOf, requestFailure, toFailure } from './outcome.js';
 import type { Pool, PoolMember } from './pool.js';
@@ -57,10 +57,20 @@ export interface SchedulerHook {
   >;
 }
 
+/** A credential started cooling on a model, or a success ended its cooldown. */
+export interface CredentialChange {
+  member: PoolMember;
+  change: 'cooling' | 'recovered';
+  /** The cooldown now in force (for `cooling`). */
+  state?: ModelState;
+}
+
 /** Live counters the gateway keeps across config reloads. */
 export interface ConductorShared {
   /** Keyed by `Credential.key`, so state follows the API key, not its position in a list. */
   store: StateStore;
+  /** Told of each change of a credential's state this host makes (for the live events). */
+  onCredentialChange?(change: CredentialChange): void;
 }
 
 export class Conductor {
@@ -170,7 +180,15 @@ export class Conductor {
     const prev = store.modelState(member.credential.key, member.model);
     const { state } = applyFailure(prev, toFailure(err), Date.now(), { transientMs: this.#transientMs });
     store.recordResult(member.credential.key, false);
-    if (state !== prev && !member.credential.disableCooling) store.setModelState(member.credential.key, member.model, state);
+    if (state !== prev && !member.credential.disableCooling) this.#cool(member, state);
+  }
+
+  /** Sets a failure's new state, and tells whoever listens when it benches the credential. */
+  #cool(member: PoolMember, state: ModelState | undefined): void {
+    const store = this.shared.store;
+    store.setModelState(member.credential.key, member.model, state);
+    const now = store.modelState(member.credential.key, member.model);
+    if (this.shared.onCredentialChange && isCooling(now, Date.now())) this.shared.onCredentialChange({ member, change: 'cooling', state: now });
   }
 
   /**
@@ -262,7 +280,10 @@ export class Conductor {
   #succeeded(pool: Pool, member: PoolMember, sessionId: string | undefined): void {
     const store = this.shared.store;
     store.recordResult(member.credential.key, true);
-    if (store.modelState(member.credential.key, member.model)) store.setModelState(member.credential.key, member.model, undefined);
+    if (store.modelState(member.credential.key, member.model)) {
+      store.setModelState(member.credential.key, member.model, undefined);
+      this.shared.onCredentialChange?.({ member, change: 'recovered' });
+    }
     if (this.config.routing.sessionAffinity && sessionId !== undefined) {
       store.bindSession(`${sessionId}::${pool.key}`, member.credential.key, Date.now() + this.config.routing.sessionAffinityTtl);
     }
@@ -278,7 +299,7 @@ export class Conductor {
     store.recordResult(member.credential.key, false);
     // disableCooling: the failure fails over, but never holds the credential back from later requests.
     if (member.credential.disableCooling) return false;
-    if (state !== prev) store.setModelState(member.credential.key, member.model, state);
+    if (state !== prev) this.#cool(member, state);
     if (this.config.routing.sessionAffinity && sessionId !== undefined) store.unbindSession(`${sessionId}::${pool.key}`, member.credential.key);
     return false;
   }
