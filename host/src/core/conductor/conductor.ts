@@ -187,8 +187,10 @@ export class Conductor {
   #cool(member: PoolMember, state: ModelState | undefined): void {
     const store = this.shared.store;
     store.setModelState(member.credential.key, member.model, state);
-    const now = store.modelState(member.credential.key, member.model);
-    if (this.shared.onCredentialChange && isCooling(now, Date.now())) this.shared.onCredentialChange({ member, change: 'cooling', state: now });
+    if (!this.shared.onCredentialChange) return;
+    // The store's word: a longer cooldown already there outlives the one just set.
+    const inForce = store.modelState(member.credential.key, member.model);
+    if (isCooling(inForce, Date.now())) this.shared.onCredentialChange({ member, change: 'cooling', state: inForce });
   }
 
   /**
