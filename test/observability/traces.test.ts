@@ -116,6 +116,19 @@ describe('decision traces', () => {
     }
   });
 
+  it('a stream: its time to first event', async () => {
+    const res = await fetch(`${host.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+      body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi there' }] }),
+    });
+    await res.text();
+    const { body: trace } = await management(`/requests/${res.headers.get('x-switchyard-request-id')}`);
+    expect(trace.stream).toBe(true);
+    expect(trace.timings.ttftMs).toBeGreaterThan(0);
+    expect(trace.timings.ttftMs).toBeLessThanOrEqual(trace.ms);
+  });
+
   it('pages newest first with a cursor, filters, and answers bad queries with 400', async () => {
     const first = await management('/requests?limit=2');
     expect(first.status).toBe(200);

@@ -25,7 +25,9 @@ export async function respond(ctx: RequestContext, run: RunResult<Served>): Prom
   if (value.kind !== 'count' && value.dropped.length > 0) headers['x-switchyard-dropped'] = value.dropped.join(',');
 
   if (value.kind === 'stream') {
-    rt.observer?.firstEvent(member.provider, (performance.now() - ctx.startedAt) / 1000);
+    const ttftMs = performance.now() - ctx.startedAt;
+    rt.observer?.firstEvent(member.provider, ttftMs / 1000);
+    if (ctx.trace) ctx.trace.ttftMs = Math.round(ttftMs * 10) / 10;
     headers['x-switchyard-overhead-ms'] = overhead(ctx);
     const meta = { requestId: ctx.requestId, sourceFormat: ctx.format.name };
     const events = rt.plugins.active('streamInterceptor').length > 0 ? interceptStream(rt.plugins, value.events, meta) : value.events;

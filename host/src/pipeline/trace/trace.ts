@@ -83,7 +83,8 @@ export interface RequestTrace<Time = string> {
   /** Candidates of the chain moved past after the first one tried. */
   fallbackHops: number;
   dropped: string[];
-  timings: { hostMs?: number; upstreamMs?: number };
+  /** The host's own time, the upstreams', and for a stream the time to its first event. */
+  timings: { hostMs?: number; upstreamMs?: number; ttftMs?: number };
 }
 
 /** What the ring keeps: times as epoch ms. */
@@ -128,6 +129,8 @@ export class DecisionTrace implements RunTrace {
   attempts: TraceAttempt<number>[] = NONE;
   #pick: RequestTrace['picked'];
   router: string | undefined;
+  /** A stream's time from arrival to its first event being ready for the client. */
+  ttftMs: number | undefined;
   /** The pools a pick was made in, to count fallback hops. */
   readonly #poolsPicked = new Set<string>();
   #lastPool: string | undefined;
@@ -195,7 +198,11 @@ export class DecisionTrace implements RunTrace {
       attempts: this.attempts,
       fallbackHops: this.#poolsPicked.size > 1 ? this.#poolsPicked.size - 1 : 0,
       dropped: end.dropped.length === 0 ? NONE : end.dropped,
-      timings: { hostMs: end.hostMs, upstreamMs: end.hostMs === undefined ? undefined : Math.max(0, Math.round((end.ms - end.hostMs) * 10) / 10) },
+      timings: {
+        hostMs: end.hostMs,
+        upstreamMs: end.hostMs === undefined ? undefined : Math.max(0, Math.round((end.ms - end.hostMs) * 10) / 10),
+        ttftMs: this.ttftMs,
+      },
     };
   }
 
