@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, type TestHost, startHost } from '../helpers/host.js';
 import { type RedisServer, freePort, startRedis } from '../helpers/redis-server.js';
+import { sleep, within } from '../helpers/wait.js';
 import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
 
 const MGMT = 'mgmt-scale-out';
@@ -60,14 +61,6 @@ async function credentials(host: TestHost): Promise<{ id: string; status: string
   return (await res.json()) as any;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function within(ms: number, check: () => Promise<boolean> | boolean): Promise<void> {
-  const start = performance.now();
-  while (!(await check())) {
-    if (performance.now() - start > ms) throw new Error(`not within ${ms} ms`);
-    await sleep(5);
-  }
-}
 const keysSeen = () => mock.requests.map((r) => r.apiKey);
 
 describe('hosts sharing one Redis', () => {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, type TestHost, startHost } from '../helpers/host.js';
 import { pluginsDir } from '../helpers/plugins.js';
+import { within } from '../helpers/wait.js';
 import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
 
 const MGMT = 'mgmt-events';
@@ -65,13 +66,8 @@ async function chat(model = 'gpt-4.1') {
   return res.headers.get('x-switchyard-request-id');
 }
 
-async function until(check: () => boolean, ms = 3000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error('not in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Events arrive within moments; 3 s (or `ms`) bounds the wait. */
+const until = (check: () => boolean, ms = 3000) => within(ms, check, 10);
 
 describe('live events', () => {
   it('streams request ends and credential state changes as SSE', async () => {

@@ -48,23 +48,31 @@ async function start(options: GatewayOptions): Promise<Gateway> {
   try {
     return await Gateway.start(options);
   } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message, 2);
-    throw err;
+    throw asCliError(err);
   }
 }
 
-/** Shuts the gateway down on the first SIGINT or SIGTERM; a second one exits at once. */
-function stopOnSignals(gateway: Gateway): void {
-  const stop = graceful(gateway);
+/** An invalid config ends the command with status 2 and its message; anything else as it is. */
+function asCliError(err: unknown): unknown {
+  return err instanceof ConfigError ? new CliError(err.message, 2) : err;
+}
+
+/** Calls `first` on the first SIGINT or SIGTERM; a second one exits at once. */
+function onSignals(first: (signal: NodeJS.Signals) => void): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     // A second signal means the operator will not wait for the drain.
     if (signalled) process.exit(1);
     signalled = true;
-    stop(signal);
+    first(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
+
+/** Shuts the gateway down on the first SIGINT or SIGTERM; a second one exits at once. */
+function stopOnSignals(gateway: Gateway): void {
+  onSignals(graceful(gateway));
 }
 
 /** A function that stops `gateway` gracefully, once, then ends the process (0, or 1 if the shutdown failed). */
@@ -101,8 +109,7 @@ async function servePrimary(load: LoadOptions, workers: number): Promise<void> {
     // With Redis the workers share through it; with the memory store the primary holds the state.
     stateDir = config.state.store === 'redis' ? undefined : config.authDir;
   } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message, 2);
-    throw err;
+    throw asCliError(err);
   }
   const shutdownTimeout = () => {
     // The workers drain with the config in force, which may have changed since the start.
@@ -128,14 +135,7 @@ async function serveWorker(load: LoadOptions): Promise<void> {
   let stop: ((reason: string) => void) | undefined;
   let asked: string | undefined;
   const request = (reason: string) => (stop ? stop(reason) : (asked ??= reason));
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) process.exit(1);
-    signalled = true;
-    request(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  onSignals(request);
   link.onShutdown(() => request('primary'));
   let gateway: Gateway;
   try {

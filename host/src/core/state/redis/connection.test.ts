@@ -15,14 +15,10 @@ import {
 } from '../../../../../test/helpers/redis-server.js';
 import { type ConnectOptions, type RedisConnection, StateUrlError, connectRedis, scriptOf } from './connection.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(ms: number, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
-    await sleep(10);
-  }
-}
+import { sleep, within } from '../../../../../test/helpers/wait.js';
+
+/** Polls every 10 ms: what these tests wait for takes reconnects of 50 ms and more. */
+const until = (ms: number, check: () => boolean) => within(ms, check, 10);
 
 /** The error a start ends with (the test fails if it connects). */
 async function refusal(url: string): Promise<Error> {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../../../../../test/helpers/redis-server.js';
+import { sleep, within } from '../../../../../test/helpers/wait.js';
 import { describeStateStoreContract } from '../store-contract.test-suite.js';
 import { ReplicatedStateStore } from '../replica/replicated-store.js';
 import type { ModelState, StoreHealth } from '../types.js';
@@ -35,16 +36,6 @@ async function replica(prefix: string, reconcileMs = 100, statuses: StoreHealth[
   return store;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Polls until `check` holds, for at most `ms`; returns how long it took. */
-async function within(ms: number, check: () => boolean): Promise<number> {
-  const start = performance.now();
-  while (!check()) {
-    if (performance.now() - start > ms) throw new Error(`not within ${ms} ms`);
-    await sleep(2);
-  }
-  return performance.now() - start;
-}
 const quota = (ms: number, level = 1): ModelState => ({ until: Date.now() + ms, reason: 'quota', status: 429, backoffLevel: level });
 
 describeStateStoreContract('replicated over Redis', () => replica(`t-${randomUUID()}:`));

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisClusterSet, type RedisSentinelSet, startRedisCluster, startSentinel } from '../../../../../test/helpers/redis-server.js';
+import { within } from '../../../../../test/helpers/wait.js';
 import { ReplicatedStateStore } from '../replica/replicated-store.js';
 import { describeStateStoreContract } from '../store-contract.test-suite.js';
 import { RedisBackend } from './backend.js';
@@ -18,13 +19,6 @@ async function replica(url: string, prefix: string): Promise<ReplicatedStateStor
   return ReplicatedStateStore.open({ backend, reconcileMs: 200 });
 }
 
-async function within(ms: number, check: () => boolean): Promise<void> {
-  const start = performance.now();
-  while (!check()) {
-    if (performance.now() - start > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
 for (const [name, start] of [
   ['Sentinel', () => startSentinel({ sentinels: 2, masterPassword: 'sentinel-pw' })],
