@@ -7,6 +7,7 @@
  * @module
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { redactConfig } from './config/redact.js';
 import { ConfigError, type LoadOptions, type LoadedConfig, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
@@ -135,6 +136,10 @@ export class Gateway {
       },
       plugins,
       metrics,
+      config: {
+        view: () => ({ path: gateway!.configFile ?? null, config: redactConfig(gateway!.#runtime.config) }),
+        validate: () => gateway!.validate(),
+      },
       traces: new TraceRing(loaded.config.logging.requests),
       events,
       scrape: worker && (() => worker.scrape()),
@@ -221,6 +226,21 @@ export class Gateway {
   /** Re-reads the config file and the plugins dir now (management `POST /reload`). Throws `ConfigError` if invalid. */
   async reload(): Promise<void> {
     await this.apply(loadConfig({ ...this.#options, file: this.configFile ?? this.#options.file }));
+  }
+
+  /**
+   * Whether the config file as it is now would load, without applying it. Only the lines naming
+   * the file are kept: a YAML error's excerpt of the file could show a key.
+   */
+  validate(): { valid: true } | { valid: false; error: string } {
+    try {
+      loadConfig({ ...this.#options, file: this.configFile ?? this.#options.file });
+      return { valid: true };
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const label = this.configFile ?? 'built-in defaults';
+      return { valid: false, error: err.message.split('\n').filter((line) => line.startsWith(`${label}:`)).join('\n') };
+    }
   }
 
   /**

@@ -235,7 +235,7 @@ export function runCodecContract(codec: WireFormat): void {
       expect(JSON.stringify(failed)).not.toContain('message_stop');
     });
 
-    it('flags every stream event that finishes or fails a stream (mayFinishOrFail), and not the plain deltas', () => {
+    it('flags every stream event that finishes or fails a stream (mayCarryOutcome), and not the plain deltas', () => {
       const encoder = codec.createStreamEncoder();
       const finished = [...sampleStream.flatMap((e) => encoder.encode(e)), ...encoder.end()].map(toSse);
       const failing = codec.createStreamEncoder();
@@ -253,8 +253,8 @@ export function runCodecContract(codec: WireFormat): void {
           } catch {
             matters = true;
           }
-          if (matters) expect(codec.mayFinishOrFail(event), event.data).toBe(true);
-          else if (!codec.mayFinishOrFail(event)) skipped++;
+          if (matters) expect(codec.mayCarryOutcome(event), event.data).toBe(true);
+          else if (!codec.mayCarryOutcome(event)) skipped++;
         }
       }
       expect(skipped).toBeGreaterThan(0);

@@ -33,6 +33,11 @@ export class JsonBody {
     return this.#text !== undefined;
   }
 
+  /** Whether the value form exists already (a body built as an object, or text parsed before). */
+  get hasValue(): boolean {
+    return this.#value !== UNSET;
+  }
+
   /** The parsed value. Throws a `SyntaxError` for text that is not JSON. */
   get value(): unknown {
     if (this.#value === UNSET) this.#value = JSON.parse(this.#text!);

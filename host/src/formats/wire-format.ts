@@ -10,7 +10,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { KindedError } from '../errors/registry.js';
-import type { FormatName, IRReasoning, IRRequest, IRResponse, IRStreamEvent } from './ir.js';
+import type { FormatName, IRReasoning, IRRequest, IRResponse, IRStreamEvent, IRUsage } from './ir.js';
 
 /** One server-sent event as it travels on the wire. `data` is the raw data text. */
 export interface SseEvent {
@@ -240,6 +240,11 @@ export interface WireFormat {
    */
   applyReasoning(body: Record<string, unknown>, reasoning: IRReasoning): Record<string, unknown>;
 
+  /** The response body field holding token usage (`usage`, Gemini `usageMetadata`). */
+  readonly usageField: string;
+  /** That field's object (any object: it may come from an upstream) as IR usage. */
+  decodeUsage(usage: object): IRUsage;
+
   /** Decodes an upstream non-stream response body. */
   decodeResponse(body: unknown): IRResponse;
   /** Encodes an IR response as this format's client response body. */
@@ -248,11 +253,11 @@ export interface WireFormat {
   createStreamDecoder(): StreamDecoder;
   createStreamEncoder(): StreamEncoder;
   /**
-   * Whether an upstream stream event of this format may carry a finish or an error: a cheap test
-   * of its text, true when unsure. A same-format pass-through forwards events untouched and
-   * decodes only these (and the first), instead of parsing every delta.
+   * Whether an upstream stream event of this format may carry a finish, an error or the token
+   * usage: a cheap test of its text, true when unsure. A same-format pass-through forwards events
+   * untouched and decodes only these (and the first), instead of parsing every delta.
    */
-  mayFinishOrFail(event: SseEvent): boolean;
+  mayCarryOutcome(event: SseEvent): boolean;
 
   /** Pulls a human-readable message out of an upstream error body of this format. */
   errorMessage(body: unknown): string | undefined;

@@ -1,6 +1,7 @@
 /**
  * Client API requests in flight. Each one gets, when its response closes (sent in full, or the
- * client left), exactly one access line and one count in `switchyard_requests_total`; the
+ * client left), exactly one access line and one count in `switchyard_requests_total`, and one
+ * that reached the pipeline its decision trace and its usage (requests, tokens, errors); the
  * pipeline it runs runs under an abort signal that the client leaving fires, and that a
  * shutdown fires for every request still in flight once its deadline passes.
  *
@@ -8,6 +9,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MINUTE_MS } from '../core/state/usage.js';
+import { parseModelSuffix } from '../formats/thinking-suffix.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { AccessLine } from '../pipeline/observer.js';
 import type { EventHub } from '../pipeline/events.js';
@@ -80,7 +83,10 @@ export class Exchanges {
     const upstreamModel = served?.['x-switchyard-model'];
     this.metrics.request(endpoint, provider ?? '', upstreamModel ?? '', status);
     const durationMs = Math.round((performance.now() - request.startedAt) * 10) / 10;
-    if (request.trace) this.#keepTrace(request, endpoint, status, durationMs);
+    if (request.trace) {
+      this.#countUsage(request, status);
+      this.#keepTrace(request, endpoint, status, durationMs);
+    }
     if (this.events.active && request.trace) {
       this.events.emit({
         type: 'request',
@@ -114,6 +120,25 @@ export class Exchanges {
       aborted: complete ? undefined : true,
     };
     request.log.info(line, 'request');
+  }
+
+  /** Adds the request to its minute of usage, under the model that served it (else the one asked for). */
+  #countUsage(request: FastifyRequest, status: number): void {
+    const served = request.served;
+    const usage = request.trace!.usage;
+    const now = Date.now();
+    request.runtime!.conductor.shared.store.addUsage({
+      minute: now - (now % MINUTE_MS),
+      client: request.client ?? '',
+      model: served?.['x-switchyard-model'] ?? (request.requestedModel === null ? '' : parseModelSuffix(request.requestedModel).model),
+      provider: served?.['x-switchyard-provider'] ?? '',
+      credential: served?.['x-switchyard-credential'] ?? '',
+      requests: 1,
+      inputTokens: usage?.inputTokens ?? 0,
+      outputTokens: usage?.outputTokens ?? 0,
+      cachedTokens: usage?.cachedInputTokens ?? 0,
+      errors: status >= 400 ? 1 : 0,
+    });
   }
 
   #keepTrace(request: FastifyRequest, endpoint: string, status: number, ms: number): void {

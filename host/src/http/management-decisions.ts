@@ -13,13 +13,7 @@ import { FORMATS } from '../formats/index.js';
 import type { FormatName } from '../formats/ir.js';
 import { explain } from '../pipeline/explain.js';
 import type { TraceRing } from '../pipeline/trace/ring.js';
-
-/** RFC 3339 or epoch ms. */
-const instant = z.string().transform((text, ctx) => {
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: 'expected an RFC 3339 time or epoch milliseconds' });
-  return ms;
-});
+import { instant, parseInput } from './management-query.js';
 
 const querySchema = z.strictObject({
   model: z.string().optional(),
@@ -42,23 +36,13 @@ const explainSchema = z.strictObject({
 
 export function registerDecisionRoutes(scope: FastifyInstance, traces: TraceRing): void {
   scope.post('/explain', async (request) => {
-    const parsed = explainSchema.safeParse(request.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw gatewayError('invalid_body', `${issue.path.join('.') || 'body'}: ${issue.message}`);
-    }
-    const { format, body, headers, model } = parsed.data;
+    const { format, body, headers, model } = parseInput(explainSchema, request.body, 'body');
     const lower = Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     return explain(request.runtime!, { format: FORMATS[format], body, headers: lower, model, client: 'explain' });
   });
 
   scope.get('/requests', async (request) => {
-    const parsed = querySchema.safeParse(request.query);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw gatewayError('invalid_body', `query ${issue.path.join('.') || 'parameter'}: ${issue.message}`);
-    }
-    const { cursor, limit, ...filter } = parsed.data;
+    const { cursor, limit, ...filter } = parseInput(querySchema, request.query, 'query');
     return traces.page(filter, limit, cursor);
   });
 

@@ -9,6 +9,8 @@
 import type { TraceRing } from '../pipeline/trace/ring.js';
 import { registerDecisionRoutes } from './management-decisions.js';
 import { registerEventStream } from './management-events.js';
+import { registerUsageRoute } from './management-usage.js';
+import { type ConfigAccess, registerConfigRoutes } from './management-config.js';
 import type { EventHub } from '../pipeline/events.js';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../config/load.js';
@@ -28,6 +30,8 @@ export interface ManagementOptions {
   traces: TraceRing;
   /** Live events, for `GET /events` (and the resets made here). */
   events: EventHub;
+  /** The config view and its validation. */
+  config: ConfigAccess;
 }
 
 interface ModelStatus {
@@ -109,6 +113,8 @@ export function registerManagement(app: FastifyInstance, options: ManagementOpti
 
       registerDecisionRoutes(scope, options.traces);
       registerEventStream(scope, options.events);
+      registerUsageRoute(scope);
+      registerConfigRoutes(scope, options.config);
 
       scope.get('/plugins', async () => options.plugins.list());
 

@@ -6,7 +6,7 @@
  * @module
  */
 import { gatewayError, isGatewayError } from '../errors/registry.js';
-import type { IRStreamEvent } from '../formats/ir.js';
+import type { IRStreamEvent, IRUsage } from '../formats/ir.js';
 import { JsonBody } from '../formats/json-body.js';
 import type { DecodedRequest, SseEvent, WireEvent, WireFormat } from '../formats/wire-format.js';
 import { UpstreamStreamError } from '../formats/wire-format.js';
@@ -45,6 +45,8 @@ export interface StreamOptions {
    * IR and the client's encoder.
    */
   passthrough?: boolean;
+  /** Told the token usage the upstream reported (once per stream, as the decoders emit it). */
+  onUsage?: (usage: IRUsage) => void;
   /** Scrubs the credential's key from upstream text before it reaches the client. */
   redact?: (text: string) => string;
 }
@@ -62,7 +64,7 @@ export async function* translateStream(
   signal: AbortSignal,
   options: StreamOptions = {},
 ): AsyncGenerator<WireEvent> {
-  const { onLateFailure, passthrough = client === upstream, redact = (text: string) => text } = options;
+  const { onLateFailure, onUsage, passthrough = client === upstream, redact = (text: string) => text } = options;
   const decoder = upstream.createStreamDecoder();
   const encoder = client.createStreamEncoder();
   let started = false;
@@ -72,9 +74,12 @@ export async function* translateStream(
       // The host ending the request must end the stream even if the upstream ignores the abort.
       if (signal.aborted) throw signal.reason;
       // A pass-through decodes only its first event (a stream garbled from the start still fails
-      // over) and those that may finish or fail it; every other event leaves unparsed.
-      const decoded = passthrough && started && !upstream.mayFinishOrFail(event) ? NOTHING : decoder.decode(event);
-      for (const e of decoded) if (e.type === 'finish') finished = true;
+      // over) and those that may finish or fail it or report usage; every other event leaves unparsed.
+      const decoded = passthrough && started && !upstream.mayCarryOutcome(event) ? NOTHING : decoder.decode(event);
+      for (const e of decoded) {
+        if (e.type === 'finish') finished = true;
+        else if (e.type === 'usage') onUsage?.(e.usage);
+      }
       if (passthrough) {
         started = true;
         yield { event: event.event, data: event.data };

@@ -1,7 +1,8 @@
 /**
  * The default state store: everything lives in process memory, so the hot path never waits on
- * disk. Given a folder, cooldowns and counters survive restarts in `<dir>/state.json`, written
- * in the background; cursors and session bindings are cheap to lose and are not persisted.
+ * disk. Given a folder, cooldowns and counters survive restarts in `<dir>/state.json` and usage
+ * in `<dir>/usage.json`, written in the background; cursors and session bindings are cheap to
+ * lose and are not persisted.
  *
  * @module
  */
@@ -11,6 +12,8 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { extendCooldown } from './cooldowns.js';
 import type { CooldownReason, CredentialCounters, ModelState, StateStore, StoreHealth } from './types.js';
+import { UsageLedger, type UsageRow } from './usage.js';
+import { UsageFile } from './usage-file.js';
 
 /** How a {@link MemoryStateStore} persists; every field is optional. */
 export interface MemoryStateStoreOptions {
@@ -75,6 +78,8 @@ export class MemoryStateStore implements StateStore {
   readonly #inFlight = new Map<string, number>();
   /** Each binding keeps its own expiry, checked against the caller's `now` rather than the cache's clock. */
   readonly #sessions = new LRUCache<string, { credentialId: string; expiresAt: number }>({ max: MAX_SESSIONS });
+  readonly #usage: UsageLedger;
+  readonly #usageFile: UsageFile | undefined;
   readonly #file: string | undefined;
   readonly #flushDelayMs: number;
   readonly #now: () => number;
@@ -92,6 +97,8 @@ export class MemoryStateStore implements StateStore {
     this.#now = options.now ?? Date.now;
     this.#onError = options.onError ?? (() => {});
     this.#onWrite = options.onWrite;
+    this.#usage = new UsageLedger(this.#now);
+    if (options.dir !== undefined) this.#usageFile = new UsageFile(options.dir, this.#usage, { onError: this.#onError });
   }
 
   /**
@@ -103,7 +110,7 @@ export class MemoryStateStore implements StateStore {
     const store = new MemoryStateStore(options);
     if (options.dir !== undefined) {
       await mkdir(options.dir, { recursive: true });
-      await store.#restore();
+      await Promise.all([store.#restore(), store.#usageFile!.restore()]);
     }
     return store;
   }
@@ -195,6 +202,15 @@ export class MemoryStateStore implements StateStore {
     else this.#inFlight.set(credentialId, next);
   }
 
+  addUsage(row: UsageRow): void {
+    this.#usage.add(row);
+    this.#usageFile?.changed();
+  }
+
+  async usage(from: number, to: number): Promise<UsageRow[]> {
+    return this.#usage.rows(from, to);
+  }
+
   health(): StoreHealth {
     return { store: 'memory', up: true };
   }
@@ -252,6 +268,7 @@ export class MemoryStateStore implements StateStore {
 
   /** Writes now if anything changed since the last write, after any write in flight. */
   async flush(): Promise<void> {
+    await this.#usageFile?.flush();
     // A loop, because a concurrent flush may have started another write meanwhile.
     while (this.#writing) await this.#writing;
     if (!this.#dirty) return;
@@ -263,7 +280,7 @@ export class MemoryStateStore implements StateStore {
   async close(): Promise<void> {
     // Set first, so no write completing during the flush arms a new timer.
     this.#closed = true;
-    await this.flush();
+    await Promise.all([this.flush(), this.#usageFile?.close()]);
   }
 
   #changed(): void {

@@ -127,6 +127,31 @@ export function describeStateStoreContract(name: string, open: () => Promise<Sta
       expect(store.modelState('openai:a', 'm')).toBeDefined();
     });
 
+    it('adds usage up per minute and key, and reads back the minutes of a range', async () => {
+      const store = await fresh();
+      const minute = Date.now() - (Date.now() % 60_000);
+      const key = { client: 'ci-bot', model: 'gpt-4o', provider: 'openai', credential: 'openai:a' };
+      const row = (m: number, k: Partial<typeof key>, n: number, errors = 0) => ({ minute: m, ...key, ...k, requests: 1, inputTokens: n, outputTokens: 2 * n, cachedTokens: 1, errors });
+      store.addUsage(row(minute, {}, 10));
+      store.addUsage(row(minute, {}, 5, 1));
+      store.addUsage(row(minute, { client: 'other' }, 7));
+      store.addUsage(row(minute - 60_000, {}, 3));
+      store.addUsage(row(minute - 10 * 60_000, {}, 100));
+      // Written behind on a shared store: a read sees it all the same, before and after the write.
+      for (const settle of [async () => {}, () => store.flush()]) {
+        await settle();
+        const rows = await store.usage(minute - 60_000, minute + 59_999);
+        const sorted = rows.map(({ minute: m, client, requests, inputTokens, outputTokens, cachedTokens, errors }) => ({ m: m - minute, client, requests, inputTokens, outputTokens, cachedTokens, errors }));
+        sorted.sort((a, b) => a.m - b.m || a.client.localeCompare(b.client));
+        expect(sorted).toEqual([
+          { m: -60_000, client: 'ci-bot', requests: 1, inputTokens: 3, outputTokens: 6, cachedTokens: 1, errors: 0 },
+          { m: 0, client: 'ci-bot', requests: 2, inputTokens: 15, outputTokens: 30, cachedTokens: 2, errors: 1 },
+          { m: 0, client: 'other', requests: 1, inputTokens: 7, outputTokens: 14, cachedTokens: 1, errors: 0 },
+        ]);
+        expect(rows.every((r) => r.model === 'gpt-4o' && r.provider === 'openai' && r.credential === 'openai:a')).toBe(true);
+      }
+    });
+
     it('says it is up, and flushes and closes without error', async () => {
       const store = await fresh();
       expect(store.health().up).toBe(true);

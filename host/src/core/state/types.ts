@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { UsageRow } from './usage.js';
 
 /** Why a credential may not serve a model for a while. */
 export type CooldownReason =
@@ -77,6 +78,14 @@ export interface StateStore {
   inFlight(credentialId: string): number;
   /** Counts a request starting (+1) or ending (-1) on a credential here. */
   adjustInFlight(credentialId: string, delta: number): void;
+
+  /** Adds one request's usage to its minute (on a shared store: written behind, added up over every host). */
+  addUsage(row: UsageRow): void;
+  /**
+   * Usage rows of the minutes in [`from`, `to`] (epoch ms), summed over every host sharing the
+   * store; while the shared state is unreachable, this host's own.
+   */
+  usage(from: number, to: number): Promise<UsageRow[]>;
 
   health(): StoreHealth;
 

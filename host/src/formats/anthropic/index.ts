@@ -6,11 +6,12 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { SSE_FRAMING } from '../framing.js';
+import type { IRUsage } from '../ir.js';
 import type { WireFormat } from '../wire-format.js';
 import { errorBody, kindError } from './errors.js';
 import { applyReasoning, decodeRequest, encodeRequest } from './request.js';
-import { decodeResponse, encodeModelList, encodeResponse, errorMessage } from './response.js';
-import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
+import { decodeResponse, decodeUsage, encodeModelList, encodeResponse, errorMessage } from './response.js';
+import { createStreamDecoder, createStreamEncoder, mayCarryOutcome } from './stream.js';
 import { anthropicUpstream } from './upstream.js';
 
 export const anthropicFormat: WireFormat = {
@@ -31,11 +32,14 @@ export const anthropicFormat: WireFormat = {
   decodeRequest,
   encodeRequest,
   applyReasoning,
+  usageField: 'usage',
+  // The upstream's object, read as the format's wire usage: every count is checked where it is used.
+  decodeUsage: decodeUsage as (usage: object) => IRUsage,
   decodeResponse,
   encodeResponse,
   createStreamDecoder,
   createStreamEncoder,
-  mayFinishOrFail,
+  mayCarryOutcome,
   errorMessage,
   upstream: anthropicUpstream,
 };

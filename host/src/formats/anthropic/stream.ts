@@ -302,7 +302,13 @@ export function createStreamEncoder(): StreamEncoder {
   return new AnthropicStreamEncoder();
 }
 
-/** See {@link WireFormat.mayFinishOrFail}: the stop reason comes in `message_delta`; errors are `error` events. */
-export function mayFinishOrFail(event: SseEvent): boolean {
-  return event.event === 'error' || event.event === 'message_delta' || event.data.includes('"error"') || event.data.includes('"message_delta"');
+/**
+ * See {@link WireFormat.mayCarryOutcome}: the stop reason and the last counts come in
+ * `message_delta`, the usage is final at `message_stop`; errors are `error` events.
+ */
+export function mayCarryOutcome(event: SseEvent): boolean {
+  const name = event.event;
+  if (name === 'error' || name === 'message_delta' || name === 'message_stop') return true;
+  const { data } = event;
+  return data.includes('"error"') || data.includes('"message_delta"') || data.includes('"message_stop"');
 }

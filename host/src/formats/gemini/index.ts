@@ -7,11 +7,13 @@
  */
 import { gatewayError } from '../../errors/registry.js';
 import { JSON_ARRAY_FRAMING, SSE_FRAMING } from '../framing.js';
+import type { IRUsage } from '../ir.js';
 import type { DecodeOptions, Operation, WireFormat } from '../wire-format.js';
 import { errorBody, kindError } from './errors.js';
 import { applyReasoning, decodeRequest, encodeRequest } from './request.js';
+import { decodeUsage } from './mapping.js';
 import { decodeResponse, encodeModelList, encodeResponse, errorMessage } from './response.js';
-import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
+import { createStreamDecoder, createStreamEncoder, mayCarryOutcome } from './stream.js';
 import { geminiUpstream } from './upstream.js';
 
 export const geminiFormat: WireFormat = {
@@ -34,11 +36,14 @@ export const geminiFormat: WireFormat = {
   decodeRequest,
   encodeRequest,
   applyReasoning,
+  usageField: 'usageMetadata',
+  // The upstream's object, read as the format's wire usage: every count is checked where it is used.
+  decodeUsage: decodeUsage as (usage: object) => IRUsage,
   decodeResponse,
   encodeResponse,
   createStreamDecoder,
   createStreamEncoder,
-  mayFinishOrFail,
+  mayCarryOutcome,
   errorMessage,
   upstream: geminiUpstream,
 };

@@ -195,8 +195,8 @@ export function createStreamEncoder(): StreamEncoder {
   return new GeminiStreamEncoder();
 }
 
-/** See {@link WireFormat.mayFinishOrFail}: a `finishReason`, a blocked prompt or an error, as JSON keys. */
-export function mayFinishOrFail(event: SseEvent): boolean {
+/** See {@link WireFormat.mayCarryOutcome}: a `finishReason`, a blocked prompt or an error, as JSON keys. */
+export function mayCarryOutcome(event: SseEvent): boolean {
   const { data } = event;
   return data.includes('"finishReason"') || data.includes('"blockReason"') || data.includes('"error"');
 }

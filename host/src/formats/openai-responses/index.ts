@@ -8,11 +8,12 @@
 import { SSE_FRAMING } from '../framing.js';
 import { errorBody as chatErrorBody, kindError } from '../openai/errors.js';
 import { errorMessage } from '../openai/response.js';
+import type { IRUsage } from '../ir.js';
 import type { WireFormat } from '../wire-format.js';
 import { responsesConversation } from './conversation.js';
 import { applyReasoning, decodeRequest, encodeRequest } from './request.js';
-import { decodeResponse, encodeResponse } from './response.js';
-import { createStreamDecoder, createStreamEncoder, mayFinishOrFail } from './stream.js';
+import { decodeResponse, decodeUsage, encodeResponse } from './response.js';
+import { createStreamDecoder, createStreamEncoder, mayCarryOutcome } from './stream.js';
 import { responsesUpstream } from './upstream.js';
 
 /** OpenAI's error body, with the `param` slot the Responses API always fills. */
@@ -42,11 +43,14 @@ export const openaiResponsesFormat: WireFormat = {
   decodeRequest,
   encodeRequest,
   applyReasoning,
+  usageField: 'usage',
+  // The upstream's object, read as the format's wire usage: every count is checked where it is used.
+  decodeUsage: decodeUsage as (usage: object) => IRUsage,
   decodeResponse,
   encodeResponse,
   createStreamDecoder,
   createStreamEncoder,
-  mayFinishOrFail,
+  mayCarryOutcome,
   errorMessage,
   upstream: responsesUpstream,
 };

@@ -422,9 +422,9 @@ describe('openai-responses stream decoder', () => {
       }
       expect(thrown).toBeInstanceOf(UpstreamStreamError);
       expect(thrown).toMatchObject({ message, status });
-      expect(responses.mayFinishOrFail({ event: event.type, data: JSON.stringify(event) })).toBe(true);
+      expect(responses.mayCarryOutcome({ event: event.type, data: JSON.stringify(event) })).toBe(true);
     }
-    expect(responses.mayFinishOrFail({ event: 'response.output_text.delta', data: '{"type":"response.output_text.delta","delta":"error"}' })).toBe(false);
+    expect(responses.mayCarryOutcome({ event: 'response.output_text.delta', data: '{"type":"response.output_text.delta","delta":"error"}' })).toBe(false);
   });
 });
 

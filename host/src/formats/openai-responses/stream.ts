@@ -19,8 +19,8 @@ import type { OutputItem, ResponsesUsage } from './schema.js';
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error']);
 const TERMINAL_TYPE = /"type"\s*:\s*"(?:response\.(?:completed|incomplete|failed)|error)"/;
 
-/** See `WireFormat.mayFinishOrFail`. */
-export function mayFinishOrFail(event: SseEvent): boolean {
+/** See `WireFormat.mayCarryOutcome`. */
+export function mayCarryOutcome(event: SseEvent): boolean {
   return (event.event !== undefined && TERMINAL.has(event.event)) || TERMINAL_TYPE.test(event.data);
 }
 

@@ -177,7 +177,10 @@ export function createStreamEncoder(): StreamEncoder {
 /** A `finish_reason` with a value (deltas carry `"finish_reason":null`), whatever the spacing. */
 const FINISH_REASON = /"finish_reason"\s*:\s*"/;
 
-/** See {@link WireFormat.mayFinishOrFail}: a finish reason or an error, as JSON keys (quotes in strings are escaped). */
-export function mayFinishOrFail(event: SseEvent): boolean {
-  return event.event === 'error' || event.data.includes('"error"') || FINISH_REASON.test(event.data);
+/** A usage object (deltas may carry `"usage":null`). */
+const USAGE = /"usage"\s*:\s*\{/;
+
+/** See {@link WireFormat.mayCarryOutcome}: a finish reason, an error or usage, as JSON keys (quotes in strings are escaped). */
+export function mayCarryOutcome(event: SseEvent): boolean {
+  return event.event === 'error' || event.data.includes('"error"') || FINISH_REASON.test(event.data) || USAGE.test(event.data);
 }

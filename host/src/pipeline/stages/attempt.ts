@@ -45,6 +45,7 @@ export async function attemptGenerate(ctx: RequestContext, member: PoolMember): 
     }
     const events = translateStream(answer.events, client, upstream.format, ctx.signal, {
       onLateFailure: (err) => ctx.rt.conductor.failedLate(member, err),
+      onUsage: ctx.trace && ((usage) => (ctx.trace!.usage = usage)),
       passthrough: client === upstream.format && upstream.framed,
       redact: (text) => upstream.redact(text),
     })[Symbol.asyncIterator]();

@@ -9,6 +9,7 @@ import type { RunResult } from '../../core/conductor/conductor.js';
 import { JsonBody } from '../../formats/json-body.js';
 import type { PipelineResult, RequestContext } from '../context.js';
 import { interceptResponse, interceptStream } from '../plugins/intercept.js';
+import { usageOfBody } from '../usage.js';
 import type { Served } from './attempt.js';
 
 export async function respond(ctx: RequestContext, run: RunResult<Served>): Promise<PipelineResult> {
@@ -40,6 +41,7 @@ export async function respond(ctx: RequestContext, run: RunResult<Served>): Prom
     headers = out.headers;
     body = JsonBody.fromValue(out.body);
   }
+  if (ctx.trace && value.kind === 'json') ctx.trace.usage = usageOfBody(ctx.format, body);
   headers['x-switchyard-overhead-ms'] = overhead(ctx);
   return { kind: 'json', status: 200, headers, body };
 }

@@ -13,6 +13,7 @@ import type { Pool, PoolMember } from '../../core/conductor/pool.js';
 import type { PickReason, RunTrace } from '../../core/conductor/trace.js';
 import { isCooling } from '../../core/conductor/cooldown.js';
 import type { StateStore } from '../../core/state/types.js';
+import type { IRUsage } from '../../formats/ir.js';
 
 /** Most entries kept per list: a request that retries more than this keeps its first ones. */
 const MAX_ENTRIES = 32;
@@ -83,6 +84,8 @@ export interface RequestTrace<Time = string> {
   /** Candidates of the chain moved past after the first one tried. */
   fallbackHops: number;
   dropped: string[];
+  /** The tokens the answer reported. */
+  usage?: IRUsage;
   /** The host's own time, the upstreams', and for a stream the time to its first event. */
   timings: { hostMs?: number; upstreamMs?: number; ttftMs?: number };
 }
@@ -131,6 +134,8 @@ export class DecisionTrace implements RunTrace {
   router: string | undefined;
   /** A stream's time from arrival to its first event being ready for the client. */
   ttftMs: number | undefined;
+  /** The tokens the served answer reported (a stream's once it ends). */
+  usage: IRUsage | undefined;
   /** The pools a pick was made in, to count fallback hops. */
   readonly #poolsPicked = new Set<string>();
   #lastPool: string | undefined;
@@ -198,6 +203,7 @@ export class DecisionTrace implements RunTrace {
       attempts: this.attempts,
       fallbackHops: this.#poolsPicked.size > 1 ? this.#poolsPicked.size - 1 : 0,
       dropped: end.dropped.length === 0 ? NONE : end.dropped,
+      usage: this.usage,
       timings: {
         hostMs: end.hostMs,
         upstreamMs: end.hostMs === undefined ? undefined : Math.max(0, Math.round((end.ms - end.hostMs) * 10) / 10),

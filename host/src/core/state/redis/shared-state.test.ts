@@ -108,6 +108,23 @@ describe('replicas sharing one Redis', () => {
     expect(a.counters('openai:k1')).toEqual({ successes: 5, failures: 3 });
   });
 
+  it('usage adds up over hosts: each reads every host\'s rows', async () => {
+    const prefix = `t-${randomUUID()}:`;
+    const [a, b] = await Promise.all([replica(prefix), replica(prefix)]);
+    const minute = Date.now() - (Date.now() % 60_000);
+    const row = { minute, client: 'ci-bot', model: 'm', provider: 'openai', credential: 'openai:k1', requests: 1, inputTokens: 10, outputTokens: 4, cachedTokens: 0, errors: 0 };
+    a.addUsage(row);
+    a.addUsage(row);
+    b.addUsage({ ...row, errors: 1 });
+    // Written behind: another host's rows are there once its next write is.
+    await Promise.all([a.flush(), b.flush()]);
+    for (const store of [a, b]) {
+      const rows = await store.usage(minute, minute);
+      const sum = rows.reduce((n, r) => ({ requests: n.requests + r.requests, inputTokens: n.inputTokens + r.inputTokens, errors: n.errors + r.errors }), { requests: 0, inputTokens: 0, errors: 0 });
+      expect(sum).toEqual({ requests: 3, inputTokens: 30, errors: 1 });
+    }
+  });
+
   it('in-flight counts sum over live hosts, and a dead host\'s expire on their own', async () => {
     const prefix = `t-${randomUUID()}:`;
     const [a, b] = await Promise.all([replica(prefix), replica(prefix)]);

@@ -10,6 +10,7 @@
  * @module
  */
 import type { CredentialCounters, ModelState } from '../types.js';
+import type { UsageRow } from '../usage.js';
 
 /** One change a host made to its local view, to be applied to the shared state. */
 export type StateChange =
@@ -25,7 +26,9 @@ export type StateChange =
   | { kind: 'cursor'; key: string; delta: number }
   | { kind: 'bind'; key: string; credentialId: string; expiresAt: number }
   /** With `credentialId`, only if the binding still points there. */
-  | { kind: 'unbind'; key: string; credentialId?: string };
+  | { kind: 'unbind'; key: string; credentialId?: string }
+  /** Usage since the last write, added to the shared minute. */
+  | { kind: 'usage'; row: UsageRow };
 
 /** What another host changed, as the shared state now holds it. */
 export type StateEvent =
@@ -78,6 +81,8 @@ export interface StateBackend {
    * and resolves true, so the caller writes back its cooldowns and sessions too.
    */
   restore?(): Promise<boolean>;
+  /** Every host's usage rows of the minutes in [`from`, `to`] (epoch ms), as written so far. */
+  usage(from: number, to: number): Promise<UsageRow[]>;
   /** Reads the shared state; `full` adds cursors and sessions. */
   snapshot(full: boolean): Promise<SharedSnapshot>;
   /**

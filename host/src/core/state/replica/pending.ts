@@ -1,11 +1,11 @@
 /**
  * The changes a replica has made and not yet written, coalesced by what they change: the last
- * change to a cooldown, a session binding or an in-flight count wins, deltas (counters, cursors)
- * add up. So an outage of any length costs memory in proportion to the state, not the traffic.
+ * change to a cooldown or a session binding wins, deltas (counters, cursors, usage) add up. So an outage of any length costs memory in proportion to the state, not the traffic.
  *
  * @module
  */
 import type { CredentialCounters } from '../types.js';
+import { addCounts, type UsageRow, usageKeyString } from '../usage.js';
 import type { StateChange } from './backend.js';
 
 export class PendingChanges {
@@ -26,6 +26,11 @@ export class PendingChanges {
     }
     if (change.kind === 'cursor' && prev?.kind === 'cursor') {
       prev.delta += change.delta;
+      return;
+    }
+    if (change.kind === 'usage') {
+      if (prev?.kind === 'usage') addCounts(prev.row, change.row);
+      else this.#changes.set(key, { kind: 'usage', row: { ...change.row } });
       return;
     }
     if (change.kind === 'clear-credential') {
@@ -62,6 +67,13 @@ export class PendingChanges {
     return c?.kind === 'counters' ? { successes: c.successes, failures: c.failures } : { successes: 0, failures: 0 };
   }
 
+  /** Usage of the minutes in [`from`, `to`] counted on this host and not yet written. */
+  usage(from: number, to: number): UsageRow[] {
+    const rows: UsageRow[] = [];
+    for (const c of this.#changes.values()) if (c.kind === 'usage' && c.row.minute >= from && c.row.minute <= to) rows.push({ ...c.row });
+    return rows;
+  }
+
   /** Round-robin moves made on this host and not yet written. */
   cursor(key: string): number {
     const c = this.#changes.get(`cur\0${key}`);
@@ -83,5 +95,7 @@ function keyOf(change: StateChange): string {
     case 'bind':
     case 'unbind':
       return `s\0${change.key}`;
+    case 'usage':
+      return `u\0${change.row.minute}\0${usageKeyString(change.row)}`;
   }
 }

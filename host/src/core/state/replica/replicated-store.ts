@@ -17,6 +17,7 @@
  */
 import { MemoryStateStore } from '../memory-store.js';
 import type { CredentialCounters, ModelState, StateStore, StoreHealth } from '../types.js';
+import type { UsageRow } from '../usage.js';
 import type { SharedSnapshot, StateBackend, StateChange, StateEvent } from './backend.js';
 import { PendingChanges } from './pending.js';
 
@@ -154,6 +155,29 @@ export class ReplicatedStateStore implements StateStore {
   /** Local only: the heartbeat reports the counts (see {@link StateBackend.heartbeat}). */
   adjustInFlight(credentialId: string, delta: number): void {
     this.#local.adjustInFlight(credentialId, delta);
+  }
+
+  addUsage(row: UsageRow): void {
+    this.#local.addUsage(row);
+    this.#queue({ kind: 'usage', row });
+  }
+
+  /**
+   * The shared rows plus this host's not yet written; while the backend is unreachable, this
+   * host's own (its local view keeps every row it counted). What is pending is taken before the
+   * read is sent: a batch already on the wire reaches the backend ahead of the read (one ordered
+   * link), one written later is not in its answer.
+   */
+  async usage(from: number, to: number): Promise<UsageRow[]> {
+    if (this.#health.up) {
+      const unwritten = this.#pending.usage(from, to);
+      try {
+        return [...(await this.#backend.usage(from, to)), ...unwritten];
+      } catch (err) {
+        this.#down(err as Error);
+      }
+    }
+    return this.#local.usage(from, to);
   }
 
   health(): StoreHealth {

@@ -11,6 +11,7 @@
  * @module
  */
 import type { AppliedCooldown, SharedSnapshot, StateBackend, StateChange } from '../replica/backend.js';
+import type { UsageRow } from '../usage.js';
 import type { PrimaryPeer } from './peer.js';
 import { snapshotFromWire } from './wire.js';
 
@@ -43,6 +44,12 @@ export class WorkersBackend implements StateBackend {
     const reply = await this.#peer.request({ op: 'snapshot', full });
     if (!reply.snapshot) throw new Error('the primary answered a snapshot request without a snapshot');
     return snapshotFromWire(reply.snapshot);
+  }
+
+  async usage(from: number, to: number): Promise<UsageRow[]> {
+    this.#open();
+    const reply = await this.#peer.request({ op: 'usage', from, to });
+    return reply.usage ?? [];
   }
 
   async heartbeat(inFlight: ReadonlyMap<string, number>): Promise<void> {

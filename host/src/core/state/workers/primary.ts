@@ -4,7 +4,7 @@
  * `state.json` exactly as a single process does, and no worker ever writes that file). Each
  * worker's replica writes its changes behind to it; the primary applies them with the same
  * rules as Redis (cooldowns only extend, a cleared cooldown stays if a longer one came
- * meanwhile, counters and cursors add up), answers the effective cooldowns, and tells every
+ * meanwhile, counters, cursors and usage add up), answers the effective cooldowns, and tells every
  * other worker what changed. With a conversation store, stored Responses conversations live
  * here too (see `conversations.ts`).
  *
@@ -68,6 +68,8 @@ export class StatePrimary {
         }
         case 'snapshot':
           return this.#send(workerId, { op: 'reply', id: request.id, snapshot: this.#snapshot(workerId, request.full) });
+        case 'usage':
+          return void this.#store.usage(request.from, request.to).then((usage) => this.#send(workerId, { op: 'reply', id: request.id, usage }));
         case 'heartbeat':
           // The worker's requests in flight now, replacing what it said before.
           this.#workers.set(workerId, new Map(request.inFlight));
@@ -152,6 +154,10 @@ export class StatePrimary {
       case 'unbind':
         store.unbindSession(change.key, change.credentialId);
         events.push(change);
+        return;
+      case 'usage':
+        // No event: usage is read from here when asked for.
+        store.addUsage(change.row);
         return;
     }
   }

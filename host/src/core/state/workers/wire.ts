@@ -13,6 +13,7 @@
  */
 import type { StoredResponse } from '../conversations.js';
 import type { CredentialCounters, ModelState } from '../types.js';
+import type { UsageRow } from '../usage.js';
 import type { AppliedCooldown, SharedSnapshot, StateChange, StateEvent } from '../replica/backend.js';
 
 /** A {@link SharedSnapshot} as it travels. */
@@ -28,6 +29,7 @@ export interface WireSnapshot {
 export type StateRequest =
   | { op: 'apply'; id: number; changes: StateChange[] }
   | { op: 'snapshot'; id: number; full: boolean }
+  | { op: 'usage'; id: number; from: number; to: number }
   /** A round trip: tells the worker the primary still answers. */
   | { op: 'heartbeat'; id: number; inFlight: [string, number][] }
   /** Stored Responses conversations live in the primary too, so every worker sees each put and delete at once. */
@@ -39,9 +41,10 @@ export type StateRequest =
 export type StateReply =
   /**
    * The answer to request `id`: `applied` for apply, `snapshot` for snapshot, `stored` for a
-   * conversation get (absent: none), `deleted` for a conversation delete, `error` when it failed.
+   * conversation get (absent: none), `deleted` for a conversation delete, `usage` for usage,
+   * `error` when it failed.
    */
-  | { op: 'reply'; id: number; applied?: AppliedCooldown[]; snapshot?: WireSnapshot; stored?: StoredResponse; deleted?: boolean; error?: string }
+  | { op: 'reply'; id: number; applied?: AppliedCooldown[]; snapshot?: WireSnapshot; usage?: UsageRow[]; stored?: StoredResponse; deleted?: boolean; error?: string }
   /** What another worker changed, in the order the primary applied it. */
   | { op: 'events'; events: StateEvent[] };
 

@@ -207,7 +207,7 @@ describe('WorkersConversationStore', () => {
 describeStateStoreContract('replicated through the primary (serve --workers)', () => ReplicatedStateStore.open({ backend: rig().worker(1).backend, reconcileMs: 50 }));
 
 describe('ReplicatedStateStore over the workers backend', () => {
-  it('shares cooldowns, sessions, cursors, counters and in-flight counts between two workers', async () => {
+  it('shares cooldowns, sessions, cursors, counters, in-flight counts and usage between two workers', async () => {
     const { worker, store } = rig();
     const open = (id: number) => ReplicatedStateStore.open({ backend: worker(id).backend, reconcileMs: 20 });
     const [a, b] = await Promise.all([open(1), open(2)]);
@@ -235,5 +235,16 @@ describe('ReplicatedStateStore over the workers backend', () => {
     await until(() => b.inFlight('k3') === 1);
     a.adjustInFlight('k3', -1);
     await until(() => b.inFlight('k3') === 0);
+
+    const minute = Date.now() - (Date.now() % 60_000);
+    const row = { minute, client: 'ci-bot', model: 'm', provider: 'p', credential: 'k1', requests: 1, inputTokens: 10, outputTokens: 4, cachedTokens: 0, errors: 0 };
+    a.addUsage(row);
+    b.addUsage({ ...row, inputTokens: 5 });
+    await Promise.all([a.flush(), b.flush()]);
+    for (const s of [a, b]) {
+      const rows = await s.usage(minute, minute);
+      expect(rows.reduce((n, r) => n + r.requests, 0)).toBe(2);
+      expect(rows.reduce((n, r) => n + r.inputTokens, 0)).toBe(15);
+    }
   });
 });
