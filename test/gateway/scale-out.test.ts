@@ -95,6 +95,20 @@ describe('hosts sharing one Redis', () => {
     for (const host of [b, c, b, c]) expect((await chat(host, { 'x-session-id': 'agent-7' })).credential).toBe(first.credential);
   });
 
+  it('usage adds up over hosts: each answers for all of them', async () => {
+    const [a, b] = await cluster(2, { apiKeys: [{ name: 'ci-bot', key: CLIENT_KEY }] });
+    for (let i = 0; i < 6; i++) expect((await chat(i % 3 ? a! : b!)).status).toBe(200);
+    const total = async (host: TestHost) => {
+      const res = await fetch(`${host.url}/v0/management/usage?groupBy=client`, { headers: { authorization: `Bearer ${MGMT}` } });
+      const body = (await res.json()) as { groups: { key: string; requests: number; inputTokens: number }[] };
+      return body.groups.find((g) => g.key === 'ci-bot');
+    };
+    // Written behind within a turn of each host's event loop.
+    await within(1_000, async () => (await total(a!))?.requests === 6 && (await total(b!))?.requests === 6);
+    expect((await total(b!))!.inputTokens).toBe((await total(a!))!.inputTokens);
+    expect((await total(a!))!.inputTokens).toBeGreaterThan(0);
+  });
+
   it('state survives a restart of every host, even with an empty authDir', async () => {
     const prefix = `t-${randomUUID()}:`;
     const [a] = await cluster(2, {}, prefix);
