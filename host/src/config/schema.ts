@@ -117,8 +117,14 @@ export const configSchema = z
       })
       .refine((s) => s.store !== 'redis' || s.url !== undefined, { message: 'state.store redis needs state.url', path: ['url'] })
       .prefault({}),
-    /** Decision traces: how many recent requests `/v0/management/requests` keeps (fixed at start). */
-    logging: z.strictObject({ requests: z.number().int().min(0).max(1_000_000).default(10_000) }).prefault({}),
+    logging: z
+      .strictObject({
+        /** Decision traces: how many recent requests `/v0/management/requests` keeps (fixed at start). */
+        requests: z.number().int().min(0).max(1_000_000).default(10_000),
+        /** Bodies kept in the traces: none, those of requests answered with an error, or all (capped, redacted). */
+        bodies: z.enum(['none', 'errors', 'all']).default('none'),
+      })
+      .prefault({}),
     /** On SIGTERM/SIGINT, how long in-flight requests and streams may take to finish before they are ended. */
     shutdownTimeout: duration.default(10_000),
     routing: z

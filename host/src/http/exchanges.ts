@@ -8,7 +8,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
 import { MINUTE_MS } from '../core/state/usage.js';
 import { parseModelSuffix } from '../formats/thinking-suffix.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -30,6 +30,8 @@ declare module 'fastify' {
     served: Readonly<Record<string, string>> | null;
     /** The JSON text the body was parsed from. */
     bodyText: string | null;
+    /** The answer's text (not a stream's), kept only while `logging.bodies` may record it. */
+    answerText: string | null;
     /** The decision trace of a client API request that reached the pipeline. */
     trace: DecisionTrace | null;
   }
@@ -49,6 +51,12 @@ export class Exchanges {
     private readonly traces: TraceRing,
     private readonly events: EventHub,
   ) {}
+
+  /** An `onSend` hook of client API routes: keeps the answer's text for the trace when `logging.bodies` may want it. */
+  readonly keepAnswer: onSendHookHandler = (request, _reply, payload, done) => {
+    if (typeof payload === 'string' && request.runtime?.bodies.mode !== 'none') request.answerText = payload;
+    done(null, payload);
+  };
 
   /** Tracks a client API request from its arrival; call once, before anything can answer it. */
   open(request: FastifyRequest, reply: FastifyReply): void {
@@ -145,6 +153,7 @@ export class Exchanges {
     const served = request.served;
     const overhead = served?.['x-switchyard-overhead-ms'];
     const dropped = served?.['x-switchyard-dropped'];
+    const { bodies } = request.runtime!;
     this.traces.push(
       request.trace!.finish({
         id: request.id,
@@ -160,6 +169,7 @@ export class Exchanges {
         credential: served?.['x-switchyard-credential'],
         dropped: dropped ? dropped.split(',') : [],
         hostMs: overhead === undefined ? undefined : Number(overhead),
+        bodies: bodies.keeps(status) ? bodies.record(request.bodyText, request.answerText) : undefined,
       }),
     );
   }

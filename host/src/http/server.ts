@@ -86,6 +86,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.decorateRequest('streamed', false);
   app.decorateRequest('served', null);
   app.decorateRequest('bodyText', null);
+  app.decorateRequest('answerText', null);
   app.decorateRequest('runtime', null);
   app.decorateRequest('client', null);
   app.decorateRequest('trace', null);
@@ -114,7 +115,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
     done();
   };
   app.addHook('onRoute', (route) => {
-    if (route.config?.auth) route.onRequest = [clientRequest, ...[route.onRequest ?? []].flat()];
+    if (route.config?.auth) {
+      route.onRequest = [clientRequest, ...[route.onRequest ?? []].flat()];
+      route.onSend = [exchanges.keepAnswer, ...[route.onSend ?? []].flat()];
+    }
   });
 
   app.setErrorHandler((err, request, reply) => {

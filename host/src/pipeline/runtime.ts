@@ -20,6 +20,7 @@ import type { PluginDirectory } from './plugins/directory.js';
 import { NO_PLUGINS } from './plugins/directory.js';
 import { ExecutorUpstream } from './plugins/executor-upstream.js';
 import { schedulerHook } from './plugins/scheduler.js';
+import { BodyRecorder } from './trace/bodies.js';
 
 export interface Runtime {
   readonly config: Config;
@@ -37,6 +38,8 @@ export interface Runtime {
   readonly accessLog?: AccessLog;
   /** Stored conversations (Responses' `previous_response_id`). */
   readonly conversations?: ConversationStore;
+  /** What `logging.bodies` keeps of request and answer bodies in traces. */
+  readonly bodies: BodyRecorder;
 }
 
 /** What a runtime is built from besides its config; all of it outlives one config. */
@@ -77,5 +80,6 @@ export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
     observer: deps.observer,
     accessLog: deps.accessLog,
     conversations: deps.conversations,
+    bodies: new BodyRecorder(config),
   };
 }

@@ -14,6 +14,7 @@ import type { PickReason, RunTrace } from '../../core/conductor/trace.js';
 import { isCooling } from '../../core/conductor/cooldown.js';
 import type { StateStore } from '../../core/state/types.js';
 import type { IRUsage } from '../../formats/ir.js';
+import type { TraceBodies } from './bodies.js';
 
 /** Most entries kept per list: a request that retries more than this keeps its first ones. */
 const MAX_ENTRIES = 32;
@@ -86,6 +87,8 @@ export interface RequestTrace<Time = string> {
   dropped: string[];
   /** The tokens the answer reported. */
   usage?: IRUsage;
+  /** Request and answer bodies, when `logging.bodies` keeps them. */
+  bodies?: TraceBodies;
   /** The host's own time, the upstreams', and for a stream the time to its first event. */
   timings: { hostMs?: number; upstreamMs?: number; ttftMs?: number };
 }
@@ -108,6 +111,7 @@ export interface TraceEnd {
   credential: string | undefined;
   dropped: string[];
   hostMs: number | undefined;
+  bodies: TraceBodies | undefined;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -204,6 +208,7 @@ export class DecisionTrace implements RunTrace {
       fallbackHops: this.#poolsPicked.size > 1 ? this.#poolsPicked.size - 1 : 0,
       dropped: end.dropped.length === 0 ? NONE : end.dropped,
       usage: this.usage,
+      bodies: end.bodies,
       timings: {
         hostMs: end.hostMs,
         upstreamMs: end.hostMs === undefined ? undefined : Math.max(0, Math.round((end.ms - end.hostMs) * 10) / 10),
