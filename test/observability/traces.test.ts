@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, type TestHost, startHost } from '../helpers/host.js';
+import { pluginsDir } from '../helpers/plugins.js';
 import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
 
 const MGMT = 'mgmt-traces';
@@ -193,5 +194,61 @@ describe('explain', () => {
     expect((await management('/explain', { format: 'openai', body: 'hi' })).status).toBe(400);
     expect((await management('/explain', { format: 'openai', body: { model: 'gpt-4o-mini', messages: 'nope' } })).status).toBe(400);
     expect((await explainChat('no-such-model')).status).toBe(404);
+  });
+});
+
+describe('plugins in traces and explain', () => {
+  let plugged: TestHost;
+  beforeAll(async () => {
+    plugged = await startHost({
+      managementKey: MGMT,
+      providers: [{ name: 'two', type: 'openai', baseUrl: mock.baseUrl('openai'), apiKeys: ['sk-pl-0', 'sk-pl-1', 'sk-pl-2'], models: ['gpt-4.1', 'gpt-4.1-mini'] }],
+      plugins: { dir: await pluginsDir(['interceptor-rewrite', 'interceptor-reject', 'response-stamp', 'scheduler-last']) },
+    });
+  });
+  afterAll(async () => {
+    await plugged?.close();
+  });
+
+  async function send(model: string, content: string, headers: Record<string, string> = {}) {
+    const res = await fetch(`${plugged.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}`, ...headers },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
+    });
+    await res.arrayBuffer();
+    const id = res.headers.get('x-switchyard-request-id')!;
+    const trace = await (await fetch(`${plugged.url}/v0/management/requests/${id}`, { headers: { authorization: `Bearer ${MGMT}` } })).json();
+    return { status: res.status, credential: res.headers.get('x-switchyard-credential'), trace };
+  }
+
+  it('names the paths each interceptor changed, never the values', async () => {
+    const { status, trace } = await send('gpt-4.1', 'please rewrite-me', { 'x-remove-me': 'x' });
+    expect(status).toBe(200);
+    const verdict = (id: string) => trace.plugins.find((p: any) => p.plugin === id);
+    expect(verdict('interceptor-rewrite')).toMatchObject({ stage: 'beforeAuth', verdict: 'changed: headers.x-rewritten, headers.x-remove-me, body.messages[0].content' });
+    expect(verdict('interceptor-reject')).toMatchObject({ stage: 'beforeAuth', verdict: 'passed' });
+    expect(verdict('response-stamp')).toMatchObject({ stage: 'response', verdict: 'changed: headers.x-stamped, body.choices[0].message.content' });
+    expect(JSON.stringify(trace.plugins)).not.toContain('please rewritten');
+  });
+
+  it('shows the interceptor that rejected a request', async () => {
+    const { status, trace } = await send('gpt-4.1', 'a forbidden-word here');
+    expect(status).toBe(403);
+    expect(trace.plugins.find((p: any) => p.plugin === 'interceptor-reject')).toMatchObject({ stage: 'beforeAuth', verdict: 'rejected: 403' });
+    expect(trace.attempts).toEqual([]);
+  });
+
+  it('explain asks the scheduler plugin, and the real request goes where it said', async () => {
+    const res = await fetch(`${plugged.url}/v0/management/explain`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MGMT}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ format: 'openai', body: { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] } }),
+    });
+    const plan = await res.json();
+    expect(plan.picked).toMatchObject({ provider: 'two', credential: 'two#2', why: 'scheduler:scheduler-last' });
+    const sent = await send('gpt-4.1-mini', 'hi');
+    expect(sent.credential).toBe('two#2');
+    expect(sent.trace.picked).toEqual({ credential: 'two#2', why: 'scheduler:scheduler-last' });
   });
 });

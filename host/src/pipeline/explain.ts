@@ -1,9 +1,10 @@
 /**
  * Explain: the plan a request would get now, without sending it. The same stages as a served
  * request up to the conductor (decode, the router plugins, the chain, the session), then each
- * candidate with its credentials' state and the credential the conductor would pick, read-only:
- * no upstream or executor is called, no interceptor runs, no cursor moves and no session is
- * bound, so the same request sent next is served by the credential named here.
+ * candidate with its credentials' state and the credential the conductor would pick (a scheduler
+ * plugin is asked, as for a real pick), read-only: no upstream or executor is called, no
+ * interceptor runs, no cursor moves and no session is bound, so the same request sent next is
+ * served by the credential named here.
  *
  * @module
  */
@@ -59,7 +60,7 @@ export async function explain(rt: Runtime, input: ExplainInput): Promise<Plan> {
   const chain = ctx.chain.flatMap((pool) => describePool(pool, rt.conductor.shared.store, now));
   let picked: Plan['picked'] = null;
   for (const pool of ctx.chain) {
-    const preview = rt.conductor.preview(pool, sessionId);
+    const preview = await rt.conductor.preview(pool, sessionId);
     if (!preview) continue;
     const [member, why] = preview;
     picked = { provider: member.provider, model: member.model, credential: member.id, why };

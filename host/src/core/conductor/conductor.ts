@@ -195,20 +195,13 @@ export class Conductor {
 
   /**
    * The member a request would get from `pool` now, and why, changing nothing: no cursor moves,
-   * no session is bound (for explain). A scheduler plugin is not asked: the answer is what the
-   * configured strategy picks, which is also what happens when the scheduler passes.
+   * no session is bound (for explain). A scheduler plugin is asked as for a real pick; what it
+   * keeps of its own between calls is its affair.
    */
-  preview(pool: Pool, sessionId?: string): [PoolMember, PickReason] | undefined {
+  async preview(pool: Pool, sessionId?: string): Promise<[PoolMember, PickReason] | undefined> {
     const now = Date.now();
     const ready = pool.members.filter((m) => this.#ready(m, now));
-    if (ready.length === 0) return undefined;
-    if (this.config.routing.sessionAffinity && sessionId !== undefined) {
-      const bound = this.shared.store.session(`${sessionId}::${pool.key}`, now);
-      const member = bound === undefined ? undefined : ready.find((m) => m.credential.key === bound);
-      if (member) return [member, 'affinity'];
-    }
-    if (ready.length === 1) return [ready[0]!, 'only-ready'];
-    return [this.#selector.peek(pool.key, topTier(ready)) as PoolMember, this.#selector.strategy];
+    return ready.length === 0 ? undefined : this.#choose(pool, ready, sessionId, true);
   }
 
   /** Whether any member of the pool can serve now. */
@@ -254,9 +247,17 @@ export class Conductor {
   /** The member to try next and why it was chosen; undefined when none is ready. */
   async #pick(pool: Pool, tried: ReadonlySet<PoolMember>, round: number, sessionId: string | undefined): Promise<[PoolMember, PickReason] | undefined> {
     const now = Date.now();
-    const store = this.shared.store;
     const ready = pool.members.filter((m) => !tried.has(m) && (round === 0 || this.#retryOf(m) >= round) && this.#ready(m, now));
-    if (ready.length === 0) return undefined;
+    return ready.length === 0 ? undefined : this.#choose(pool, ready, sessionId, false);
+  }
+
+  /**
+   * Chooses among `ready` (not empty): the session's binding, else the scheduler plugin's
+   * choice, else the strategy's. A `preview` peeks instead of moving the cursor and binds nothing.
+   */
+  async #choose(pool: Pool, ready: PoolMember[], sessionId: string | undefined, preview: boolean): Promise<[PoolMember, PickReason]> {
+    const now = Date.now();
+    const store = this.shared.store;
     const affinity = this.config.routing.sessionAffinity && sessionId !== undefined;
     const bindKey = affinity ? `${sessionId}::${pool.key}` : '';
     if (affinity) {
@@ -274,8 +275,11 @@ export class Conductor {
       if (typeof say === 'string') selector = this.#delegates[say];
       else if (say) [member, why] = [say.member, `scheduler:${say.pluginId}`];
     }
-    member ??= ready.length === 1 ? ready[0]! : (selector.pick(pool.key, topTier(ready)) as PoolMember);
-    if (affinity) store.bindSession(bindKey, member.credential.key, now + this.config.routing.sessionAffinityTtl);
+    if (!member) {
+      if (ready.length === 1) member = ready[0]!;
+      else member = (preview ? selector.peek(pool.key, topTier(ready)) : selector.pick(pool.key, topTier(ready))) as PoolMember;
+    }
+    if (affinity && !preview) store.bindSession(bindKey, member.credential.key, now + this.config.routing.sessionAffinityTtl);
     return [member, why ?? (ready.length === 1 ? 'only-ready' : selector.strategy)];
   }
 

@@ -32,6 +32,12 @@ export interface Dispatch<A, R> {
   call(plugin: ActivePlugin, options: CallOptions): Promise<A>;
   /** Takes one answer; a result other than undefined ends the run with it. May throw to end the request. */
   answer(plugin: ActivePlugin, answer: A): R | undefined;
+  /**
+   * How the trace words an answer that does not end the run (default `passed`): what an
+   * interceptor changed, or that it rejected. Called only for a traced request, before
+   * {@link answer}.
+   */
+  describe?(plugin: ActivePlugin, answer: A): string;
   /** Takes a failed call (thrown, timed out, fused, invalid). Returning skips the plugin; throwing ends the request. */
   failed?(plugin: ActivePlugin, err: unknown): void;
 }
@@ -52,8 +58,16 @@ export async function dispatch<A, R>(plugins: readonly ActivePlugin[], scope: Ca
       spec.failed?.(plugin, err);
       continue;
     }
-    const result = spec.answer(plugin, answer);
-    observe?.(spec.stage ?? 'plugin', plugin.id, result === undefined ? 'passed' : 'handled', performance.now() - started);
+    const verdict = observe && spec.describe ? spec.describe(plugin, answer) : 'passed';
+    let result: R | undefined;
+    try {
+      result = spec.answer(plugin, answer);
+    } catch (err) {
+      // An answer that ends the request (an interceptor's reject) is in the trace too.
+      observe?.(spec.stage ?? 'plugin', plugin.id, verdict, performance.now() - started);
+      throw err;
+    }
+    observe?.(spec.stage ?? 'plugin', plugin.id, result === undefined ? verdict : 'handled', performance.now() - started);
     if (result !== undefined) return result;
   }
   return undefined;

@@ -12,6 +12,7 @@ import { InterceptedReply, gatewayError } from '../../errors/registry.js';
 import type { WireEvent } from '../../formats/wire-format.js';
 import type { FormatName } from '../../formats/ir.js';
 import type { PluginDirectory } from './directory.js';
+import { describeChanges } from './changes.js';
 import { type CallScope, dispatch } from './dispatch.js';
 
 export interface Intercepted {
@@ -37,6 +38,11 @@ export async function interceptRequest(
   await dispatch(interceptors, scope, {
     stage: phase,
     call: (plugin, opts) => plugin.call('request.intercept', { ...request, phase, headers: out.headers, body: out.body }, opts),
+    describe: (_plugin, answer) => {
+      if (answer === null) return 'passed';
+      if ('reject' in answer) return `rejected: ${answer.reject.status}`;
+      return describeChanges(answer.headers, out.body, answer.body, answer.body !== undefined);
+    },
     answer(plugin, answer) {
       if (answer === null) return undefined;
       if ('reject' in answer) throw new InterceptedReply(plugin.id, answer.reject);
@@ -64,6 +70,7 @@ export async function interceptResponse(
   await dispatch(plugins.active('responseInterceptor'), scope, {
     stage: 'response',
     call: (plugin, opts) => plugin.call('response.intercept', { ...response, headers, body }, opts),
+    describe: (_plugin, answer) => (answer === null ? 'passed' : describeChanges(answer.headers, body, answer.body, answer.body !== undefined)),
     answer(_plugin, answer) {
       if (answer === null) return undefined;
       if (answer.headers) headers = mergeHeaders(headers, answer.headers);

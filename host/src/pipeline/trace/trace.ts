@@ -42,7 +42,11 @@ export interface PluginVerdict {
   plugin: string;
   /** `router`, `beforeAuth`, `afterAuth`, `response`. */
   stage: string;
-  /** `handled` (its answer ended the stage), `passed`, or `failed: <why>` (threw, timed out, fused). */
+  /**
+   * `handled` (its answer ended the stage), `passed`, `changed: <paths>` (an interceptor's
+   * headers and body fields, never their values), `rejected: <status>`, or `failed: <why>`
+   * (threw, timed out, fused).
+   */
   verdict: string;
   ms: number;
 }
