@@ -99,7 +99,7 @@ export class Gateway {
       throw err instanceof StateUrlError ? new ConfigError(err.message) : err;
     });
     const events = new EventHub();
-    const shared: ConductorShared = { store: stores.state, onCredentialChange: (change) => events.active && events.emit(credentialEvent(change)) };
+    const shared: ConductorShared = { store: stores.state, lastErrors: new Map(), onCredentialChange: (change) => events.active && events.emit(credentialEvent(change)) };
     let gateway: Gateway | undefined;
     let pluginStates = new Map<string, string>();
     const metrics = new Metrics(() => gateway && gateway.#runtime);

@@ -68,6 +68,10 @@ describe('cooldowns', () => {
     expect(cooling.models['gpt-4.1'].status).toBe('cooling');
     expect(Date.parse(cooling.models['gpt-4.1'].nextRetryAt) - failedAt).toBeGreaterThan(700);
     expect(Date.parse(cooling.models['gpt-4.1'].nextRetryAt) - failedAt).toBeLessThanOrEqual(1000);
+    // The last failure shows with its status and when; the credential that served has none.
+    expect(cooling.lastError).toMatch(/^429: /);
+    expect(Math.abs(Date.parse(cooling.lastErrorAt) - failedAt)).toBeLessThan(1000);
+    expect((await credential('pool#1')).lastError).toBeUndefined();
 
     mock.reset();
     for (let i = 0; i < 4; i++) expect((await chat()).status).toBe(200);

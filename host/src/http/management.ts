@@ -54,6 +54,7 @@ export function credentialView(rt: Runtime, providerName: string, index: number,
     models[model] = { status: 'cooling', reason: state.message ? `${state.reason}: ${state.message}` : state.reason, nextRetryAt: new Date(state.until).toISOString() };
   }
   const counters = store.counters(credential.key);
+  const lastError = rt.conductor.shared.lastErrors?.get(credential.key);
   return {
     id: credential.id,
     provider: provider.name,
@@ -64,6 +65,10 @@ export function credentialView(rt: Runtime, providerName: string, index: number,
     successes: counters.successes,
     failures: counters.failures,
     inFlight: store.inFlight(credential.key),
+    ...(lastError && {
+      lastError: lastError.status === undefined ? lastError.message : `${lastError.status}: ${lastError.message}`,
+      lastErrorAt: new Date(lastError.at).toISOString(),
+    }),
   };
 }
 

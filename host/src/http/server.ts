@@ -19,6 +19,7 @@ import type { Operation, WireFormat } from '../formats/wire-format.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { serve } from '../pipeline/serve.js';
+import { registerConsole } from './console.js';
 import { routeFormat, sendError, toGatewayError } from './errors.js';
 import { Exchanges } from './exchanges.js';
 import { DecisionTrace } from '../pipeline/trace/trace.js';
@@ -144,6 +145,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     return options.scrape ? options.scrape() : options.metrics.registry.metrics();
   });
   registerManagement(app, options);
+  registerConsole(app);
 
   // Each format's endpoints: the route says the format, its operation what the request asks for.
   for (const format of Object.values(FORMATS)) {

@@ -71,7 +71,20 @@ export interface ConductorShared {
   store: StateStore;
   /** Told of each change of a credential's state this host makes (for the live events). */
   onCredentialChange?(change: CredentialChange): void;
+  /** The last failure this host saw on each credential (by `Credential.key`), for management. */
+  lastErrors?: Map<string, LastError>;
 }
+
+/** A credential's last failure: the upstream's status (none for a network fault) and its message. */
+export interface LastError {
+  status?: number;
+  message: string;
+  /** Epoch ms. */
+  at: number;
+}
+
+/** Longest message kept as a credential's last error. */
+const MAX_LAST_ERROR = 300;
 
 export class Conductor {
   readonly #selector: Selector;
@@ -303,6 +316,7 @@ export class Conductor {
     const { state, requestError } = applyFailure(prev, failure, now, { transientMs: this.#transientMs });
     if (requestError) return true;
     store.recordResult(member.credential.key, false);
+    this.shared.lastErrors?.set(member.credential.key, { status: failure.status, message: failure.message.slice(0, MAX_LAST_ERROR), at: now });
     // disableCooling: the failure fails over, but never holds the credential back from later requests.
     if (member.credential.disableCooling) return false;
     if (state !== prev) this.#cool(member, state);
