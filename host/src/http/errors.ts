@@ -10,6 +10,7 @@ import { errorAnswer } from '../formats/error-answer.js';
 import { FORMATS, formatOfUrl, listingFormat } from '../formats/index.js';
 import type { FormatName } from '../formats/ir.js';
 import type { WireFormat } from '../formats/wire-format.js';
+import { keepAnswer } from './exchanges.js';
 
 /** Maps fastify's own errors (body parsing, limits) to coded gateway errors. */
 export function toGatewayError(err: unknown): GatewayError {
@@ -43,7 +44,9 @@ export function sendError(reply: FastifyReply, format: WireFormat, err: GatewayE
   if (err.headers) reply.headers(err.headers);
   reply.header('x-switchyard-request-id', requestId);
   const { status, body } = errorAnswer(format, err);
-  reply.code(status).type('application/json; charset=utf-8').send(body.text);
+  const text = body.text;
+  keepAnswer(reply.request, text);
+  reply.code(status).type('application/json; charset=utf-8').send(text);
 }
 
 /** The format of the route that served `request`, else the one its URL belongs to. */

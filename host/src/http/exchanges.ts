@@ -8,7 +8,7 @@
  * @module
  */
 import { performance } from 'node:perf_hooks';
-import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MINUTE_MS } from '../core/state/usage.js';
 import { parseModelSuffix } from '../formats/thinking-suffix.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -42,6 +42,11 @@ const CLIENT_LEFT = 499;
 /** Logger levels at which access lines are written; at any other the line is not even built. */
 const ACCESS_LEVELS = new Set(['trace', 'debug', 'info']);
 
+/** Keeps the text of a JSON answer (served or an error) for the trace, when `logging.bodies` may want it. */
+export function keepAnswer(request: FastifyRequest, text: string): void {
+  if (request.runtime !== null && request.runtime.bodies.mode !== 'none') request.answerText = text;
+}
+
 /** Tracks the client API requests of one server. */
 export class Exchanges {
   readonly #open = new Set<FastifyRequest>();
@@ -51,12 +56,6 @@ export class Exchanges {
     private readonly traces: TraceRing,
     private readonly events: EventHub,
   ) {}
-
-  /** An `onSend` hook of client API routes: keeps the answer's text for the trace when `logging.bodies` may want it. */
-  readonly keepAnswer: onSendHookHandler = (request, _reply, payload, done) => {
-    if (typeof payload === 'string' && request.runtime?.bodies.mode !== 'none') request.answerText = payload;
-    done(null, payload);
-  };
 
   /** Tracks a client API request from its arrival; call once, before anything can answer it. */
   open(request: FastifyRequest, reply: FastifyReply): void {

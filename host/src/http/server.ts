@@ -21,7 +21,7 @@ import type { Runtime } from '../pipeline/runtime.js';
 import { serve } from '../pipeline/serve.js';
 import { registerConsole } from './console.js';
 import { routeFormat, sendError, toGatewayError } from './errors.js';
-import { Exchanges } from './exchanges.js';
+import { Exchanges, keepAnswer } from './exchanges.js';
 import { DecisionTrace } from '../pipeline/trace/trace.js';
 import { type ManagementOptions, registerManagement } from './management.js';
 import { writeStream } from './writer.js';
@@ -116,10 +116,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     done();
   };
   app.addHook('onRoute', (route) => {
-    if (route.config?.auth) {
-      route.onRequest = [clientRequest, ...[route.onRequest ?? []].flat()];
-      route.onSend = [exchanges.keepAnswer, ...[route.onSend ?? []].flat()];
-    }
+    if (route.config?.auth) route.onRequest = [clientRequest, ...[route.onRequest ?? []].flat()];
   });
 
   app.setErrorHandler((err, request, reply) => {
@@ -219,7 +216,9 @@ async function serveRequest(exchanges: Exchanges, format: WireFormat, operation:
   if (result.kind === 'json') {
     // The body's text: an upstream's own bytes when it answered in the client's format.
     reply.headers(result.headers).code(result.status).type('application/json; charset=utf-8');
-    return result.body.text;
+    const text = result.body.text;
+    keepAnswer(request, text);
+    return text;
   }
   reply.hijack();
   await writeStream(reply.raw, result.headers, result.events, format.framing(query));
