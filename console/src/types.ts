@@ -67,7 +67,9 @@ export interface Candidate {
   provider: string;
   model: string;
   skipped?: { reason: SkipReason | string; until?: string };
+  /** Explain lists every credential; a trace lists those not active and counts the active ones here. */
   credentials?: CandidateCredential[];
+  active?: number;
 }
 
 export interface PluginVerdict {

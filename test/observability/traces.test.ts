@@ -79,8 +79,8 @@ describe('decision traces', () => {
     expect(until - sent).toBeLessThan(35_000);
     expect(trace.attempts[1]).toMatchObject({ credential: trace.credential, status: 200 });
     expect(trace.picked).toEqual({ credential: trace.credential, why: 'round-robin' });
-    // When the conductor turned to the pool, every credential was ready.
-    expect(trace.candidates).toEqual([{ provider: 'pool', model: 'gpt-4.1', credentials: KEYS.map((_, i) => ({ id: `pool#${i}`, status: 'active' })) }]);
+    // When the conductor turned to the pool, every credential was ready: counted, not listed.
+    expect(trace.candidates).toEqual([{ provider: 'pool', model: 'gpt-4.1', credentials: [], active: KEYS.length }]);
     expect(trace.timings.hostMs).toBeGreaterThan(0);
     expect(JSON.stringify(trace)).not.toContain('sk-trace');
   });
@@ -88,6 +88,9 @@ describe('decision traces', () => {
   it('the next request sees that credential cooling, until when and why', async () => {
     const { id } = await chat('gpt-4.1');
     const { body: trace } = await management(`/requests/${id}`);
+    // Only the credential that was not active is listed; the other two are counted.
+    expect(trace.candidates[0].credentials).toHaveLength(1);
+    expect(trace.candidates[0].active).toBe(2);
     const cooling = trace.candidates[0].credentials.find((c: { id: string }) => c.id === 'pool#0');
     expect(cooling).toMatchObject({ status: 'cooling', reason: expect.stringMatching(/^quota/) });
     expect(Date.parse(cooling.nextRetryAt)).toBeGreaterThan(Date.now() + 20_000);

@@ -46,6 +46,12 @@ export function Candidates({ candidates, picked }: { candidates: Candidate[]; pi
             </span>{' '}
             {c.skipped ? <span class="skip">skipped: {skipText(c.skipped)}</span> : <span class="muted">usable</span>}
           </div>
+          {c.active !== undefined && c.active > 0 && (
+            <div class="muted">
+              {c.active} active credential{c.active === 1 ? '' : 's'}
+              {picked?.startsWith(`${c.provider}#`) && !c.skipped ? `, ${picked} among them` : ''}
+            </div>
+          )}
           {c.credentials && c.credentials.length > 0 && (
             <ul class="creds">
               {c.credentials.map((cr) => (

@@ -35,7 +35,10 @@ export interface Candidate {
   provider: string;
   model: string;
   skipped?: { reason: SkipReason; until?: string };
+  /** Every credential (explain), or in a trace only those not active, at most 32. */
   credentials: CredentialView[];
+  /** In a trace: how many credentials were active (left out of `credentials`). */
+  active?: number;
 }
 
 export interface PluginVerdict {
@@ -164,7 +167,8 @@ export class DecisionTrace implements RunTrace {
   pool(pool: Pool): void {
     this.#lastPool = pool.key + pool.label;
     if (this.candidates.length >= MAX_ENTRIES) return;
-    const described = describePool(pool, this.#store, Date.now());
+    // Active credentials are counted, not listed: a trace of a 500-key pool stays small.
+    const described = describePool(pool, this.#store, Date.now(), false);
     if (this.candidates === NONE) this.candidates = described;
     else for (const candidate of described) this.candidates.push(candidate);
   }
@@ -226,9 +230,10 @@ export class DecisionTrace implements RunTrace {
 /**
  * A pool's candidates (one per provider and model, in pool order) with each credential's state
  * at `now`: cooling (until when, why), active, or ready but below the top ready priority tier.
- * Shared by the trace and by explain.
+ * Shared by explain (`all`: every credential listed) and the trace (active ones only counted,
+ * the others listed up to 32 per candidate).
  */
-export function describePool(pool: Pool, store: StateStore, now: number): Candidate[] {
+export function describePool(pool: Pool, store: StateStore, now: number, all = true): Candidate[] {
   if (pool.members.length === 0) {
     const slash = pool.label.indexOf('/');
     return [{ provider: slash > 0 ? pool.label.slice(0, slash) : '', model: slash > 0 ? pool.label.slice(slash + 1) : pool.label, skipped: { reason: 'unavailable' }, credentials: [] }];
@@ -240,22 +245,25 @@ export function describePool(pool: Pool, store: StateStore, now: number): Candid
     if (isCooling(state, now)) cooling.set(m, { until: state!.until, reason: state!.message ? `${state!.reason}: ${state!.message}` : state!.reason });
     else top = Math.max(top, m.priority);
   }
-  const groups = new Map<string, Candidate>();
+  const groups = new Map<string, Candidate & { active: number; soonest?: number; lowerTier: boolean }>();
   for (const m of pool.members) {
     const key = `${m.provider}/${m.model}`;
     let candidate = groups.get(key);
-    if (!candidate) groups.set(key, (candidate = { provider: m.provider, model: m.model, credentials: [] }));
+    if (!candidate) groups.set(key, (candidate = { provider: m.provider, model: m.model, credentials: [], active: 0, lowerTier: false }));
     const cool = cooling.get(m);
-    if (cool) candidate.credentials.push({ id: m.id, status: 'cooling', nextRetryAt: iso(cool.until), reason: cool.reason.slice(0, MAX_REASON) });
-    else candidate.credentials.push({ id: m.id, status: m.priority < top ? 'lower-tier' : 'active' });
+    const status = cool ? 'cooling' : m.priority < top ? 'lower-tier' : 'active';
+    if (status === 'active') candidate.active++;
+    else if (status === 'lower-tier') candidate.lowerTier = true;
+    else if (candidate.soonest === undefined || cool!.until < candidate.soonest) candidate.soonest = cool!.until;
+    if (!all && (status === 'active' || candidate.credentials.length >= MAX_ENTRIES)) continue;
+    if (cool) candidate.credentials.push({ id: m.id, status, nextRetryAt: iso(cool.until), reason: cool.reason.slice(0, MAX_REASON) });
+    else candidate.credentials.push({ id: m.id, status });
   }
-  for (const candidate of groups.values()) {
-    if (candidate.credentials.some((c) => c.status === 'active')) continue;
-    if (candidate.credentials.some((c) => c.status === 'lower-tier')) candidate.skipped = { reason: 'lower-tier' };
-    else {
-      const soonest = candidate.credentials.map((c) => c.nextRetryAt!).sort()[0];
-      candidate.skipped = { reason: 'cooling', until: soonest };
-    }
-  }
-  return [...groups.values()];
+  return [...groups.values()].map(({ active, soonest, lowerTier, ...candidate }) => {
+    const out: Candidate = candidate;
+    if (!all) out.active = active;
+    if (active > 0) return out;
+    out.skipped = lowerTier ? { reason: 'lower-tier' } : { reason: 'cooling', until: iso(soonest!) };
+    return out;
+  });
 }
