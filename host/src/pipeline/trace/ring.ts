@@ -27,7 +27,6 @@ export class TraceRing {
   readonly #slots: (TraceRecord | undefined)[];
   /** Sequence number of the next trace; slot = seq % size. */
   #next = 0;
-  readonly #byId = new Map<string, number>();
 
   constructor(readonly size: number) {
     this.#slots = new Array(Math.max(0, size));
@@ -35,18 +34,21 @@ export class TraceRing {
 
   push(trace: TraceRecord): void {
     if (this.#slots.length === 0) return;
-    const slot = this.#next % this.#slots.length;
-    const evicted = this.#slots[slot];
-    if (evicted && this.#byId.get(evicted.id) === this.#next - this.#slots.length) this.#byId.delete(evicted.id);
-    this.#slots[slot] = trace;
-    this.#byId.set(trace.id, this.#next);
+    this.#slots[this.#next % this.#slots.length] = trace;
     this.#next++;
   }
 
+  /**
+   * The trace of request `id`, newest first. A scan rather than an index: an index by id costs
+   * every request a map insert and delete, a lookup (an operator's click) costs one scan.
+   */
   get(id: string): RequestTrace | undefined {
-    const seq = this.#byId.get(id);
-    const record = seq === undefined ? undefined : this.#slots[seq % this.#slots.length];
-    return record && traceView(record);
+    const oldest = Math.max(0, this.#next - this.#slots.length);
+    for (let seq = this.#next - 1; seq >= oldest; seq--) {
+      const record = this.#slots[seq % this.#slots.length]!;
+      if (record.id === id) return traceView(record);
+    }
+    return undefined;
   }
 
   /** Newest first, from `cursor` (a sequence number from a previous page) down. */

@@ -65,15 +65,12 @@ export interface TraceAttempt<Time = string> {
   cooldownUntil?: Time;
 }
 
-/**
- * One request's trace as management serves it (`Time` an RFC 3339 string); the ring keeps it
- * with epoch-ms numbers (`TraceRecord`), turned into strings only when someone reads it.
- */
-export interface RequestTrace<Time = string> {
+/** One request's trace as management serves it. */
+export interface RequestTrace {
   id: string;
   parentId?: string;
   /** When the request arrived. */
-  time: Time;
+  time: string;
   client: string;
   endpoint: string;
   format: string;
@@ -88,7 +85,7 @@ export interface RequestTrace<Time = string> {
   plugins: PluginVerdict[];
   candidates: Candidate[];
   picked?: { credential: string; why: PickReason };
-  attempts: TraceAttempt<Time>[];
+  attempts: TraceAttempt[];
   /** Candidates of the chain moved past after the first one tried. */
   fallbackHops: number;
   dropped: string[];
@@ -100,8 +97,20 @@ export interface RequestTrace<Time = string> {
   timings: { hostMs?: number; upstreamMs?: number; ttftMs?: number };
 }
 
-/** What the ring keeps: times as epoch ms. */
-export type TraceRecord = RequestTrace<number>;
+/**
+ * What the ring keeps of a trace: flat, with times as epoch ms. Ten thousand of them live in
+ * the old generation, so each is one object where the served shape nests several (`picked`,
+ * `usage`, `timings`); {@link traceView} nests them when someone reads it.
+ */
+export interface TraceRecord extends Omit<RequestTrace, 'time' | 'attempts' | 'picked' | 'usage' | 'timings'> {
+  time: number;
+  attempts: TraceAttempt<number>[];
+  pickedCredential: string | undefined;
+  pickedWhy: PickReason | undefined;
+  usage: IRUsage | undefined;
+  hostMs: number | undefined;
+  ttftMs: number | undefined;
+}
 
 /** What the HTTP layer knows when the answer is out. */
 export interface TraceEnd {
@@ -127,11 +136,17 @@ const NONE: never[] = Object.freeze([]) as never[];
 
 /** A record as management serves it. */
 export function traceView(r: TraceRecord): RequestTrace {
-  return {
-    ...r,
-    time: iso(r.time),
-    attempts: r.attempts.map(({ cooldownUntil, ...a }) => (cooldownUntil === undefined ? a : { ...a, cooldownUntil: iso(cooldownUntil) })),
+  const { time, attempts, pickedCredential, pickedWhy, usage, hostMs, ttftMs, bodies, ...rest } = r;
+  const view: RequestTrace = {
+    ...rest,
+    time: iso(time),
+    attempts: attempts.map(({ cooldownUntil, ...a }) => (cooldownUntil === undefined ? a : { ...a, cooldownUntil: iso(cooldownUntil) })),
+    timings: { hostMs, upstreamMs: hostMs === undefined ? undefined : Math.max(0, Math.round((r.ms - hostMs) * 10) / 10), ttftMs },
   };
+  if (pickedCredential !== undefined) view.picked = { credential: pickedCredential, why: pickedWhy! };
+  if (usage !== undefined) view.usage = usage;
+  if (bodies !== undefined) view.bodies = bodies;
+  return view;
 }
 
 /** Collects one request's decisions as they happen; {@link finish} makes the record. */
@@ -141,15 +156,17 @@ export class DecisionTrace implements RunTrace {
   plugins: PluginVerdict[] = NONE;
   candidates: Candidate[] = NONE;
   attempts: TraceAttempt<number>[] = NONE;
-  #pick: RequestTrace['picked'];
+  #picked: PoolMember | undefined;
+  #why: PickReason | undefined;
   router: string | undefined;
   /** A stream's time from arrival to its first event being ready for the client. */
   ttftMs: number | undefined;
   /** The tokens the served answer reported (a stream's once it ends). */
   usage: IRUsage | undefined;
-  /** The pools a pick was made in, to count fallback hops. */
-  readonly #poolsPicked = new Set<string>();
-  #lastPool: string | undefined;
+  /** The pool turned to last, and the pools picks were made in (counted for fallback hops). */
+  #lastPool: Pool | undefined;
+  #firstPicked: Pool | undefined;
+  #otherPicked: Set<Pool> | undefined;
 
   /** @param format - the client's wire format */
   constructor(
@@ -165,17 +182,21 @@ export class DecisionTrace implements RunTrace {
   }
 
   pool(pool: Pool): void {
-    this.#lastPool = pool.key + pool.label;
+    this.#lastPool = pool;
     if (this.candidates.length >= MAX_ENTRIES) return;
     // Active credentials are counted, not listed: a trace of a 500-key pool stays small.
     const described = describePool(pool, this.#store, Date.now(), false);
-    if (this.candidates === NONE) this.candidates = described;
-    else for (const candidate of described) this.candidates.push(candidate);
+    // The first pool's list may be shared by every trace (see describePool): never pushed into.
+    this.candidates = this.candidates === NONE ? described : [...this.candidates, ...described];
   }
 
   picked(member: PoolMember, why: PickReason): void {
-    this.#pick = { credential: member.id, why };
-    if (this.#lastPool !== undefined) this.#poolsPicked.add(this.#lastPool);
+    this.#picked = member;
+    this.#why = why;
+    const pool = this.#lastPool;
+    if (pool === undefined || pool === this.#firstPicked) return;
+    if (this.#firstPicked === undefined) this.#firstPicked = pool;
+    else (this.#otherPicked ??= new Set()).add(pool);
   }
 
   attempted(attempt: Attempt, cooldownUntil?: number): void {
@@ -188,7 +209,7 @@ export class DecisionTrace implements RunTrace {
       status: attempt.status ?? 0,
       reason: attempt.reason.slice(0, MAX_REASON),
       ms: Math.round(attempt.durationMs * 10) / 10,
-      ...(cooldownUntil === undefined ? {} : { cooldownUntil }),
+      cooldownUntil,
     });
   }
 
@@ -211,20 +232,17 @@ export class DecisionTrace implements RunTrace {
       router: this.router,
       plugins: this.plugins,
       candidates: this.candidates,
-      picked: this.#pick,
+      pickedCredential: this.#picked?.id,
+      pickedWhy: this.#why,
       attempts: this.attempts,
-      fallbackHops: this.#poolsPicked.size > 1 ? this.#poolsPicked.size - 1 : 0,
+      fallbackHops: this.#otherPicked?.size ?? 0,
       dropped: end.dropped.length === 0 ? NONE : end.dropped,
       usage: this.usage,
       bodies: end.bodies,
-      timings: {
-        hostMs: end.hostMs,
-        upstreamMs: end.hostMs === undefined ? undefined : Math.max(0, Math.round((end.ms - end.hostMs) * 10) / 10),
-        ttftMs: this.ttftMs,
-      },
+      hostMs: end.hostMs,
+      ttftMs: this.ttftMs,
     };
   }
-
 }
 
 /**
@@ -234,6 +252,20 @@ export class DecisionTrace implements RunTrace {
  * the others listed up to 32 per candidate).
  */
 export function describePool(pool: Pool, store: StateStore, now: number, all = true): Candidate[] {
+  // Nothing cooling: a trace's description depends on the pool alone (tiers are priorities), so
+  // it is made once per pool and shared by every trace, not made again per request.
+  if (!all && !pool.members.some((m) => isCooling(store.modelState(m.credential.key, m.model), now))) {
+    let described = STEADY.get(pool);
+    if (!described) STEADY.set(pool, (described = Object.freeze(describe(pool, store, now, false)) as Candidate[]));
+    return described;
+  }
+  return describe(pool, store, now, all);
+}
+
+/** The trace's description of each pool while none of its credentials cools. */
+const STEADY = new WeakMap<Pool, Candidate[]>();
+
+function describe(pool: Pool, store: StateStore, now: number, all: boolean): Candidate[] {
   if (pool.members.length === 0) {
     const slash = pool.label.indexOf('/');
     return [{ provider: slash > 0 ? pool.label.slice(0, slash) : '', model: slash > 0 ? pool.label.slice(slash + 1) : pool.label, skipped: { reason: 'unavailable' }, credentials: [] }];
