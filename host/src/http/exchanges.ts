@@ -44,7 +44,9 @@ const ACCESS_LEVELS = new Set(['trace', 'debug', 'info']);
 
 /** Keeps the text of a JSON answer (served or an error) for the trace, when `logging.bodies` may want it. */
 export function keepAnswer(request: FastifyRequest, text: string): void {
-  if (request.runtime !== null && request.runtime.bodies.mode !== 'none') request.answerText = text;
+  // A request the router refused (a malformed URL) never got its decorations.
+  const mode = request.runtime?.bodies.mode;
+  if (mode !== undefined && mode !== 'none') request.answerText = text;
 }
 
 /** Tracks the client API requests of one server. */
