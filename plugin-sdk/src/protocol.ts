@@ -11,7 +11,7 @@
  */
 
 /** This SDK's protocol version. */
-export const PROTOCOL_VERSION = '1.0.0';
+export const PROTOCOL_VERSION = '1.1.0';
 
 /** JSON-RPC method names (CONTRACT section 6). */
 export const Methods = {
@@ -26,6 +26,8 @@ export const Methods = {
   responseIntercept: 'response.intercept',
   streamIntercept: 'stream.intercept',
   schedulerPick: 'scheduler.pick',
+  /** host -> plugin (1.1): fresh material for a credential of one of the plugin's types. */
+  authRefresh: 'auth.refresh',
   executorExecute: 'executor.execute',
   /** host -> plugin: answers with `stream.chunk` notifications on the call's port, then the result. */
   executorStream: 'executor.stream',

@@ -15,7 +15,7 @@ export type Format = z.infer<typeof formatSchema>;
 export const headersSchema = z.record(z.string(), z.string());
 export type Headers = z.infer<typeof headersSchema>;
 
-export const capabilitySchema = z.enum(['modelRouter', 'requestInterceptor', 'responseInterceptor', 'streamInterceptor', 'scheduler', 'executor']);
+export const capabilitySchema = z.enum(['modelRouter', 'requestInterceptor', 'responseInterceptor', 'streamInterceptor', 'scheduler', 'executor', 'auth']);
 export type Capability = z.infer<typeof capabilitySchema>;
 
 export const interceptorPhaseSchema = z.enum(['beforeAuth', 'afterAuth']);
@@ -47,6 +47,8 @@ export const registerResultSchema = z.object({
   executor: z
     .object({ provider: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/), format: formatSchema, models: z.array(executorModelSchema) })
     .optional(),
+  /** Present when the plugin defines `auth` (protocol 1.1): the credential types it refreshes. */
+  auth: z.object({ types: z.array(z.string().min(1)).min(1) }).optional(),
 });
 export type RegisterResult = z.infer<typeof registerResultSchema>;
 
@@ -217,6 +219,40 @@ export const upstreamStatusSchema = z.object({
 });
 export type UpstreamStatus = z.infer<typeof upstreamStatusSchema>;
 
+// ---------------------------------------------------------------- auth.refresh (protocol 1.1)
+
+/** An expiry: epoch ms, or an RFC 3339 time. */
+export const expirySchema = z.union([z.number().finite(), z.string().min(1)]);
+
+/** A credential of one of the plugin's types, secret material included (only its plugin sees it). */
+export const authCredentialSchema = z.object({
+  /** The credential's id (`provider#n`), as traces and management name it. */
+  id: z.string(),
+  provider: z.string(),
+  type: z.string(),
+  /** Everything secret of the credential: its file's fields (tokens, keys, client secrets). */
+  material: z.record(z.string(), z.unknown()),
+  /** What the plugin kept last time (`metadata` of its previous answer). */
+  metadata: z.record(z.string(), z.unknown()),
+  /** When the material in hand expires (epoch ms), if known. */
+  expiresAt: z.number().optional(),
+});
+export type AuthCredential = z.infer<typeof authCredentialSchema>;
+
+export const authRefreshResultSchema = z.object({
+  /** Sent upstream as `Authorization: Bearer <token>`. */
+  token: z.string().min(1).optional(),
+  /** Headers to send upstream instead of (or besides) the token. */
+  headers: headersSchema.optional(),
+  /** When the token or headers stop working. */
+  expiresAt: expirySchema.optional(),
+  /** Fields to write back into the credential's file (a rotated refresh token). */
+  material: z.record(z.string(), z.unknown()).optional(),
+  /** Non-secret state to keep with the credential and hand back next time. */
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+export type AuthRefreshResult = z.infer<typeof authRefreshResultSchema>;
+
 // ---------------------------------------------------------------- host.executeModel / host.log
 
 export const executeModelParamsSchema = z.object({
@@ -264,5 +300,6 @@ export const methodSchemas = {
   'scheduler.pick': { params: schedulerPickParamsSchema, result: schedulerPickResultSchema },
   'executor.execute': { params: executorRequestSchema, result: executorResultSchema },
   'executor.stream': { params: executorRequestSchema, result: executorResultSchema.partial() },
+  'auth.refresh': { params: authCredentialSchema, result: authRefreshResultSchema },
 } as const;
 export type HostMethod = keyof typeof methodSchemas;

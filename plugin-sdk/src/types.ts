@@ -8,6 +8,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { JSONRPCRequest } from 'json-rpc-2.0';
 import type {
+  AuthCredential,
+  AuthRefreshResult,
   ExecuteModelParams,
   ExecuteModelResult,
   ExecutorRequest,
@@ -103,6 +105,21 @@ export interface Executor<Config = unknown> {
 }
 
 /**
+ * Keeps credentials that expire usable (protocol 1.1): OAuth tokens, service accounts. Only
+ * credentials of `types` reach this plugin, and only this plugin sees their material.
+ */
+export interface Auth<Config = unknown> {
+  /** The credential `type`s (the credential files' `type` field) this plugin refreshes. */
+  types: string[];
+  /**
+   * Fresh material for `credential`: a `token` (sent as `Authorization: Bearer`) or `headers`,
+   * when they expire, and `material` to write back to the credential's file (a rotated refresh
+   * token) and `metadata` to keep. Throw to fail the refresh (the host backs off and retries).
+   */
+  refresh(credential: AuthCredential, ctx: PluginContext<Config>): Awaitable<AuthRefreshResult>;
+}
+
+/**
  * A plugin: the default export of its entry module. The capabilities it has are the keys it
  * defines; a plain object works, {@link definePlugin} only adds types.
  */
@@ -123,6 +140,8 @@ export interface PluginDefinition<Config = unknown> {
   scheduler?(req: SchedulerPickParams, ctx: PluginContext<Config>): Awaitable<SchedulerPickResult>;
   /** Serves a provider of its own. */
   executor?: Executor<Config>;
+  /** Refreshes credentials of some types (protocol 1.1). */
+  auth?: Auth<Config>;
 }
 
 /** One host -> plugin call as a piscina task: the request and, for most methods, a callback port. */

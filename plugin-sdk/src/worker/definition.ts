@@ -22,9 +22,10 @@ const definitionSchema = z.object({
   scheduler: fn.optional(),
   // The executor's metadata is checked against the very schema `plugin.register` answers with.
   executor: registerResultSchema.shape.executor.unwrap().extend({ execute: fn, stream: fn.optional() }).optional(),
+  auth: registerResultSchema.shape.auth.unwrap().extend({ refresh: fn }).optional(),
 });
 
-const capabilityKeys: readonly Capability[] = ['modelRouter', 'requestInterceptor', 'responseInterceptor', 'streamInterceptor', 'scheduler', 'executor'];
+const capabilityKeys: readonly Capability[] = ['modelRouter', 'requestInterceptor', 'responseInterceptor', 'streamInterceptor', 'scheduler', 'executor', 'auth'];
 
 /** A checked plugin: its definition and what `plugin.register` reports about it. */
 export interface LoadedPlugin {
@@ -43,11 +44,12 @@ export function loadDefinition(value: unknown, pluginId: string): LoadedPlugin {
   if (!checked.success) {
     throw new TypeError(`plugin ${pluginId}: invalid plugin definition: ${describeIssues(checked.error.issues)}`);
   }
-  const { requestInterceptor, executor } = checked.data;
+  const { requestInterceptor, executor, auth } = checked.data;
   const registration: LoadedPlugin['registration'] = {
     capabilities: capabilityKeys.filter((key) => checked.data[key] !== undefined),
   };
   if (requestInterceptor) registration.interceptorPhase = requestInterceptor.phase;
   if (executor) registration.executor = { provider: executor.provider, format: executor.format, models: executor.models };
+  if (auth) registration.auth = { types: auth.types };
   return { definition: value as PluginDefinition, registration };
 }

@@ -51,6 +51,7 @@ export function createServer(plugin: LoadedPlugin, pluginId: string): JSONRPCSer
   serve(Methods.responseIntercept, definition.responseInterceptor && ((res, call) => definition.responseInterceptor!(res, call.ctx)));
   serve(Methods.streamIntercept, definition.streamInterceptor && ((chunk, call) => definition.streamInterceptor!(chunk, call.ctx)));
   serve(Methods.schedulerPick, definition.scheduler && ((req, call) => definition.scheduler!(req, call.ctx)));
+  serve(Methods.authRefresh, definition.auth && ((credential, call) => definition.auth!.refresh(credential, call.ctx)));
   serve(Methods.executorExecute, executor && ((req, call) => executor.execute(req, call.ctx)), true);
   serve(
     Methods.executorStream,
