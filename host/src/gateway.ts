@@ -8,6 +8,9 @@
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { redactConfig } from './config/redact.js';
+import { CredentialFiles } from './core/auth/files.js';
+import { Refresher } from './core/auth/refresher.js';
+import { refreshThroughPlugin } from './pipeline/plugins/auth.js';
 import { ConfigError, type LoadOptions, type LoadedConfig, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
@@ -121,7 +124,12 @@ export class Gateway {
     // A disabled plugins section loads nothing, so the host's lists simply stay empty.
     await plugins.load(loaded.config.plugins);
     const conversations = stores.conversations;
-    const deps: RuntimeDeps = { dispatchers, shared, plugins, observer: metrics, accessLog: (line, msg) => log.info(line, msg), conversations };
+    // Where the credential files live is fixed for the process's life, like authDir itself.
+    const credentials = {
+      files: new CredentialFiles(loaded.config.authDir, (message) => log.warn(message)),
+      refresher: new Refresher({ refresh: (credential, signal) => refreshThroughPlugin(plugins, credential, signal) }),
+    };
+    const deps: RuntimeDeps = { dispatchers, shared, plugins, observer: metrics, accessLog: (line, msg) => log.info(line, msg), conversations, credentials };
     const runtime = buildRuntime(loaded.config, deps);
     const discovery = new ModelDiscovery(log);
     await discovery.refresh(runtime.catalog);
@@ -149,6 +157,9 @@ export class Gateway {
     gateway = new Gateway(server, log, runtime, deps, options, plugins, discovery, loaded.file);
     worker?.onReload(() => gateway!.reload());
     plugins.watch();
+    // A credential file added, changed or removed joins, updates or leaves its provider at once.
+    credentials.files.watch(() => gateway!.#rebuild());
+    credentials.refresher.start();
     discovery.schedule(() => (gateway!.#closed ? undefined : gateway!.#runtime.catalog));
     await server.listen({ host: loaded.config.host, port: loaded.config.port });
     log.info({ url: gateway.url, config: loaded.file ?? 'built-in defaults', providers: loaded.config.providers.map((p) => p.name) }, 'switchyard listening');
@@ -261,6 +272,8 @@ export class Gateway {
   async #stop(deadlineMs: number): Promise<void> {
     this.#closed = true;
     this.#watcher?.close();
+    this.#deps.credentials?.files.close();
+    this.#deps.credentials?.refresher.stop();
     this.#discovery.close();
     const http = this.server.server;
     // fastify closes the listener (new connections are refused) and resolves once every request ended.

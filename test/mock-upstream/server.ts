@@ -153,6 +153,7 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
       query,
       headers,
       apiKey: spec.apiKey(headers, query),
+      at: Date.now(),
       body,
       rawBody: raw,
       model: route?.model ?? (typeof body?.model === 'string' ? body.model : undefined),
@@ -189,6 +190,9 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
       if (fault.retryAfter !== undefined) reply.headers = { ...reply.headers, 'retry-after': fault.retryAfter };
     } else if (rec.apiKey === undefined) {
       reply = spec.error(401, spec.missingKeyMessage, seq);
+    } else if (mock.authorize && !mock.authorize(rec.apiKey)) {
+      mock.refused.push(rec);
+      reply = spec.error(401, 'The access token is expired or invalid.', seq);
     } else if (badJson) {
       reply = spec.error(400, 'The request body is not valid JSON.', seq);
     } else {
@@ -229,6 +233,7 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
     url,
     baseUrl: (format) => `${url}${SPECS.find((s) => s.format === format)?.prefix ?? ''}`,
     requests: [],
+    refused: [],
     models: defaultModels(),
     fault(f) {
       if (f.times === undefined || f.times > 0) faults.push({ ...f, left: f.times ?? Infinity });
@@ -236,6 +241,8 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
     clearFaults: () => void (faults = []),
     reset() {
       mock.requests.length = 0;
+      mock.refused.length = 0;
+      mock.authorize = undefined;
       faults = [];
     },
     openConnections: () => sockets.size,

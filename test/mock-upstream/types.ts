@@ -26,6 +26,8 @@ export interface RecordedRequest {
   body: any;
   /** The body exactly as it arrived. */
   rawBody: string;
+  /** When the request arrived (epoch ms). */
+  at: number;
   /** `body.model`, or the `{model}` path segment for Gemini. */
   model: string | undefined;
   stream: boolean;
@@ -71,6 +73,13 @@ export interface MockUpstream {
   reset(): void;
   /** The models each format's models endpoint lists; mutable. */
   models: Record<MockFormat, string[]>;
+  /**
+   * When set, a request whose key it refuses is answered 401 (an expired or revoked token), and
+   * counted in `refused`. Settable at any time; undefined accepts every key.
+   */
+  authorize?: (apiKey: string) => boolean;
+  /** Requests `authorize` refused. */
+  refused: RecordedRequest[];
   /** Sockets currently open to the mock. */
   openConnections(): number;
   /** Resolves once `pred(requests)` holds; rejects after `timeoutMs` (default 2000). */

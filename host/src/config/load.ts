@@ -62,6 +62,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const config = result.data;
   const base = file ? dirname(file) : cwd;
   config.authDir = resolve(base, config.authDir);
+  for (const p of config.providers) p.credentials = p.credentials.map((file) => resolve(base, file));
   config.plugins.dir = file || raw.plugins ? resolve(base, config.plugins.dir) : BUNDLED_PLUGINS_DIR;
   return { config, file };
 }

@@ -79,6 +79,8 @@ const provider = z.strictObject({
   disableCooling: z.boolean().default(false),
   /** How often each credential's model list is fetched again (providers without `models`). */
   discoveryInterval: duration.default(3_600_000),
+  /** Credential files (OAuth tokens, service accounts), besides or instead of apiKeys; relative to the config file. */
+  credentials: z.array(z.string().min(1)).default([]),
 });
 
 /**

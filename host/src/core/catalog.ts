@@ -17,6 +17,7 @@ import type { Credential, ModelMapping, ProviderRuntime, UpstreamSpec } from './
 import { isCooling } from './conductor/cooldown.js';
 import { ModelRegistry, type Unavailable } from './registry/registry.js';
 import type { StateStore } from './state/types.js';
+import { type FileCredentialSource, fileLabel, fileStateKey, filesOf } from './auth/file-credentials.js';
 
 /** An executor plugin's provider, as the catalog needs it. */
 export interface ExecutorSpec {
@@ -32,6 +33,8 @@ export interface CatalogOptions {
   upstreamFor(spec: UpstreamSpec): Upstream;
   /** The cooldowns in force: the registry's availability is derived from them (none: all available). */
   store?: Pick<StateStore, 'modelState'>;
+  /** Credential files (OAuth tokens, service accounts) and their token sources. */
+  files?: FileCredentialSource;
 }
 
 /** Pools kept per name at most: names come from clients, so misses must not grow memory. */
@@ -59,7 +62,7 @@ export class Catalog {
     this.registry = new ModelRegistry(store ? (id, name, now) => this.#unavailable(store, id, name, now) : undefined);
     const providers = new Map<string, ProviderRuntime>();
     for (const p of config.providers) {
-      const runtime = buildProvider(p, config.proxyUrl, options.upstreamFor);
+      const runtime = buildProvider(p, config.proxyUrl, options.upstreamFor, options.files);
       providers.set(p.name, runtime);
       if (runtime.credentials.length === 0) for (const name of routesOf(p.models?.map(toMapping) ?? [], () => false).keys()) this.#keyless.add(name);
     }
@@ -228,8 +231,8 @@ function toMapping(entry: string | ModelMapping): ModelMapping {
   return typeof entry === 'string' ? { name: entry } : entry;
 }
 
-function buildProvider(p: ProviderConfig, topProxy: string | undefined, upstreamFor: CatalogOptions['upstreamFor']): ProviderRuntime {
-  const credentials = p.apiKeys.map((entry, index): Credential => {
+function buildProvider(p: ProviderConfig, topProxy: string | undefined, upstreamFor: CatalogOptions['upstreamFor'], files?: FileCredentialSource): ProviderRuntime {
+  const keyed = p.apiKeys.map((entry, index): Credential => {
     const own = typeof entry === 'string' ? { key: entry } : entry;
     // The most specific proxy wins; "direct" means none.
     const proxy = own.proxyUrl ?? p.proxyUrl ?? topProxy;
@@ -254,14 +257,43 @@ function buildProvider(p: ProviderConfig, topProxy: string | undefined, upstream
         kind: 'http',
         type: p.type,
         baseUrl: own.baseUrl ?? p.baseUrl ?? DEFAULT_BASE_URLS[p.type],
-        apiKey: own.key,
+        auth: { apiKey: own.key },
         // A key's headers add to its provider's, and win where both set one.
         headers: { ...p.headers, ...own.headers },
         proxyUrl: proxy === 'direct' ? undefined : proxy,
       }),
     };
   });
-  return { name: p.name, type: p.type, credentials, discoveryInterval: p.discoveryInterval };
+  const proxy = p.proxyUrl ?? topProxy;
+  const configured = p.models?.map(toMapping);
+  const excluded = p.excludedModels.map(wildcard);
+  const filed = (files ? filesOf(p, files.files) : []).map((file, i): Credential => {
+    const index = keyed.length + i;
+    const id = `${p.name}#${index}`;
+    return {
+      id,
+      provider: p.name,
+      index,
+      label: fileLabel(file),
+      key: fileStateKey(p.name, file),
+      priority: p.priority,
+      weight: p.weight,
+      requestRetry: p.requestRetry,
+      disableCooling: p.disableCooling,
+      models: configured,
+      filter: undefined,
+      isExcluded: (model) => excluded.some((re) => re.test(model)),
+      upstream: upstreamFor({
+        kind: 'http',
+        type: p.type,
+        baseUrl: p.baseUrl ?? DEFAULT_BASE_URLS[p.type],
+        auth: { source: files!.source(file, id) },
+        headers: p.headers,
+        proxyUrl: proxy === 'direct' ? undefined : proxy,
+      }),
+    };
+  });
+  return { name: p.name, type: p.type, credentials: [...keyed, ...filed], discoveryInterval: p.discoveryInterval };
 }
 
 /** An executor plugin as a provider: one credential slot, so cooldowns apply to it like to a key. */

@@ -6,6 +6,7 @@
  * @module
  */
 import type { FormatName } from '../formats/ir.js';
+import type { HttpAuth } from '../upstream/http.js';
 import type { Upstream } from '../upstream/upstream.js';
 
 /** A model entry of a config: the upstream name, and the name clients use when it differs. */
@@ -49,7 +50,7 @@ export interface Credential {
 
 /** What an {@link Upstream} is made from; the runtime that builds the catalog makes them. */
 export type UpstreamSpec =
-  | { kind: 'http'; type: FormatName; baseUrl: string; apiKey: string; headers: Record<string, string>; proxyUrl?: string }
+  | { kind: 'http'; type: FormatName; baseUrl: string; auth: HttpAuth; headers: Record<string, string>; proxyUrl?: string }
   | { kind: 'executor'; pluginId: string; format: FormatName };
 
 export interface ProviderRuntime {

@@ -55,12 +55,15 @@ export function credentialView(rt: Runtime, providerName: string, index: number,
   }
   const counters = store.counters(credential.key);
   const lastError = rt.conductor.shared.lastErrors?.get(credential.key);
+  // A token that expired and could not be refreshed: the refresher's error says why.
+  const unavailable = credential.upstream.unavailable?.(now);
   return {
     id: credential.id,
     provider: provider.name,
     label: credential.label,
     priority: credential.priority,
-    status: cooling ? 'cooling' : 'active',
+    status: unavailable ? 'unavailable' : cooling ? 'cooling' : 'active',
+    ...(unavailable && { reason: unavailable }),
     models,
     successes: counters.successes,
     failures: counters.failures,

@@ -6,6 +6,9 @@
  * @module
  */
 import { type KeySet, keySet } from '../auth/keys.js';
+import type { FileCredentialSource } from '../core/auth/file-credentials.js';
+import type { CredentialFiles } from '../core/auth/files.js';
+import type { Refresher } from '../core/auth/refresher.js';
 import type { Config } from '../config/schema.js';
 import { Catalog, type ExecutorSpec } from '../core/catalog.js';
 import type { UpstreamSpec } from '../core/provider.js';
@@ -51,6 +54,8 @@ export interface RuntimeDeps {
   observer?: PipelineObserver;
   accessLog?: AccessLog;
   conversations?: ConversationStore;
+  /** Credential files and the refresher of their tokens (both outlive one config). */
+  credentials?: { files: CredentialFiles; refresher: Refresher };
 }
 
 /**
@@ -66,7 +71,14 @@ export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
     spec.kind === 'http'
       ? new HttpUpstream(FORMATS[spec.type], dispatchers.get(spec.proxyUrl), spec)
       : new ExecutorUpstream(plugins, spec.pluginId, FORMATS[spec.format], () => config.plugins.executorTimeout);
-  const catalog = new Catalog(config, executors, { upstreamFor, store: shared.store });
+  const { credentials } = deps;
+  let files: FileCredentialSource | undefined;
+  if (credentials) {
+    const found = credentials.files.scan(config.providers.flatMap((p) => p.credentials));
+    credentials.refresher.retain(new Set(found.map((f) => f.path)));
+    files = { files: found, source: (file, id) => credentials.refresher.source(file, id) };
+  }
+  const catalog = new Catalog(config, executors, { upstreamFor, store: shared.store, files });
   const keys = new Set<string>();
   for (const provider of catalog.providers.values()) for (const c of provider.credentials) keys.add(c.key);
   shared.store.retain(keys);

@@ -55,7 +55,7 @@ describe('PluginHost', () => {
       ['delta', 'rejected'],
       ['gamma', 'disabled'],
     ]);
-    expect(host.list().find((s) => s.id === 'delta')?.reason).toMatch(/"\^2\.0\.0" does not accept the host protocol version 1\.0\.0/);
+    expect(host.list().find((s) => s.id === 'delta')?.reason).toMatch(/"\^2\.0\.0" does not accept the host protocol version 1\.1\.0/);
     expect(ids(host.active('modelRouter'))).toEqual(['beta', 'alpha']);
     expect(ids(host.active('executor'))).toEqual(['beta']);
     expect(host.active('modelRouter')).toBe(host.active('modelRouter'));

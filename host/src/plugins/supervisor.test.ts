@@ -119,7 +119,7 @@ describe('PluginSupervisor', () => {
   it('rejects a plugin that refuses the host protocol', async () => {
     const { sup } = supervise({ behaviour: 'protocol-mismatch' });
     await sup.start();
-    expect(sup.snapshot()).toMatchObject({ state: 'rejected', reason: 'host protocol 1.0.0 is not supported' });
+    expect(sup.snapshot()).toMatchObject({ state: 'rejected', reason: 'host protocol 1.1.0 is not supported' });
   });
 
   it('fuses a plugin that fails its idle health check', async () => {

@@ -122,6 +122,11 @@ export class PluginSupervisor {
     return this.registration?.executor;
   }
 
+  /** The credential types an auth plugin refreshes. */
+  get auth(): RegisterResult['auth'] {
+    return this.registration?.auth;
+  }
+
   /** Starts the first generation; resolves once it is active or fused. No-op when disabled or rejected. */
   async start(): Promise<void> {
     if (this.st === 'starting') await this.launch();

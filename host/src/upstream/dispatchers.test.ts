@@ -201,7 +201,7 @@ describe('Dispatchers.get', () => {
 
 describe('HttpUpstream through the pools', () => {
   const upstream = (dispatcher: Dispatcher, proxyUrl?: string) =>
-    new HttpUpstream(FORMATS.openai, dispatcher, { baseUrl: `${origin()}/v1`, apiKey: 'sk-upstream', headers: {}, proxyUrl });
+    new HttpUpstream(FORMATS.openai, dispatcher, { baseUrl: `${origin()}/v1`, auth: { apiKey: 'sk-upstream' }, headers: {}, proxyUrl });
 
   it('calls through the proxy its spec names', async () => {
     pools = new Dispatchers(LIMITS);

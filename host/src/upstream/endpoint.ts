@@ -23,11 +23,11 @@ export interface UpstreamEndpoint {
 }
 
 /**
- * Builds the endpoint of a provider of `format` for one API key, reached through `proxyUrl`
+ * Builds the endpoint of a provider of `format` for one API key (none: the auth comes per call), reached through `proxyUrl`
  * (undefined = direct). The proxy's password is scrubbed from text besides the key (proxies
  * quote the URL they refused).
  */
-export function upstreamEndpoint(format: WireFormat, baseUrl: string, apiKey: string, extra: Record<string, string>, proxyUrl?: string): UpstreamEndpoint {
+export function upstreamEndpoint(format: WireFormat, baseUrl: string, apiKey: string | undefined, extra: Record<string, string>, proxyUrl?: string): UpstreamEndpoint {
   const url = new URL(baseUrl);
   const dialect = format.upstream;
   // The provider's headers may override the API's defaults, never the key.
@@ -36,10 +36,11 @@ export function upstreamEndpoint(format: WireFormat, baseUrl: string, apiKey: st
     accept: 'application/json',
     ...dialect.headers,
     ...lowerKeys(extra),
-    ...dialect.authHeaders(apiKey),
+    // Without a key the auth comes with each call (a token source).
+    ...(apiKey === undefined ? {} : dialect.authHeaders(apiKey)),
   };
   // Longest first, so a URL holding a password is scrubbed whole before the password alone.
-  const hidden = [apiKey, ...proxySecrets(proxyUrl)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
+  const hidden = [apiKey ?? '', ...proxySecrets(proxyUrl)].filter((s) => s !== '').sort((a, b) => b.length - a.length);
   const redact = (text: string) => {
     for (const secret of hidden) if (text.includes(secret)) text = text.split(secret).join('[redacted]');
     return text;

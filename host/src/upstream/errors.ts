@@ -8,7 +8,8 @@
 import type { KindedError } from '../errors/registry.js';
 import type { FormatName } from '../formats/ir.js';
 
-export type UpstreamFailureKind = 'http' | 'network' | 'timeout' | 'stream';
+/** `auth`: no call was made, the credential has no valid token (its refresh failed). */
+export type UpstreamFailureKind = 'http' | 'network' | 'timeout' | 'stream' | 'auth';
 
 /** The longest upstream error body kept; past it the reason is rarely left to find. */
 export const ERROR_BODY_MAX_CHARS = 16_384;

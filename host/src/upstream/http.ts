@@ -1,6 +1,8 @@
 /**
- * An HTTP provider with one API key as an {@link Upstream}: paths and auth from its format's
- * dialect, calls through the dispatcher of its proxy (or the direct one).
+ * An HTTP provider with one credential as an {@link Upstream}: paths and auth from its format's
+ * dialect, calls through the dispatcher of its proxy (or the direct one). The credential is an
+ * API key, or a {@link TokenSource} asked per call (a token that expires); a 401 on a token
+ * refreshes it once and the call is sent once more before the failure counts.
  *
  * @module
  */
@@ -10,24 +12,47 @@ import type { WireFormat } from '../formats/wire-format.js';
 import { readJson, readJsonText, sendUpstream } from './client.js';
 import { type UpstreamEndpoint, upstreamEndpoint } from './endpoint.js';
 import { parseSse } from './sse.js';
+import { UpstreamError } from './errors.js';
+import type { TokenSource } from './token-source.js';
 import type { Upstream, UpstreamAnswer, UpstreamCall } from './upstream.js';
+
+/** How an HTTP upstream authenticates: a fixed API key, or a source of expiring tokens. */
+export type HttpAuth = { apiKey: string } | { source: TokenSource };
 
 export class HttpUpstream implements Upstream {
   readonly framed = true;
   readonly #endpoint: UpstreamEndpoint;
+  readonly #source: TokenSource | undefined;
 
   constructor(
     readonly format: WireFormat,
     private readonly agent: Dispatcher,
-    config: { baseUrl: string; apiKey: string; headers: Record<string, string>; proxyUrl?: string },
+    config: { baseUrl: string; auth: HttpAuth; headers: Record<string, string>; proxyUrl?: string },
   ) {
-    this.#endpoint = upstreamEndpoint(format, config.baseUrl, config.apiKey, config.headers, config.proxyUrl);
+    const { auth } = config;
+    this.#source = 'source' in auth ? auth.source : undefined;
+    this.#endpoint = upstreamEndpoint(format, config.baseUrl, 'apiKey' in auth ? auth.apiKey : undefined, config.headers, config.proxyUrl);
+  }
+
+  /** Sends one call with the credential's auth: a token source's headers go on top of the call's. */
+  async #send(call: { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> }, signal: AbortSignal) {
+    const source = this.#source;
+    if (!source) return sendUpstream(this.agent, this.#endpoint, call, signal);
+    const auth = await source.headers(signal);
+    try {
+      return await sendUpstream(this.agent, this.#endpoint, { ...call, headers: { ...call.headers, ...auth } }, signal);
+    } catch (err) {
+      if (!(err instanceof UpstreamError) || err.status !== 401) throw err;
+      // The token was refused before it expired (revoked, rotated elsewhere): one refresh, one more try.
+      await source.refused(auth, signal);
+      return sendUpstream(this.agent, this.#endpoint, { ...call, headers: { ...call.headers, ...(await source.headers(signal)) } }, signal);
+    }
   }
 
   async generate(call: UpstreamCall, signal: AbortSignal): Promise<UpstreamAnswer> {
     const endpoint = this.#endpoint;
     const path = this.format.upstream.chatPath(endpoint.basePath, call.model, call.stream);
-    const response = await sendUpstream(this.agent, endpoint, { method: 'POST', path, body: call.body.text, headers: call.headers }, signal);
+    const response = await this.#send({ method: 'POST', path, body: call.body.text, headers: call.headers }, signal);
     if (!call.stream) return { kind: 'json', body: JsonBody.fromText(await readJsonText(response)) };
     return { kind: 'stream', events: parseSse(response.body), release: () => response.body.destroy() };
   }
@@ -38,17 +63,22 @@ export class HttpUpstream implements Upstream {
     const endpoint = this.#endpoint;
     // Through JsonBody: a body too deep to serialise is the request's fault, not the upstream's.
     const body = JsonBody.fromValue(count.body(call.body.value as Record<string, unknown>, call.model)).text;
-    const response = await sendUpstream(this.agent, endpoint, { method: 'POST', path: count.path(endpoint.basePath, call.model), body, headers: call.headers }, signal);
+    const response = await this.#send({ method: 'POST', path: count.path(endpoint.basePath, call.model), body, headers: call.headers }, signal);
     return count.result(await readJson(response));
   }
 
   async listModels(signal: AbortSignal): Promise<string[]> {
     const endpoint = this.#endpoint;
-    const response = await sendUpstream(this.agent, endpoint, { method: 'GET', path: this.format.upstream.modelsPath(endpoint.basePath) }, signal);
+    const response = await this.#send({ method: 'GET', path: this.format.upstream.modelsPath(endpoint.basePath) }, signal);
     return this.format.upstream.parseModelList(await readJson(response));
   }
 
+  unavailable(now: number): string | undefined {
+    return this.#source?.unavailable(now);
+  }
+
   redact(text: string): string {
-    return this.#endpoint.redact(text);
+    const scrubbed = this.#endpoint.redact(text);
+    return this.#source ? this.#source.redact(scrubbed) : scrubbed;
   }
 }

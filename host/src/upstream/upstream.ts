@@ -51,6 +51,8 @@ export interface Upstream {
   countTokens(call: UpstreamCall, signal: AbortSignal): Promise<number | undefined>;
   /** Lists the models this credential serves; undefined when the upstream has no listing. */
   listModels(signal: AbortSignal): Promise<string[] | undefined>;
+  /** Why this credential cannot serve now (an expired token whose refresh failed), if so; absent: always can. */
+  unavailable?(now: number): string | undefined;
   /** Removes this upstream's secret from text it wrote (error messages quote the key they refused). */
   redact(text: string): string;
 }

@@ -236,6 +236,8 @@ export class Conductor {
 
   /** Whether some model of the member can be asked at `now`. */
   #ready(member: PoolMember, now: number): boolean {
+    // A credential whose token expired and could not be refreshed waits for its refresher.
+    if (member.credential.upstream.unavailable?.(now) !== undefined) return false;
     for (const model of member.models) if (!isCooling(this.shared.store.modelState(member.credential.key, model), now)) return true;
     return false;
   }

@@ -55,6 +55,8 @@ export function applyFailure(
   switch (decided.kind) {
     case 'request':
       return { state: prev, requestError: true };
+    case 'unavailable':
+      return { state: prev, requestError: false };
     case 'bench':
       return cool(prev, failure, now, decided.ms, decided.reason);
     case 'quota':

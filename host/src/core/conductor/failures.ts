@@ -26,7 +26,9 @@ export type FailureClass =
   /** A rate limit: the upstream's retry hint, else the backoff ladder. */
   | { kind: 'quota' }
   /** Nothing says the credential is bad: `cooldown.transientSeconds`. */
-  | { kind: 'transient' };
+  | { kind: 'transient' }
+  /** The credential's token expired and its refresh failed: it fails over and its refresher backs off; nothing cools. */
+  | { kind: 'unavailable' };
 
 interface Rule {
   /** What the rule recognises, for tests and traces. */
@@ -55,6 +57,7 @@ const MODEL_NOT_SUPPORTED = [
 
 /** In order: the first match decides. */
 export const FAILURE_RULES: readonly Rule[] = [
+  { name: 'no valid token', matches: (f) => f.kind === 'auth', class: { kind: 'unavailable' } },
   { name: 'rejected key', matches: (f, text) => f.status !== undefined && KEY_REJECTED.test(text), class: bench('unauthorized', CREDENTIAL_COOLDOWN_MS) },
   { name: 'exhausted billing', matches: (f, text) => f.status !== undefined && /insufficient_quota/.test(text), class: bench('payment_required', CREDENTIAL_COOLDOWN_MS) },
   { name: 'invalid grant', matches: (f, text) => f.status !== undefined && /invalid_grant/.test(text), class: bench('unauthorized', CREDENTIAL_COOLDOWN_MS) },

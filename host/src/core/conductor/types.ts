@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { UpstreamFailureKind } from '../../upstream/errors.js';
 
 /** Routing strategies of `routing.strategy`. */
 export type Strategy = 'round-robin' | 'fill-first' | 'weighted';
@@ -33,7 +34,7 @@ export interface Selector {
 
 /** A failed upstream attempt, as the cooldown state machine needs it. */
 export interface FailureInput {
-  kind: 'http' | 'network' | 'timeout' | 'stream';
+  kind: UpstreamFailureKind;
   /** Upstream HTTP status; absent for network faults and timeouts. */
   status?: number;
   /** The upstream's retry hint, from Retry-After / retry-after-ms. */

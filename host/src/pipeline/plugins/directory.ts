@@ -30,6 +30,8 @@ export interface ActivePlugin {
   readonly failClosed: boolean;
   readonly interceptorPhase?: InterceptorPhase;
   readonly executor?: { provider: string; format: Format; models: readonly { id: string }[] };
+  /** The credential types an auth plugin refreshes. */
+  readonly auth?: { types: readonly string[] };
   call<M extends HostMethod>(method: M, params: z.input<(typeof methodSchemas)[M]['params']>, options?: CallOptions): Promise<z.output<(typeof methodSchemas)[M]['result']>>;
 }
 
