@@ -1,0 +1,197 @@
+/**
+ * Credentials that expire, end to end: OAuth2 credential files dropped into `authDir/credentials/`
+ * serve through the bundled `oauth2` plugin against a mock token endpoint (short-lived tokens,
+ * rotating refresh tokens, failures on demand), and the mock upstream refuses any token the
+ * token endpoint would not accept at that moment.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { CLIENT_KEY, type TestHost, startHost } from '../helpers/host.js';
+import { freePort } from '../helpers/redis-server.js';
+import { within } from '../helpers/wait.js';
+import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
+import { type MockTokenServer, startMockTokenServer } from '../mock-token/index.js';
+
+const MGMT = 'mgmt-refresh';
+const BUNDLED = fileURLToPath(new URL('../../plugins/', import.meta.url));
+let mock: MockUpstream;
+let tokens: MockTokenServer;
+let pluginDir: string;
+const hosts: TestHost[] = [];
+
+beforeAll(async () => {
+  mock = await startMockUpstream();
+  tokens = await startMockTokenServer({ expiresIn: 3 });
+  // The bundled oauth2 plugin alone.
+  pluginDir = await mkdtemp(join(tmpdir(), 'switchyard-auth-plugins-'));
+  await cp(join(BUNDLED, 'oauth2'), join(pluginDir, 'oauth2'), { recursive: true });
+});
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.close()));
+  mock.reset();
+  tokens.reset();
+  tokens.setExpiresIn(3);
+});
+afterAll(async () => {
+  await Promise.all([mock?.close(), tokens?.close()]);
+  await rm(pluginDir, { recursive: true, force: true });
+});
+
+function config() {
+  return {
+    managementKey: MGMT,
+    // No keys and no listed files: this provider's credentials are the files that name it.
+    providers: [{ name: 'oa', type: 'openai', baseUrl: mock.baseUrl('openai'), models: ['gpt-4.1'] }],
+    plugins: { dir: pluginDir },
+  };
+}
+
+async function gateway(): Promise<TestHost> {
+  const host = await startHost(config());
+  hosts.push(host);
+  // Only tokens the token endpoint would accept now get through.
+  mock.authorize = (token) => tokens.isValid(token);
+  return host;
+}
+
+/** An OAuth2 credential file for a new client of the mock token endpoint. */
+function credentialFile(clientId: string, extra: Record<string, unknown> = {}) {
+  const refreshToken = tokens.registerClient({ clientId, clientSecret: `${clientId}-secret` });
+  return { provider: 'oa', type: 'oauth2', token_url: tokens.tokenUrl, client_id: clientId, client_secret: `${clientId}-secret`, refresh_token: refreshToken, ...extra };
+}
+
+async function drop(host: TestHost, name: string, content: unknown): Promise<string> {
+  const dir = join(host.dir, 'auths', 'credentials');
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, name);
+  await writeFile(path, JSON.stringify(content));
+  return path;
+}
+
+async function chat(url: string) {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+    body: JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  const text = await res.text();
+  return { status: res.status, text };
+}
+
+async function credentials(host: TestHost): Promise<any[]> {
+  return (await fetch(`${host.url}/v0/management/credentials`, { headers: { authorization: `Bearer ${MGMT}` } })).json();
+}
+
+describe('credentials that expire', () => {
+  it('a dropped-in credential file serves within a second; its token is refreshed ahead of expiry and no request sees an expired one', async () => {
+    const host = await gateway();
+    expect((await chat(host.url)).status).toBe(503);
+    const path = await drop(host, 'first.json', credentialFile('client-a'));
+    const dropped = performance.now();
+    await within(1_000, async () => (await chat(host.url)).status === 200);
+    expect(performance.now() - dropped).toBeLessThan(1_000);
+    // Three-second tokens, requests for five seconds: two refreshes or more, every one ahead of use.
+    const until = Date.now() + 5_000;
+    let served = 0;
+    while (Date.now() < until) {
+      expect((await chat(host.url)).status).toBe(200);
+      served++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(served).toBeGreaterThan(20);
+    expect(mock.refused).toEqual([]);
+    expect(tokens.refreshCount).toBeGreaterThanOrEqual(2);
+    // Each rotated refresh token was written back before it was used again.
+    const file = JSON.parse(await readFile(path, 'utf8'));
+    expect(file.refresh_token).toBe(tokens.currentRefreshToken('client-a'));
+    expect(file.access_token).toBeDefined();
+    const [view] = await credentials(host);
+    expect(view).toMatchObject({ id: 'oa#0', provider: 'oa', label: 'first.json', status: 'active' });
+    expect(JSON.stringify(await credentials(host))).not.toContain(file.refresh_token);
+  });
+
+  it('50 concurrent requests at expiry cause exactly one refresh', async () => {
+    const host = await gateway();
+    // A token in the file that has just expired: every request needs the refresh.
+    await drop(host, 'expired.json', credentialFile('client-b', { access_token: 'expired-token-xyz', expires_at: new Date(Date.now() - 1000).toISOString() }));
+    await within(1_000, async () => (await credentials(host)).length === 1);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => chat(host.url)));
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
+    expect(tokens.grants.filter((g) => g.ok)).toHaveLength(1);
+    expect(mock.refused).toEqual([]);
+  });
+
+  it('a failing refresh backs off, shows its error on the credential, and recovers', async () => {
+    const host = await gateway();
+    tokens.fail({ status: 400, error: 'invalid_grant', errorDescription: 'refresh token revoked by the mock', times: 2 });
+    await drop(host, 'failing.json', credentialFile('client-c'));
+    await within(2_500, async () => (await credentials(host))[0]?.status === 'unavailable', 50);
+    const [view] = await credentials(host);
+    expect(view.reason).toMatch(/refresh failed: .*400.*invalid_grant/);
+    // Backing off: requests fail over at once instead of asking the token endpoint each time.
+    const asked = tokens.grants.length;
+    for (let i = 0; i < 5; i++) expect([502, 503]).toContain((await chat(host.url)).status);
+    expect(tokens.grants.length - asked).toBeLessThanOrEqual(1);
+    // After the second failure (1 s, then 2 s of backoff) the third attempt succeeds.
+    await within(6_000, async () => (await chat(host.url)).status === 200, 100);
+    expect((await credentials(host))[0]).toMatchObject({ status: 'active' });
+    expect(tokens.grants.filter((g) => !g.ok)).toHaveLength(2);
+  });
+
+  it('an upstream 401 on a token refreshes once and the request succeeds', async () => {
+    tokens.setExpiresIn(3600);
+    const host = await gateway();
+    await drop(host, 'revoked.json', credentialFile('client-d'));
+    await within(1_000, async () => (await chat(host.url)).status === 200);
+    const before = tokens.refreshCount;
+    tokens.revoke();
+    const { status } = await chat(host.url);
+    expect(status).toBe(200);
+    expect(tokens.refreshCount - before).toBe(1);
+    expect(mock.refused).toHaveLength(1);
+  });
+
+  it('a host killed mid-refresh restarts with a usable credential file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-killed-'));
+    const port = await freePort();
+    const file = join(dir, 'auths', 'credentials', 'killed.json');
+    await mkdir(join(dir, 'auths', 'credentials'), { recursive: true });
+    await writeFile(file, JSON.stringify(credentialFile('client-e')));
+    await writeFile(join(dir, 'switchyard.yaml'), stringify({ port, apiKeys: [CLIENT_KEY], ...config() }));
+    mock.authorize = (token) => tokens.isValid(token);
+    const url = `http://127.0.0.1:${port}`;
+    // The token endpoint holds every refresh for 3 s: the host's first one is in flight when it dies.
+    tokens.delay(3_000);
+    let child = spawnHost(dir);
+    try {
+      await within(5_000, async () => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 50);
+      // The background check starts the refresh within a second of start-up.
+      await new Promise((r) => setTimeout(r, 1_500));
+      child.kill('SIGKILL');
+      // The endpoint saw the refresh and dropped it when its client went away: nothing rotated.
+      await tokens.waitFor((grants) => grants.some((g) => g.status === 0), 4_000);
+      tokens.delay(0);
+      // The file is whole, and its refresh token is still the one the endpoint accepts.
+      const kept = JSON.parse(await readFile(file, 'utf8'));
+      expect(kept.refresh_token).toBe(tokens.currentRefreshToken('client-e'));
+      child = spawnHost(dir);
+      await within(5_000, async () => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 50);
+      expect((await chat(url)).status).toBe(200);
+      expect(mock.refused).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+const CLI = fileURLToPath(new URL('../../host/dist/cli/main.js', import.meta.url));
+
+function spawnHost(dir: string): ChildProcess {
+  return spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'switchyard.yaml')], { stdio: 'ignore', env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'silent' } });
+}
