@@ -144,6 +144,7 @@ export class Gateway {
       },
       plugins,
       metrics,
+      credentialFiles: credentials,
       config: {
         view: () => ({ path: gateway!.configFile ?? null, config: redactConfig(gateway!.#runtime.config) }),
         validate: () => gateway!.validate(),

@@ -156,6 +156,31 @@ describe('credentials that expire', () => {
     expect(mock.refused).toHaveLength(1);
   });
 
+  it('management adds, lists and removes credential files, never showing their secrets', async () => {
+    tokens.setExpiresIn(3600);
+    const host = await gateway();
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${host.url}/v0/management${path}`, {
+        method,
+        headers: { authorization: `Bearer ${MGMT}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const content = credentialFile('client-f', { label: 'team f' });
+    const added = await call('POST', '/credential-files', { name: 'team-f.json', content });
+    expect(added.status).toBe(201);
+    await within(1_000, async () => (await chat(host.url)).status === 200);
+    const listed = await (await call('GET', '/credential-files')).json();
+    expect(listed).toEqual([{ name: 'team-f.json', folder: 'credentials', provider: 'oa', type: 'oauth2', label: 'team f', credential: 'oa#0', expiresAt: expect.any(String), refreshing: false }]);
+    const text = JSON.stringify(listed) + JSON.stringify(await credentials(host));
+    for (const secret of [content.client_secret, content.refresh_token, tokens.currentRefreshToken('client-f')!]) expect(text).not.toContain(secret);
+    expect((await call('POST', '/credential-files', { name: '../escape.json', content })).status).toBe(400);
+    expect((await call('POST', '/credential-files', { name: 'no-type.json', content: { provider: 'oa' } })).status).toBe(400);
+    expect((await call('DELETE', '/credential-files/team-f.json')).status).toBe(200);
+    expect((await call('DELETE', '/credential-files/team-f.json')).status).toBe(404);
+    await within(1_000, async () => (await credentials(host)).length === 0);
+    expect((await chat(host.url)).status).toBe(503);
+  });
+
   it('a host killed mid-refresh restarts with a usable credential file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'switchyard-killed-'));
     const port = await freePort();

@@ -11,6 +11,7 @@ import { registerDecisionRoutes } from './management-decisions.js';
 import { registerEventStream } from './management-events.js';
 import { registerUsageRoute } from './management-usage.js';
 import { type ConfigAccess, registerConfigRoutes } from './management-config.js';
+import { type CredentialFileAccess, registerCredentialFileRoutes } from './management-credential-files.js';
 import type { EventHub } from '../pipeline/events.js';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../config/load.js';
@@ -32,6 +33,8 @@ export interface ManagementOptions {
   events: EventHub;
   /** The config view and its validation. */
   config: ConfigAccess;
+  /** Credential files and their refresher. */
+  credentialFiles?: CredentialFileAccess;
 }
 
 interface ModelStatus {
@@ -123,6 +126,7 @@ export function registerManagement(app: FastifyInstance, options: ManagementOpti
       registerEventStream(scope, options.events);
       registerUsageRoute(scope);
       registerConfigRoutes(scope, options.config);
+      if (options.credentialFiles) registerCredentialFileRoutes(scope, options.credentialFiles);
 
       scope.get('/plugins', async () => options.plugins.list());
 
