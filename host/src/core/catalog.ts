@@ -17,7 +17,7 @@ import type { Credential, ModelMapping, ProviderRuntime, UpstreamSpec } from './
 import { isCooling } from './conductor/cooldown.js';
 import { ModelRegistry, type Unavailable } from './registry/registry.js';
 import type { StateStore } from './state/types.js';
-import { type FileCredentialSource, fileLabel, fileStateKey, filesOf } from './auth/file-credentials.js';
+import { type FileCredentialSource, fileCredentials } from './auth/file-credentials.js';
 
 /** An executor plugin's provider, as the catalog needs it. */
 export interface ExecutorSpec {
@@ -265,34 +265,15 @@ function buildProvider(p: ProviderConfig, topProxy: string | undefined, upstream
     };
   });
   const proxy = p.proxyUrl ?? topProxy;
-  const configured = p.models?.map(toMapping);
   const excluded = p.excludedModels.map(wildcard);
-  const filed = (files ? filesOf(p, files.files) : []).map((file, i): Credential => {
-    const index = keyed.length + i;
-    const id = `${p.name}#${index}`;
-    return {
-      id,
-      provider: p.name,
-      index,
-      label: fileLabel(file),
-      key: fileStateKey(p.name, file),
-      priority: p.priority,
-      weight: p.weight,
-      requestRetry: p.requestRetry,
-      disableCooling: p.disableCooling,
-      models: configured,
-      filter: undefined,
-      isExcluded: (model) => excluded.some((re) => re.test(model)),
-      upstream: upstreamFor({
-        kind: 'http',
-        type: p.type,
-        baseUrl: p.baseUrl ?? DEFAULT_BASE_URLS[p.type],
-        auth: { source: files!.source(file, id) },
-        headers: p.headers,
+  const filed = files
+    ? fileCredentials(p, files, keyed.length, {
+        models: p.models?.map(toMapping),
+        isExcluded: (model) => excluded.some((re) => re.test(model)),
         proxyUrl: proxy === 'direct' ? undefined : proxy,
-      }),
-    };
-  });
+        upstreamFor,
+      })
+    : [];
   return { name: p.name, type: p.type, credentials: [...keyed, ...filed], discoveryInterval: p.discoveryInterval };
 }
 

@@ -7,6 +7,7 @@
  */
 import type { FormatName } from '../formats/ir.js';
 import type { HttpAuth } from '../upstream/http.js';
+import type { VertexTarget } from '../upstream/vertex.js';
 import type { Upstream } from '../upstream/upstream.js';
 
 /** A model entry of a config: the upstream name, and the name clients use when it differs. */
@@ -50,7 +51,7 @@ export interface Credential {
 
 /** What an {@link Upstream} is made from; the runtime that builds the catalog makes them. */
 export type UpstreamSpec =
-  | { kind: 'http'; type: FormatName; baseUrl: string; auth: HttpAuth; headers: Record<string, string>; proxyUrl?: string }
+  | { kind: 'http'; type: FormatName; baseUrl: string; auth: HttpAuth; headers: Record<string, string>; proxyUrl?: string; vertex?: VertexTarget }
   | { kind: 'executor'; pluginId: string; format: FormatName };
 
 export interface ProviderRuntime {

@@ -14,6 +14,7 @@ import { type UpstreamEndpoint, upstreamEndpoint } from './endpoint.js';
 import { parseSse } from './sse.js';
 import { UpstreamError } from './errors.js';
 import type { TokenSource } from './token-source.js';
+import { type VertexRoute, type VertexTarget, vertexRoute } from './vertex.js';
 import type { Upstream, UpstreamAnswer, UpstreamCall } from './upstream.js';
 
 /** How an HTTP upstream authenticates: a fixed API key, or a source of expiring tokens. */
@@ -23,15 +24,23 @@ export class HttpUpstream implements Upstream {
   readonly framed = true;
   readonly #endpoint: UpstreamEndpoint;
   readonly #source: TokenSource | undefined;
+  /** Set when the credential is a service account calling Vertex AI. */
+  readonly #vertex: VertexRoute | undefined;
 
   constructor(
     readonly format: WireFormat,
     private readonly agent: Dispatcher,
-    config: { baseUrl: string; auth: HttpAuth; headers: Record<string, string>; proxyUrl?: string },
+    config: { baseUrl: string; auth: HttpAuth; headers: Record<string, string>; proxyUrl?: string; vertex?: VertexTarget },
   ) {
     const { auth } = config;
     this.#source = 'source' in auth ? auth.source : undefined;
     this.#endpoint = upstreamEndpoint(format, config.baseUrl, 'apiKey' in auth ? auth.apiKey : undefined, config.headers, config.proxyUrl);
+    this.#vertex = config.vertex && vertexRoute(format, this.#endpoint.basePath, config.vertex);
+  }
+
+  /** The root the format's paths hang below: Vertex's publisher root, or the base URL's path. */
+  get #basePath(): string {
+    return this.#vertex?.basePath ?? this.#endpoint.basePath;
   }
 
   /** Sends one call with the credential's auth: a token source's headers go on top of the call's. */
@@ -50,26 +59,27 @@ export class HttpUpstream implements Upstream {
   }
 
   async generate(call: UpstreamCall, signal: AbortSignal): Promise<UpstreamAnswer> {
-    const endpoint = this.#endpoint;
-    const path = this.format.upstream.chatPath(endpoint.basePath, call.model, call.stream);
-    const response = await this.#send({ method: 'POST', path, body: call.body.text, headers: call.headers }, signal);
+    const vertex = this.#vertex;
+    const path = vertex?.chatPath ? vertex.chatPath(call.model, call.stream) : this.format.upstream.chatPath(this.#basePath, call.model, call.stream);
+    const body = vertex?.body ? vertex.body(call.body) : call.body;
+    const response = await this.#send({ method: 'POST', path, body: body.text, headers: call.headers }, signal);
     if (!call.stream) return { kind: 'json', body: JsonBody.fromText(await readJsonText(response)) };
     return { kind: 'stream', events: parseSse(response.body), release: () => response.body.destroy() };
   }
 
   async countTokens(call: UpstreamCall, signal: AbortSignal): Promise<number | undefined> {
     const count = this.format.upstream.count;
-    if (!count) return undefined;
-    const endpoint = this.#endpoint;
+    if (!count || this.#vertex?.counts === false) return undefined;
     // Through JsonBody: a body too deep to serialise is the request's fault, not the upstream's.
     const body = JsonBody.fromValue(count.body(call.body.value as Record<string, unknown>, call.model)).text;
-    const response = await this.#send({ method: 'POST', path: count.path(endpoint.basePath, call.model), body, headers: call.headers }, signal);
+    const response = await this.#send({ method: 'POST', path: count.path(this.#basePath, call.model), body, headers: call.headers }, signal);
     return count.result(await readJson(response));
   }
 
-  async listModels(signal: AbortSignal): Promise<string[]> {
-    const endpoint = this.#endpoint;
-    const response = await this.#send({ method: 'GET', path: this.format.upstream.modelsPath(endpoint.basePath) }, signal);
+  async listModels(signal: AbortSignal): Promise<string[] | undefined> {
+    // Vertex AI lists no publisher models to a service account: its providers name their models.
+    if (this.#vertex) return undefined;
+    const response = await this.#send({ method: 'GET', path: this.format.upstream.modelsPath(this.#endpoint.basePath) }, signal);
     return this.format.upstream.parseModelList(await readJson(response));
   }
 
