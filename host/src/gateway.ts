@@ -127,7 +127,7 @@ export class Gateway {
     // Where the credential files live is fixed for the process's life, like authDir itself.
     const credentials = {
       files: new CredentialFiles(loaded.config.authDir, (message) => log.warn(message)),
-      refresher: new Refresher({ refresh: (credential, signal) => refreshThroughPlugin(plugins, credential, signal) }),
+      refresher: new Refresher({ refresh: (credential, signal) => refreshThroughPlugin(plugins, credential, signal), shared: stores.tokens }),
     };
     const deps: RuntimeDeps = { dispatchers, shared, plugins, observer: metrics, accessLog: (line, msg) => log.info(line, msg), conversations, credentials };
     const runtime = buildRuntime(loaded.config, deps);

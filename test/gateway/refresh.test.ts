@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CLIENT_KEY, type TestHost, startHost } from '../helpers/host.js';
-import { freePort } from '../helpers/redis-server.js';
+import { type RedisServer, freePort, startRedis } from '../helpers/redis-server.js';
 import { within } from '../helpers/wait.js';
 import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
 import { type MockTokenServer, startMockTokenServer } from '../mock-token/index.js';
@@ -211,6 +211,44 @@ describe('credentials that expire', () => {
     } finally {
       child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('hosts sharing one Redis', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('one refresh per credential between them, and every host sends the refreshed token', async () => {
+    const shared = { ...config(), state: { store: 'redis', url: redis.url, keyPrefix: `t-${Date.now()}:` } };
+    const [a, b] = await Promise.all([startHost(shared), startHost(shared)]);
+    hosts.push(a!, b!);
+    mock.authorize = (token) => tokens.isValid(token);
+    // Each host has its own copy of the credential, under the same name.
+    const content = credentialFile('client-g');
+    await Promise.all([drop(a!, 'shared.json', content), drop(b!, 'shared.json', content)]);
+    await within(2_000, async () => (await chat(a!.url)).status === 200 && (await chat(b!.url)).status === 200, 50);
+    // Three-second tokens for five seconds on both hosts: the refreshes of one host, not of two.
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      expect((await chat(a!.url)).status).toBe(200);
+      expect((await chat(b!.url)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(mock.refused).toEqual([]);
+    // Rotating refresh tokens: a second refresh of the same generation would have been refused.
+    expect(tokens.grants.filter((g) => !g.ok)).toEqual([]);
+    expect(tokens.refreshCount).toBeGreaterThanOrEqual(2);
+    expect(tokens.refreshCount).toBeLessThanOrEqual(3);
+    // Both files hold the refresh token the endpoint accepts now.
+    for (const host of [a!, b!]) {
+      const file = JSON.parse(await readFile(join(host.dir, 'auths', 'credentials', 'shared.json'), 'utf8'));
+      expect(file.refresh_token).toBe(tokens.currentRefreshToken('client-g'));
     }
   });
 });

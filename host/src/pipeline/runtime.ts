@@ -76,7 +76,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps): Runtime {
   if (credentials) {
     const found = credentials.files.scan(config.providers.flatMap((p) => p.credentials));
     credentials.refresher.retain(new Set(found.map((f) => f.path)));
-    files = { files: found, source: (file, id) => credentials.refresher.source(file, id) };
+    files = { files: found, source: (file, id, key) => credentials.refresher.source(file, id, key) };
   }
   const catalog = new Catalog(config, executors, { upstreamFor, store: shared.store, files });
   const keys = new Set<string>();

@@ -18,8 +18,8 @@ import type { CredentialFile } from './credential-file.js';
 /** What the catalog is given of credential files. */
 export interface FileCredentialSource {
   files: readonly CredentialFile[];
-  /** The token source of `file`, kept across rebuilds (see `Refresher.source`). */
-  source(file: CredentialFile, id: string): TokenSource;
+  /** The token source of `file`, kept across rebuilds (see `Refresher.source`); `key` is its state key. */
+  source(file: CredentialFile, id: string, key: string): TokenSource;
 }
 
 /** A provider's credential files, in order: those it lists, then the folder's that name it. */
@@ -30,9 +30,13 @@ export function filesOf(p: ProviderConfig, files: readonly CredentialFile[]): Cr
   return mine;
 }
 
-/** A file's identity for persisted state: where it is, never what it holds (its token rotates). */
+/**
+ * A file's identity for shared state: its provider and its file name, never what it holds (its
+ * token rotates). Hosts that each hold a copy of one credential under the same name share its
+ * cooldowns, counters and refreshes.
+ */
 export function fileStateKey(provider: string, file: CredentialFile): string {
-  return `${provider}:file:${createHash('sha256').update(file.path).digest('hex').slice(0, 16)}`;
+  return `${provider}:file:${createHash('sha256').update(basename(file.path)).digest('hex').slice(0, 16)}`;
 }
 
 /**
@@ -70,12 +74,13 @@ export function fileCredentials(p: ProviderConfig, files: FileCredentialSource, 
     const index = start + i;
     const id = `${p.name}#${index}`;
     const vertex = vertexTargetOf(file, p.type);
+    const key = fileStateKey(p.name, file);
     return {
       id,
       provider: p.name,
       index,
       label: fileLabel(file),
-      key: fileStateKey(p.name, file),
+      key,
       priority: p.priority,
       weight: p.weight,
       requestRetry: p.requestRetry,
@@ -87,7 +92,7 @@ export function fileCredentials(p: ProviderConfig, files: FileCredentialSource, 
         kind: 'http',
         type: p.type,
         baseUrl: p.baseUrl ?? (vertex ? vertexBaseUrl(vertex.location) : DEFAULT_BASE_URLS[p.type]),
-        auth: { source: files.source(file, id) },
+        auth: { source: files.source(file, id, key) },
         headers: p.headers,
         proxyUrl: shared.proxyUrl,
         ...(vertex && { vertex }),

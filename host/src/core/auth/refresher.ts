@@ -8,6 +8,7 @@
  */
 import type { CredentialFile } from './credential-file.js';
 import { Limiter, type RefreshFn, RefreshingCredential, type RefreshView } from './refreshing.js';
+import type { SharedTokens } from './shared-tokens.js';
 
 export interface RefresherOptions {
   refresh: RefreshFn;
@@ -16,6 +17,8 @@ export interface RefresherOptions {
   /** Refreshes in flight at once over every credential. */
   concurrency?: number;
   now?: () => number;
+  /** Shared with the other hosts on one state store: one refresh per credential between them. */
+  shared?: SharedTokens;
 }
 
 export class Refresher {
@@ -29,11 +32,15 @@ export class Refresher {
     this.#limiter = new Limiter(options.concurrency ?? 4);
   }
 
-  /** The refreshing credential of `file` (made on first sight, updated when the file changed). */
-  source(file: CredentialFile, id: string): RefreshingCredential {
+  /**
+   * The refreshing credential of `file` (made on first sight, updated when the file changed);
+   * `key` is its state key, which names it to the other hosts.
+   */
+  source(file: CredentialFile, id: string, key: string): RefreshingCredential {
     let credential = this.#byPath.get(file.path);
     if (!credential) {
-      credential = new RefreshingCredential(file, id, { refresh: this.#options.refresh, limiter: this.#limiter, now: this.#options.now });
+      const { refresh, now, shared } = this.#options;
+      credential = new RefreshingCredential(file, id, { refresh, limiter: this.#limiter, now, ...(shared && { shared: { tokens: shared, key } }) });
       this.#byPath.set(file.path, credential);
     } else {
       credential.update(file);

@@ -12,6 +12,7 @@ import type { AuthCredential, AuthRefreshResult } from '@switchyard/plugin-sdk';
 import { UpstreamError } from '../../upstream/errors.js';
 import type { TokenSource } from '../../upstream/token-source.js';
 import { type CredentialFile, parseExpiry, writeBack } from './credential-file.js';
+import type { SharedToken, SharedTokens } from './shared-tokens.js';
 
 /** Asks the auth plugin of the credential's type for fresh material. */
 export type RefreshFn = (credential: AuthCredential, signal: AbortSignal) => Promise<AuthRefreshResult>;
@@ -41,6 +42,9 @@ const FIRST_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 /** A refresh that takes longer than this has failed. */
 const REFRESH_TIMEOUT_MS = 30_000;
+/** How long a host holds a credential's refresh for the others; they wait this long for its token. */
+const LEASE_MS = 15_000;
+const LEASE_POLL_MS = 100;
 /** Secrets shorter than this are not scrubbed from text (they would scrub ordinary words). */
 const MIN_SECRET = 8;
 
@@ -57,6 +61,8 @@ export interface RefreshView {
 
 export class RefreshingCredential implements TokenSource {
   #file: CredentialFile;
+  /** Hosts sharing a state store refresh once between them (see {@link SharedTokens}). */
+  readonly #shared: { tokens: SharedTokens; key: string } | undefined;
   readonly #refresh: RefreshFn;
   readonly #limiter: Limiter;
   readonly #now: () => number;
@@ -75,9 +81,10 @@ export class RefreshingCredential implements TokenSource {
     file: CredentialFile,
     /** `provider#n`, as the auth plugin is told. */
     public id: string,
-    options: { refresh: RefreshFn; limiter: Limiter; now?: () => number },
+    options: { refresh: RefreshFn; limiter: Limiter; now?: () => number; shared?: { tokens: SharedTokens; key: string } },
   ) {
     this.#file = file;
+    this.#shared = options.shared;
     this.#refresh = options.refresh;
     this.#limiter = options.limiter;
     this.#now = options.now ?? Date.now;
@@ -151,6 +158,21 @@ export class RefreshingCredential implements TokenSource {
   }
 
   async #run(): Promise<void> {
+    const shared = this.#shared;
+    let leased = false;
+    if (shared) {
+      try {
+        // Another host may have refreshed it already, or be refreshing it now: take its token.
+        let token = await shared.tokens.get(shared.key);
+        if (!this.#isNewer(token)) {
+          leased = await shared.tokens.lease(shared.key, LEASE_MS);
+          if (!leased) token = await this.#awaitPublished(shared);
+        }
+        if (this.#isNewer(token)) return await this.#take(token!);
+      } catch {
+        // The store is out of reach: this host refreshes on its own.
+      }
+    }
     const file = this.#file;
     const credential: AuthCredential = { id: this.id, provider: file.provider, type: file.type, material: file.material, metadata: this.#metadata };
     if (this.#expiresAt !== undefined) credential.expiresAt = this.#expiresAt;
@@ -158,26 +180,52 @@ export class RefreshingCredential implements TokenSource {
       const result = await this.#refresh(credential, AbortSignal.timeout(REFRESH_TIMEOUT_MS));
       const headers = result.token !== undefined ? { ...result.headers, authorization: `Bearer ${result.token}` } : result.headers;
       if (!headers || Object.keys(headers).length === 0) throw new Error('the auth plugin answered neither a token nor headers');
-      this.#remember([...Object.values(headers), ...secretsOf(result.material ?? {})]);
-      if (result.material) {
-        // Written before it is used: a rotated refresh token must never live only in memory.
-        await writeBack(file.path, result.material);
-        this.#file = { ...file, material: { ...file.material, ...result.material } };
-      }
-      const now = this.#now();
-      this.#headers = headers;
-      this.#obtainedAt = now;
       // The plugin's expiry is epoch ms (or RFC 3339); only files may say epoch seconds.
-      this.#expiresAt = typeof result.expiresAt === 'number' ? result.expiresAt : parseExpiry(result.expiresAt);
-      if (result.metadata) this.#metadata = result.metadata;
-      this.#failures = 0;
-      this.#retryAt = 0;
-      this.#lastError = undefined;
+      const expiresAt = typeof result.expiresAt === 'number' ? result.expiresAt : parseExpiry(result.expiresAt);
+      const token: SharedToken = { headers, obtainedAt: this.#now(), ...(expiresAt === undefined ? {} : { expiresAt }) };
+      if (result.material) token.material = result.material;
+      if (result.metadata) token.metadata = result.metadata;
+      await this.#take(token);
+      if (shared) await shared.tokens.publish(shared.key, token).catch(() => {});
     } catch (err) {
       this.#failures++;
       this.#retryAt = this.#now() + Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (this.#failures - 1));
       this.#lastError = this.redact((err as Error)?.message ?? String(err));
+      if (leased) await shared!.tokens.release(shared!.key).catch(() => {});
     }
+  }
+
+  /** Uses `token` from now on; what it brings to keep (a rotated refresh token) is written to the file first. */
+  async #take(token: SharedToken): Promise<void> {
+    this.#remember([...Object.values(token.headers), ...secretsOf(token.material ?? {})]);
+    if (token.material && Object.entries(token.material).some(([k, v]) => this.#file.material[k] !== v)) {
+      // Written before it is used: a rotated refresh token must never live only in memory.
+      await writeBack(this.#file.path, token.material);
+      this.#file = { ...this.#file, material: { ...this.#file.material, ...token.material } };
+    }
+    this.#headers = token.headers;
+    this.#obtainedAt = token.obtainedAt;
+    this.#expiresAt = token.expiresAt;
+    if (token.metadata) this.#metadata = token.metadata;
+    this.#failures = 0;
+    this.#retryAt = 0;
+    this.#lastError = undefined;
+  }
+
+  /** Whether a shared token is worth taking: obtained after the one in hand, and still valid. */
+  #isNewer(token: SharedToken | undefined): boolean {
+    return token !== undefined && token.obtainedAt > this.#obtainedAt && (token.expiresAt === undefined || token.expiresAt > this.#now());
+  }
+
+  /** Waits for the host holding the lease to publish its token (undefined: it never did). */
+  async #awaitPublished(shared: { tokens: SharedTokens; key: string }): Promise<SharedToken | undefined> {
+    const deadline = Date.now() + LEASE_MS;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
+      const token = await shared.tokens.get(shared.key);
+      if (this.#isNewer(token)) return token;
+    }
+    return undefined;
   }
 
   /** A token in the file (an OAuth `access_token` with its `expires_at`) is used until it expires. */

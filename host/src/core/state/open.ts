@@ -15,6 +15,8 @@ import { ReplicatedStateStore } from './replica/replicated-store.js';
 import { RedisBackend } from './redis/backend.js';
 import { connectRedis } from './redis/connection.js';
 import { RedisConversationStore } from './redis/conversations.js';
+import { RedisSharedTokens } from './redis/tokens.js';
+import type { SharedTokens } from '../auth/shared-tokens.js';
 import type { StateStore, StoreHealth } from './types.js';
 
 /** How often replicas reconcile with the shared state and send heartbeats. */
@@ -23,6 +25,8 @@ const RECONCILE_MS = 1000;
 export interface OpenedStores {
   state: StateStore;
   conversations: ConversationStore;
+  /** Refreshed tokens shared by the hosts on one Redis (none for a single process). */
+  tokens?: SharedTokens;
 }
 
 export interface OpenStoresOptions {
@@ -55,7 +59,7 @@ export async function openStores(config: Pick<Config, 'authDir' | 'state'>, opti
     backend = new RedisBackend(redis, { keyPrefix: config.state.keyPrefix, heartbeatMs: RECONCILE_MS });
     conversations = new RedisConversationStore(redis, { keyPrefix: config.state.keyPrefix, onError: warn('stored response could not be read or saved') });
     const state = await ReplicatedStateStore.open({ backend, reconcileMs: RECONCILE_MS, onStatus: options.onStatus });
-    return { state, conversations };
+    return { state, conversations, tokens: new RedisSharedTokens(redis, config.state.keyPrefix) };
   }
   const conversations =
     options.workersConversations ??

@@ -93,3 +93,7 @@ if #ARGV > 1 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
 return 1`);
+
+/** Deletes KEYS[1] only if it still holds ARGV[1] (a lease given back by its holder alone). */
+export const RELEASE_IF = scriptOf(`if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0`);
