@@ -17,6 +17,7 @@ import { connectRedis } from './redis/connection.js';
 import { RedisConversationStore } from './redis/conversations.js';
 import { RedisSharedTokens } from './redis/tokens.js';
 import type { SharedTokens } from '../auth/shared-tokens.js';
+import { FileSharedTokens } from '../auth/file-tokens.js';
 import type { StateStore, StoreHealth } from './types.js';
 
 /** How often replicas reconcile with the shared state and send heartbeats. */
@@ -25,8 +26,8 @@ const RECONCILE_MS = 1000;
 export interface OpenedStores {
   state: StateStore;
   conversations: ConversationStore;
-  /** Refreshed tokens shared by the hosts on one Redis (none for a single process). */
-  tokens?: SharedTokens;
+  /** Refreshed tokens shared by the hosts on one Redis, or by the processes sharing authDir. */
+  tokens: SharedTokens;
 }
 
 export interface OpenStoresOptions {
@@ -67,9 +68,11 @@ export async function openStores(config: Pick<Config, 'authDir' | 'state'>, opti
       dir: join(config.authDir, 'responses'),
       onError: warn('stored response could not be read or saved'),
     }));
+  // The workers of one machine share authDir: refreshes are coordinated through it.
+  const tokens = new FileSharedTokens(config.authDir);
   if (options.workersBackend) {
     const state = await ReplicatedStateStore.open({ backend: options.workersBackend, reconcileMs: RECONCILE_MS, onStatus: options.onStatus });
-    return { state, conversations };
+    return { state, conversations, tokens };
   }
   const state = await MemoryStateStore.open({
     dir: config.authDir,
@@ -77,5 +80,5 @@ export async function openStores(config: Pick<Config, 'authDir' | 'state'>, opti
     flushDelayMs: 1000,
     onError: warn('credential state could not be restored or saved'),
   });
-  return { state, conversations };
+  return { state, conversations, tokens };
 }
