@@ -19,4 +19,3 @@
 export { JWT_BEARER, startMockTokenServer } from './server.js';
 export { makeKeyPair, makeServiceAccount, type ServiceAccountFile, type ServiceAccountOptions } from './service-account.js';
 export type { GrantRecord, MockClient, MockGrantType, MockTokenFailure, MockTokenOptions, MockTokenServer } from './types.js';
-export { startAuthPlugin, type AuthPluginHarness } from './auth-harness.js';

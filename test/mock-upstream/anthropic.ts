@@ -29,7 +29,8 @@ function errorType(status: number): string {
   return types[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
 }
 
-function error(status: number, message: string, seq: number): Reply {
+/** An error in the API's shape, with the request id it puts in the body and a header. */
+export function error(status: number, message: string, seq: number): Reply {
   const body = { type: 'error', error: { type: errorType(status), message }, request_id: `req_mock_${seq}` };
   return { kind: 'json', status, body, headers: { 'request-id': `req_mock_${seq}` } };
 }
@@ -61,12 +62,12 @@ function usage(input: number, output: number) {
   };
 }
 
-function message(call: Call, content: object[], stopReason: string | null, u: object) {
+function message(call: Call, model: string, content: object[], stopReason: string | null, u: object) {
   return {
     id: `msg_mock_${call.seq}`,
     type: 'message',
     role: 'assistant',
-    model: call.body.model,
+    model,
     content,
     stop_reason: stopReason,
     stop_sequence: null,
@@ -78,18 +79,18 @@ function stopReason(out: Outcome): string {
   return out.answer.kind === 'text' ? 'end_turn' : 'tool_use';
 }
 
-function complete(call: Call, out: Outcome): Reply {
+function complete(call: Call, model: string, out: Outcome): Reply {
   const a = out.answer;
   const block =
     a.kind === 'text'
       ? { type: 'text', text: a.text }
       : { type: 'tool_use', id: TOOL_USE_ID, name: a.name, input: JSON.parse(a.args) };
-  const body = message(call, [block], stopReason(out), usage(out.inputTokens, out.outputTokens));
+  const body = message(call, model, [block], stopReason(out), usage(out.inputTokens, out.outputTokens));
   return { kind: 'json', status: 200, body, headers: { 'request-id': `req_mock_${call.seq}` } };
 }
 
 /** The real event order: message_start, content_block_start, ping, deltas, stops, message_delta. */
-function events(call: Call, out: Outcome): Reply {
+function events(call: Call, model: string, out: Outcome): Reply {
   const a = out.answer;
   const start =
     a.kind === 'text'
@@ -100,7 +101,7 @@ function events(call: Call, out: Outcome): Reply {
       ? wordChunks(a.text).map((text) => ({ type: 'text_delta', text }))
       : halves(a.args).map((partial_json) => ({ type: 'input_json_delta', partial_json }));
   const list: object[] = [
-    { type: 'message_start', message: message(call, [], null, usage(out.inputTokens, 1)) },
+    { type: 'message_start', message: message(call, model, [], null, usage(out.inputTokens, 1)) },
     { type: 'content_block_start', index: 0, content_block: start },
     { type: 'ping' },
     ...deltas.map((delta) => ({ type: 'content_block_delta', index: 0, delta })),
@@ -117,22 +118,30 @@ function events(call: Call, out: Outcome): Reply {
   return { kind: 'stream', frames, headers: { ...sseHeaders('text/event-stream; charset=utf-8'), 'request-id': `req_mock_${call.seq}` } };
 }
 
+/** A 400 naming the first of `required` the body lacks, as the real API words it. */
+export function missingField(call: Call, required: string[]): Reply | undefined {
+  const field = required.find((f) => call.body?.[f] === undefined);
+  return field === undefined ? undefined : error(400, `${field}: Field required`, call.seq);
+}
+
 /** Checks shared by the endpoints: the version header, then the fields the real API requires. */
 function invalid(call: Call, required: string[]): Reply | undefined {
   if (call.headers['anthropic-version'] === undefined) return error(400, 'anthropic-version: header is required', call.seq);
-  for (const field of required) {
-    if (call.body?.[field] === undefined) return error(400, `${field}: Field required`, call.seq);
-  }
-  return undefined;
+  return missingField(call, required);
+}
+
+/**
+ * The answer to a Messages request already validated, for `model`: one message, or its SSE
+ * events when `stream`. Vertex AI's `rawPredict` / `streamRawPredict` (`vertex.ts`) answer
+ * with it too, the model taken from their URL.
+ */
+export function messagesReply(call: Call, model: string, stream: boolean): Reply {
+  const out = answer('anthropic', model, conversation(call.body));
+  return stream ? events(call, model, out) : complete(call, model, out);
 }
 
 function messages(stream: boolean): Route['respond'] {
-  return (call) => {
-    const bad = invalid(call, ['model', 'messages', 'max_tokens']);
-    if (bad) return bad;
-    const out = answer('anthropic', String(call.body.model), conversation(call.body));
-    return stream ? events(call, out) : complete(call, out);
-  };
+  return (call) => invalid(call, ['model', 'messages', 'max_tokens']) ?? messagesReply(call, String(call.body.model), stream);
 }
 
 function countTokens(call: Call): Reply {

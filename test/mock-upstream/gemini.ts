@@ -11,8 +11,9 @@ import { jsonArrayFrames, sseEvent, sseHeaders } from './sse.js';
 import type { Call, FormatSpec, Reply, Route } from './types.js';
 
 const TOOL_CALL_ID = 'call_mock_1';
-const ACTIONS = ['generateContent', 'streamGenerateContent', 'countTokens'] as const;
-type Action = (typeof ACTIONS)[number];
+/** The model actions, the `:{action}` after `models/{model}`; Vertex AI serves the same ones. */
+export const ACTIONS = ['generateContent', 'streamGenerateContent', 'countTokens'] as const;
+export type Action = (typeof ACTIONS)[number];
 
 /** The real API's `error.status` for an HTTP status. */
 function errorStatus(status: number): string {
@@ -32,7 +33,8 @@ function errorStatus(status: number): string {
   return names[status] ?? (status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION');
 }
 
-function error(status: number, message: string): Reply {
+/** An error in the API's shape (`{error: {code, message, status}}`), which Vertex AI shares. */
+export function error(status: number, message: string): Reply {
   return { kind: 'json', status, body: { error: { code: status, message, status: errorStatus(status) } } };
 }
 
@@ -93,7 +95,11 @@ function answerParts(out: Outcome, stream: boolean): object[][] {
   return [[{ functionCall: { id: TOOL_CALL_ID, name: a.name, args: JSON.parse(a.args) } }]];
 }
 
-function generate(model: string, action: Action): Route['respond'] {
+/**
+ * The responder of one model action for `model`, validation included. Vertex AI's
+ * `publishers/google` routes (`vertex.ts`) use it as is: the wire format is the same.
+ */
+export function generate(model: string, action: Action): Route['respond'] {
   return (call) => {
     if (action === 'countTokens') {
       // The API accepts either bare `contents` or a whole `generateContentRequest`.

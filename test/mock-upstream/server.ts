@@ -1,5 +1,6 @@
 /**
- * The mock upstream's HTTP server: routes each request to its format module, records it,
+ * The mock upstream's HTTP server: routes each request to its format module (Vertex AI's
+ * routes to `vertex.ts`, which answers in two of the formats), records it,
  * applies the first matching {@link Fault}, and writes the reply — honouring the delays, cuts and
  * hangs that integration tests use to exercise the gateway's retries, timeouts and fallbacks.
  *
@@ -12,8 +13,11 @@ import { anthropic } from './anthropic.js';
 import { gemini } from './gemini.js';
 import { openai } from './openai.js';
 import type { Fault, FormatSpec, MockFormat, MockUpstream, RecordedRequest, Reply } from './types.js';
+import { vertex } from './vertex.js';
 
-const SPECS: FormatSpec[] = [openai, anthropic, gemini];
+/** One spec per format, whose prefix is that format's `baseUrl`. */
+const FORMATS: FormatSpec[] = [openai, anthropic, gemini];
+const SPECS: FormatSpec[] = [...FORMATS, vertex];
 
 /** A registered fault with its own countdown, so the caller's object is never mutated. */
 type ActiveFault = Fault & { left: number };
@@ -105,7 +109,8 @@ async function write(ex: Exchange, reply: Reply, plan: WritePlan): Promise<void>
 }
 
 /**
- * Starts a mock of the OpenAI, Anthropic and Gemini APIs on 127.0.0.1 at a free port.
+ * Starts a mock of the OpenAI, Anthropic and Gemini APIs, and of Vertex AI serving Gemini and
+ * Claude models, on 127.0.0.1 at a free port.
  *
  * @param options.chunkDelayMs - pause between streamed chunks (default 0); a `slow` fault overrides it
  */
@@ -146,8 +151,9 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
       badJson = true;
     }
     const route = spec.route(method, url.pathname.slice(spec.prefix.length), body, query);
+    const format = route?.format ?? spec.format;
     const rec: RecordedRequest = {
-      format: spec.format,
+      format,
       method,
       path: url.pathname,
       query,
@@ -158,11 +164,14 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
       rawBody: raw,
       model: route?.model ?? (typeof body?.model === 'string' ? body.model : undefined),
       stream: route?.stream ?? false,
+      project: route?.project,
+      location: route?.location,
       aborted: false,
       finished: false,
     };
     mock.requests.push(rec);
     const seq = mock.requests.length;
+    const error = (status: number, message: string) => spec.error(status, message, seq, route);
     const ex: Exchange = { req, res, selfDestroyed: false };
     res.on('finish', () => (rec.finished = true));
     res.on('close', () => {
@@ -171,7 +180,7 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
     // The client may have gone while the body was read, before the listener above existed.
     if (res.destroyed) rec.aborted = true;
     const plan: WritePlan = { headerDelayMs: 0, chunkDelayMs: options.chunkDelayMs ?? 0, cutAfter: undefined };
-    if (route === undefined) return write(ex, spec.error(404, `no route for ${method} ${url.pathname}`, seq), plan);
+    if (route === undefined) return write(ex, error(404, `no route for ${method} ${url.pathname}`), plan);
 
     const fault = takeFault(rec);
     if (fault?.kind === 'reset') {
@@ -184,19 +193,19 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
     let reply: Reply;
     if (fault?.kind === 'status') {
       const status = fault.status ?? 500;
-      reply = spec.error(status, fault.message ?? `mock fault ${status}`, seq);
+      reply = error(status, fault.message ?? `mock fault ${status}`);
       // A real upstream's own error body, as it sends it (the failure table's fixtures).
       if (fault.body !== undefined && reply.kind === 'json') reply = { ...reply, body: fault.body };
       if (fault.retryAfter !== undefined) reply.headers = { ...reply.headers, 'retry-after': fault.retryAfter };
     } else if (rec.apiKey === undefined) {
-      reply = spec.error(401, spec.missingKeyMessage, seq);
+      reply = error(401, spec.missingKeyMessage);
     } else if (mock.authorize && !mock.authorize(rec.apiKey)) {
       mock.refused.push(rec);
-      reply = spec.error(401, 'The access token is expired or invalid.', seq);
+      reply = error(401, 'The access token is expired or invalid.');
     } else if (badJson) {
-      reply = spec.error(400, 'The request body is not valid JSON.', seq);
+      reply = error(400, 'The request body is not valid JSON.');
     } else {
-      reply = route.respond({ body, headers, query, seq, models: mock.models[spec.format] });
+      reply = route.respond({ body, headers, query, seq, models: mock.models[format] });
     }
     if (fault?.kind === 'hang') {
       // A stream that hangs has started: headers out, then silence until the client gives up.
@@ -231,7 +240,8 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
   // Handlers read `mock.requests` and `mock.models` so tests may replace either, not only mutate them.
   const mock: MockUpstream = {
     url,
-    baseUrl: (format) => `${url}${SPECS.find((s) => s.format === format)?.prefix ?? ''}`,
+    baseUrl: (format) => `${url}${FORMATS.find((s) => s.format === format)?.prefix ?? ''}`,
+    vertexBaseUrl: `${url}${vertex.prefix}`,
     requests: [],
     refused: [],
     models: defaultModels(),

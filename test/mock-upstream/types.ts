@@ -1,5 +1,6 @@
 /**
- * Types shared by the mock upstream's server and its three wire-format modules.
+ * Types shared by the mock upstream's server and its wire-format modules (three formats, and
+ * Vertex AI serving two of them).
  *
  * The public half ({@link MockFormat}, {@link RecordedRequest}, {@link Fault}, {@link MockUpstream})
  * is re-exported from `index.ts`; the internal half ({@link Reply}, {@link Route},
@@ -8,7 +9,10 @@
  * @module
  */
 
-/** The wire formats the mock speaks; each is served under its own path prefix. */
+/**
+ * The wire formats the mock speaks; each is served under its own path prefix, and Vertex AI
+ * (`/vertex/v1`) serves `gemini` and `anthropic` again under its own URLs.
+ */
 export type MockFormat = 'openai' | 'anthropic' | 'gemini';
 
 /** One request the mock received, kept in {@link MockUpstream.requests} in arrival order. */
@@ -20,7 +24,10 @@ export interface RecordedRequest {
   query: Record<string, string>;
   /** Header names lower-cased; repeated headers joined with `, `. */
   headers: Record<string, string>;
-  /** OpenAI: `Authorization: Bearer`; Anthropic: `x-api-key`; Gemini: `x-goog-api-key` or `?key=`. */
+  /**
+   * OpenAI: `Authorization: Bearer`; Anthropic: `x-api-key` (or `Bearer`); Gemini:
+   * `x-goog-api-key` or `?key=`; Vertex AI: `Authorization: Bearer` only (the access token).
+   */
   apiKey: string | undefined;
   /** The parsed JSON body; undefined when the body was empty or not valid JSON. */
   body: any;
@@ -28,9 +35,13 @@ export interface RecordedRequest {
   rawBody: string;
   /** When the request arrived (epoch ms). */
   at: number;
-  /** `body.model`, or the `{model}` path segment for Gemini. */
+  /** `body.model`, or the `{model}` path segment for Gemini and Vertex AI. */
   model: string | undefined;
   stream: boolean;
+  /** Vertex AI: the `{project}` path segment; undefined for the other routes. */
+  project: string | undefined;
+  /** Vertex AI: the `{location}` path segment (the region); undefined for the other routes. */
+  location: string | undefined;
   /** The client closed the connection before the mock finished responding. */
   aborted: boolean;
   /** The mock finished its response normally. */
@@ -66,6 +77,15 @@ export interface MockUpstream {
   url: string;
   /** The base URL an SDK client or gateway provider of that format should use. */
   baseUrl(format: MockFormat): string;
+  /**
+   * `${url}/vertex/v1`: the `baseUrl` of a provider on Vertex AI, below which the mock serves
+   * `/projects/{project}/locations/{location}/publishers/google/models/{model}:generateContent`
+   * (`:streamGenerateContent`, `:countTokens`; Gemini's wire format) and
+   * `.../publishers/anthropic/models/{model}:rawPredict` (`:streamRawPredict`; Anthropic Messages
+   * with `anthropic_version: "vertex-2023-10-16"` in the body and no `model`). Only
+   * `Authorization: Bearer <token>` authenticates there.
+   */
+  vertexBaseUrl: string;
   requests: RecordedRequest[];
   fault(f: Fault): void;
   clearFaults(): void;
@@ -111,14 +131,20 @@ export interface Call {
 
 /** A request matched to one endpoint of a format. */
 export interface Route {
+  /** The endpoint's wire format when it is not its spec's (Vertex AI serves two). */
+  format?: MockFormat;
   model: string | undefined;
   stream: boolean;
+  /** Vertex AI's `{project}` and `{location}` path segments. */
+  project?: string;
+  location?: string;
   /** Builds the answer, including the format's validation errors. */
   respond(call: Call): Reply;
 }
 
-/** Everything the server needs to know about one wire format. */
+/** Everything the server needs to know about one wire format (or one API serving several). */
 export interface FormatSpec {
+  /** The format of the spec's endpoints unless a {@link Route} names its own. */
   format: MockFormat;
   /** Path prefix under which the format is served, e.g. `/openai/v1`. */
   prefix: string;
@@ -127,6 +153,6 @@ export interface FormatSpec {
   missingKeyMessage: string;
   /** Finds the endpoint for a path below the prefix; undefined answers 404. `body` may be undefined. */
   route(method: string, subPath: string, body: any, query: Record<string, string>): Route | undefined;
-  /** An error reply in the format's own error shape. */
-  error(status: number, message: string, seq: number): Reply;
+  /** An error reply in the format's own error shape; `route` is the matched endpoint, if any. */
+  error(status: number, message: string, seq: number, route?: Route): Reply;
 }

@@ -1,11 +1,12 @@
 /**
  * The plugin test harness against fixture plugins, through the real worker runtime in real
- * pools: every method with its defaults, host callbacks, logs, and each way a call can fail.
+ * pools: every method with its defaults, host callbacks, logs, each way a call can fail, and
+ * an auth plugin's refresh with its cancellation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, PROTOCOL_VERSION } from '../protocol.js';
-import type { SchedulerCandidate } from '../schema.js';
-import { buildSdk } from '../worker/harness.test-suite.js';
+import type { AuthCredential, SchedulerCandidate } from '../schema.js';
+import { buildSdk, waitFor } from '../worker/harness.test-suite.js';
 import { HarnessError, createHarness, type HarnessOptions, type PluginHarness } from './harness.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).href;
@@ -160,5 +161,65 @@ describe('failures', () => {
 
   it('rejects createHarness for a plugin that does not exist', async () => {
     await expect(createHarness({ plugin: fixture('nowhere/') })).rejects.toThrow(/no such file or folder/);
+  });
+});
+
+describe('an auth plugin', () => {
+  let auth: PluginHarness;
+  beforeAll(async () => {
+    // A deadline well past the cancel test's wait, so a cancel that never arrives fails as 'timeout'.
+    auth = await start({ plugin: fixture('auth.mjs'), config: { tokenUrl: 'https://token.example' }, callTimeoutMs: 3_000 });
+  });
+
+  it('registers the auth capability with its credential types', () => {
+    expect(auth.registration).toEqual({ id: 'auth', protocol: PROTOCOL_VERSION, capabilities: ['auth'], auth: { types: ['fixture-token'] } });
+  });
+
+  it('refreshes with the credential defaults filled, answering the validated result', async () => {
+    expect(await auth.refresh({ type: 'fixture-token', material: { refresh_token: 'rt-1' } })).toEqual({
+      token: 'tok-rt-1',
+      expiresAt: 1_900_000_000_000,
+      material: { refresh_token: 'rt-1-next' },
+      metadata: {
+        seen: { id: 'test#0', provider: 'test', type: 'fixture-token', material: { refresh_token: 'rt-1' }, metadata: {} },
+        config: { tokenUrl: 'https://token.example' },
+      },
+    });
+    const named = await auth.refresh({ provider: 'acme', type: 'fixture-token', material: { refresh_token: 'rt-2' }, metadata: { n: 1 }, expiresAt: 5 });
+    expect(named.metadata?.seen).toEqual({ id: 'acme#0', provider: 'acme', type: 'fixture-token', material: { refresh_token: 'rt-2' }, metadata: { n: 1 }, expiresAt: 5 });
+  });
+
+  it("reports a throwing refresh as 'error', a bad answer as 'invalid', bad params as the worker's -32602", async () => {
+    expect(await failure(auth.refresh({ type: 'fixture-token', material: { mode: 'throw' } }))).toMatchObject({
+      kind: 'error',
+      code: ErrorCodes.handlerError,
+      message: 'token endpoint said no',
+    });
+    expect(await failure(auth.refresh({ type: 'fixture-token', material: { mode: 'invalid' } }))).toMatchObject({ kind: 'invalid', code: ErrorCodes.invalidResult });
+    const notObject = { type: 'fixture-token', material: 'rt-raw' } as unknown as AuthCredential;
+    expect(await failure(auth.refresh(notObject))).toMatchObject({ kind: 'error', code: -32602, message: expect.stringContaining('material') });
+  });
+
+  it("aborts the handler's ctx.signal when the call is cancelled, and rejects with the cancelled code", async () => {
+    const cancel = new AbortController();
+    const began = Date.now();
+    const refreshing = failure(auth.refresh({ id: 'acme#3', type: 'fixture-token', material: { mode: 'wait-cancel' } }, { signal: cancel.signal }));
+    await waitFor(() => auth.logs.some((line) => line.message === 'refresh waiting'));
+    cancel.abort();
+    const err = await refreshing;
+    expect(err).toMatchObject({ kind: 'error', code: ErrorCodes.cancelled });
+    // Ended by the cancel reaching the handler, well within the 3 s deadline.
+    expect(Date.now() - began).toBeLessThan(2_000);
+    expect(auth.logs.filter((line) => line.message.startsWith('refresh '))).toEqual([
+      { level: 'info', message: 'refresh waiting', fields: { id: 'acme#3' } },
+      { level: 'info', message: 'refresh aborted', fields: { aborted: true } },
+    ]);
+    // A cancelled call is no failure of the plugin: it keeps serving.
+    expect((await auth.refresh({ type: 'fixture-token', material: { refresh_token: 'rt-3' } })).token).toBe('tok-rt-3');
+  });
+
+  it('cancels a refresh whose signal was aborted before the call', async () => {
+    const err = await failure(auth.refresh({ type: 'fixture-token', material: { mode: 'wait-cancel' } }, { signal: AbortSignal.abort() }));
+    expect(err).toMatchObject({ kind: 'error', code: ErrorCodes.cancelled });
   });
 });

@@ -18,6 +18,8 @@ import { Methods, PROTOCOL_VERSION } from '../protocol.js';
 import {
   logParamsSchema,
   methodSchemas,
+  type AuthCredential,
+  type AuthRefreshResult,
   type ExecuteModelParams,
   type ExecuteModelResult,
   type ExecutorRequest,
@@ -86,6 +88,25 @@ export interface PluginHarness {
   execute(req: Partial<ExecutorRequest> & { body: unknown }): Promise<ExecutorResult>;
   /** Runs executor.stream and collects every yielded event. */
   stream(req: Partial<ExecutorRequest> & { body: unknown }): Promise<unknown[]>;
+  /**
+   * Calls the auth capability's `refresh` (protocol 1.1) with a credential of one of the
+   * plugin's types, the way the host's refresher does, and resolves with the validated answer
+   * (`token` or `headers`, `expiresAt`, `material` and `metadata` to keep).
+   *
+   * `provider` defaults to `'test'`, `id` to `<provider>#0` and `metadata` to `{}`; the params
+   * are checked like the host's (`material` and `metadata` must be objects).
+   *
+   * Aborting `options.signal` cancels the call as the host does when it gives a refresh up: the
+   * handler's `ctx.signal` aborts, and the call rejects with a {@link HarnessError} of kind
+   * `'error'` and code `ErrorCodes.cancelled` unless the handler has already answered.
+   *
+   * @example
+   * ```js
+   * const answer = await harness.refresh({ type: 'oauth2', material: { refresh_token: 'rt-1' } });
+   * assert.equal(typeof answer.token, 'string');
+   * ```
+   */
+  refresh(credential: Partial<AuthCredential> & Pick<AuthCredential, 'type' | 'material'>, options?: { signal?: AbortSignal }): Promise<AuthRefreshResult>;
   /** Runs the plugin's shutdown hook when no call is running, then stops the workers. */
   close(): Promise<void>;
 }
@@ -167,6 +188,7 @@ export async function createHarness(options: HarnessOptions): Promise<PluginHarn
       await call(Methods.executorStream, requests.executorRequest(req, registration, true), { onChunk: (event) => events.push(event) });
       return events;
     },
+    refresh: (credential, { signal } = {}) => call(Methods.authRefresh, requests.authCredential(credential), { signal }),
     // Calls still running are abandoned rather than awaited: a test's cleanup must not hang on them.
     close: () => (gen.inFlight === 0 ? gen.drain() : gen.destroy('harness closed')),
   };

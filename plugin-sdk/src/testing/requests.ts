@@ -6,6 +6,7 @@
  * @module
  */
 import type {
+  AuthCredential,
   ExecutorRequest,
   RegisterResult,
   RequestInterceptParams,
@@ -57,4 +58,10 @@ export function schedulerPick(req: Partial<SchedulerPickParams> & { candidates: 
 export function executorRequest(req: Partial<ExecutorRequest> & { body: unknown }, registration: RegisterResult, stream: boolean): ExecutorRequest {
   const model = req.model ?? modelOf(req.body) ?? registration.executor?.models[0]?.id ?? FALLBACK_MODEL;
   return { requestId: common.requestId, model, requestedModel: req.requestedModel ?? model, stream, headers: {}, ...req };
+}
+
+/** A full `auth.refresh` credential: provider `test`, id `<provider>#0`, no metadata yet. */
+export function authCredential(credential: Partial<AuthCredential> & Pick<AuthCredential, 'type' | 'material'>): AuthCredential {
+  const provider = credential.provider ?? 'test';
+  return { ...credential, id: credential.id ?? `${provider}#0`, provider, metadata: credential.metadata ?? {} };
 }

@@ -52,8 +52,14 @@ export interface CallOptions {
  * Calls that come with a port: executors, for their chunks and cancels. A port costs a short
  * call about as much as the call itself, so every other call gets one only if its handler asks
  * for host callbacks: the worker then sends one over `parentPort` ({@link acceptCallPort}).
+ *
+ * `auth.refresh` gets one too, for its cancels alone: its handler waits on a token endpoint
+ * and never asks for host callbacks, so without a port the host's `$/cancel` (the refresher
+ * giving the refresh up) would never reach its `ctx.signal`, and the abandoned token request
+ * would run on, possibly spending a rotating refresh token nobody will store. A refresh runs
+ * once per token lifetime, so the port's cost does not matter there.
  */
-const EAGER_PORT = new Set<string>([Methods.executorExecute, Methods.executorStream]);
+const EAGER_PORT = new Set<string>([Methods.executorExecute, Methods.executorStream, Methods.authRefresh]);
 
 /** Portless calls in flight, by JSON-RPC id, waiting for a port their handler may open. */
 const awaitingPort = new Map<number, (port: MessagePort) => void>();

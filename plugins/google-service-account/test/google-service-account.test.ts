@@ -1,23 +1,24 @@
 /**
- * The google-service-account plugin in a real worker (the SDK harness and transport) against
- * the mock token endpoint, which verifies the RS256 JWT for real: a successful exchange, the
+ * The google-service-account plugin in a real worker (the SDK test harness) against the mock
+ * token endpoint, which verifies the RS256 JWT for real: a successful exchange, the
  * claims it signs, a key the endpoint does not know, and failures whose messages carry no
  * secret.
  */
 import { fileURLToPath } from 'node:url';
+import { createHarness, type PluginHarness } from '@switchyard/plugin-sdk/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AuthPluginHarness, JWT_BEARER, type MockTokenServer, makeServiceAccount, startAuthPlugin, startMockTokenServer } from '../../../test/mock-token/index.js';
+import { JWT_BEARER, type MockTokenServer, makeServiceAccount, startMockTokenServer } from '../../../test/mock-token/index.js';
 
 const PLUGIN = fileURLToPath(new URL('..', import.meta.url));
 
 let mock: MockTokenServer;
-let plugin: AuthPluginHarness;
+let plugin: PluginHarness;
 let sa: ReturnType<typeof makeServiceAccount>;
 beforeAll(async () => {
   mock = await startMockTokenServer({ expiresIn: 2 });
   sa = makeServiceAccount({ tokenUri: mock.tokenUrl, projectId: 'vertex-proj', location: 'europe-west4', provider: 'vertex' });
   mock.registerServiceAccount({ clientEmail: sa.file.client_email, publicKeyPem: sa.publicKeyPem, keyId: sa.file.private_key_id });
-  plugin = await startAuthPlugin({ plugin: PLUGIN });
+  plugin = await createHarness({ plugin: PLUGIN });
 });
 afterAll(async () => {
   await plugin?.close();

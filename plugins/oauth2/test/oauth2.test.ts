@@ -1,11 +1,14 @@
 /**
- * The oauth2 plugin in a real worker (the SDK harness and transport) against the mock token
- * endpoint: the refresh-token grant with rotation, the answer and the material written back,
- * config fallback, client authentication, and failures whose messages carry no secret.
+ * The oauth2 plugin in a real worker (the SDK test harness) against the mock token endpoint:
+ * the refresh-token grant with rotation, the answer and the material written back, config
+ * fallback, client authentication, failures whose messages carry no secret, and a refresh the
+ * host cancels.
  */
 import { fileURLToPath } from 'node:url';
+import { ErrorCodes } from '@switchyard/plugin-sdk';
+import { createHarness, type PluginHarness } from '@switchyard/plugin-sdk/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AuthPluginHarness, type MockTokenServer, startAuthPlugin, startMockTokenServer } from '../../../test/mock-token/index.js';
+import { type MockTokenServer, startMockTokenServer } from '../../../test/mock-token/index.js';
 
 const PLUGIN = fileURLToPath(new URL('..', import.meta.url));
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -13,14 +16,14 @@ const CLIENT_ID = 'switchyard-app';
 const CLIENT_SECRET = 'cs-9f8e7d6c5b4a-very-secret';
 
 let mock: MockTokenServer;
-const started: AuthPluginHarness[] = [];
-async function start(config?: unknown, callTimeoutMs?: number): Promise<AuthPluginHarness> {
-  const harness = await startAuthPlugin({ plugin: PLUGIN, config, callTimeoutMs });
+const started: PluginHarness[] = [];
+async function start(config?: unknown, callTimeoutMs?: number): Promise<PluginHarness> {
+  const harness = await createHarness({ plugin: PLUGIN, config, callTimeoutMs });
   started.push(harness);
   return harness;
 }
 
-let plugin: AuthPluginHarness;
+let plugin: PluginHarness;
 beforeAll(async () => {
   mock = await startMockTokenServer({ expiresIn: 2 });
   mock.registerClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
@@ -41,7 +44,7 @@ function fileMaterial(extra: Record<string, unknown> = {}): Record<string, unkno
 }
 
 /** The error a refresh rejects with (fails the test if it resolves). */
-async function refreshError(harness: AuthPluginHarness, material: Record<string, unknown>): Promise<Error> {
+async function refreshError(harness: PluginHarness, material: Record<string, unknown>): Promise<Error> {
   const err = await harness.refresh({ id: 'acme#0', provider: 'acme', type: 'oauth2', material }).then(
     () => undefined,
     (e: unknown) => e,
@@ -171,15 +174,13 @@ describe('oauth2', () => {
     expect(Date.now() - began).toBeLessThan(900);
   });
 
-  it('stops waiting when ctx.signal aborts', async () => {
-    // Called in-process: the SDK does not deliver a cancel to a portless call such as
-    // auth.refresh yet (see the report), so the signal is driven directly here.
-    const { default: definition } = (await import('../index.js')) as { default: { auth: { refresh: (c: unknown, ctx: unknown) => Promise<unknown> } } };
+  it('stops waiting when the host cancels the refresh (ctx.signal aborts)', async () => {
     mock.delay(1_500);
     const material = fileMaterial();
     const began = Date.now();
-    const ctx = { pluginId: 'oauth2', config: {}, log: console, signal: AbortSignal.timeout(150), host: {} };
-    await expect(definition.auth.refresh({ id: 'acme#0', provider: 'acme', type: 'oauth2', material, metadata: {} }, ctx)).rejects.toThrow(/cancelled/);
+    // Aborting the signal sends the call's $/cancel, as the host's refresher does when it gives up.
+    const cancelled = plugin.refresh({ id: 'acme#0', provider: 'acme', type: 'oauth2', material }, { signal: AbortSignal.timeout(150) });
+    await expect(cancelled).rejects.toMatchObject({ kind: 'error', code: ErrorCodes.cancelled });
     expect(Date.now() - began).toBeLessThan(1_000);
     // The endpoint dropped the abandoned request unprocessed: the refresh token is still good.
     mock.delay(0);
@@ -188,7 +189,7 @@ describe('oauth2', () => {
 });
 
 describe('oauth2 with the client in the plugin config', () => {
-  let configured: AuthPluginHarness;
+  let configured: PluginHarness;
   beforeAll(async () => {
     configured = await start({ tokenUrl: mock.tokenUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
   });
