@@ -15,7 +15,7 @@ import { CLIENT_KEY, type TestHost, startHost } from '../helpers/host.js';
 import { type RedisServer, freePort, startRedis } from '../helpers/redis-server.js';
 import { within } from '../helpers/wait.js';
 import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
-import { type MockTokenServer, startMockTokenServer } from '../mock-token/index.js';
+import { type MockTokenServer, makeServiceAccount, startMockTokenServer } from '../mock-token/index.js';
 
 const MGMT = 'mgmt-refresh';
 const BUNDLED = fileURLToPath(new URL('../../plugins/', import.meta.url));
@@ -29,7 +29,7 @@ beforeAll(async () => {
   tokens = await startMockTokenServer({ expiresIn: 3 });
   // The bundled oauth2 plugin alone.
   pluginDir = await mkdtemp(join(tmpdir(), 'switchyard-auth-plugins-'));
-  await cp(join(BUNDLED, 'oauth2'), join(pluginDir, 'oauth2'), { recursive: true });
+  for (const plugin of ['oauth2', 'google-service-account']) await cp(join(BUNDLED, plugin), join(pluginDir, plugin), { recursive: true });
 });
 afterEach(async () => {
   await Promise.all(hosts.splice(0).map((h) => h.close()));
@@ -210,6 +210,61 @@ describe('credentials that expire', () => {
       expect(mock.refused).toEqual([]);
     } finally {
       child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Vertex AI with a service account', () => {
+  it('serves Gemini and Anthropic models from the project and region of the key file, with minted tokens', async () => {
+    tokens.setExpiresIn(3600);
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-vertex-'));
+    const files: Record<string, string> = {};
+    for (const provider of ['vg', 'vc']) {
+      const { file, publicKeyPem } = makeServiceAccount({ tokenUri: tokens.tokenUrl, projectId: 'proj-x', location: 'europe-west4', provider, clientEmail: `${provider}@proj-x.iam.gserviceaccount.com` });
+      tokens.registerServiceAccount({ clientEmail: file.client_email, publicKeyPem, keyId: file.private_key_id });
+      files[provider] = join(dir, `${provider}.json`);
+      await writeFile(files[provider]!, JSON.stringify(file));
+    }
+    const host = await startHost({
+      managementKey: MGMT,
+      providers: [
+        { name: 'vg', type: 'gemini', baseUrl: mock.vertexBaseUrl, models: ['gemini-2.5-pro'], credentials: [files.vg] },
+        { name: 'vc', type: 'anthropic', baseUrl: mock.vertexBaseUrl, models: ['claude-sonnet-4-6'], credentials: [files.vc] },
+      ],
+      plugins: { dir: pluginDir },
+    });
+    hosts.push(host);
+    mock.authorize = (token) => tokens.isValid(token);
+    try {
+      // An OpenAI client, translated to Gemini on Vertex.
+      const first = await fetch(`${host.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${CLIENT_KEY}` }, body: JSON.stringify({ model: "gemini-2.5-pro", messages: [{ role: "user", content: "hi" }] }) });
+      expect(first.status, await first.clone().text()).toBe(200);
+      // An Anthropic client, its body passed on with Vertex's changes, streamed and not.
+      for (const stream of [false, true]) {
+        const res = await fetch(`${host.url}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01' },
+          body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 64, stream, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        expect(res.status, `stream ${stream}`).toBe(200);
+        expect(await res.text()).toContain(stream ? 'message_stop' : '"type":"message"');
+      }
+      const [gemini, claude, claudeStream] = mock.requests;
+      expect(gemini).toMatchObject({ format: 'gemini', project: 'proj-x', location: 'europe-west4', model: 'gemini-2.5-pro' });
+      expect(gemini!.path).toContain('/publishers/google/models/gemini-2.5-pro:generateContent');
+      expect(claude).toMatchObject({ format: 'anthropic', project: 'proj-x', location: 'europe-west4', model: 'claude-sonnet-4-6' });
+      expect(claude!.path).toMatch(/\/publishers\/anthropic\/models\/claude-sonnet-4-6:rawPredict$/);
+      expect(claudeStream!.path).toMatch(/:streamRawPredict$/);
+      expect(claude!.body).toMatchObject({ anthropic_version: 'vertex-2023-10-16' });
+      expect(claude!.body.model).toBeUndefined();
+      expect(mock.refused).toEqual([]);
+      // One JWT exchange per service account, each verified by the token endpoint.
+      expect(tokens.grants.filter((g) => g.ok && g.grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer')).toHaveLength(2);
+      const listed = await (await fetch(`${host.url}/v0/management/credential-files`, { headers: { authorization: `Bearer ${MGMT}` } })).json();
+      expect(listed.map((f: any) => [f.name, f.folder, f.type])).toEqual([['vg.json', 'listed', 'service_account'], ['vc.json', 'listed', 'service_account']]);
+      expect(JSON.stringify(listed)).not.toContain('PRIVATE KEY');
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -32,7 +32,8 @@ interface Channel {
 }
 
 /**
- * Opens the side channel of a call to `method`. Executor calls come with a `port`; the short
+ * Opens the side channel of a call to `method`. Executor and `auth.refresh` calls come with a
+ * `port` (a refresh must be cancellable: it may spend a rotating refresh token); the short
  * capability calls (routers, interceptors, schedulers) come without one, since creating and
  * transferring a port would cost them more than the call itself. For those the worker opens a
  * channel to the host lazily, over `parentPort`, the first time the handler calls
