@@ -72,6 +72,22 @@ describe('RefreshingCredential', () => {
     expect(cred.due(2_000)).toBe(true);
   });
 
+  it('honours a preferred interval and a shorter lead from the plugin or the file', async () => {
+    const clock = { now: 0 };
+    const { file } = await fileWith({ refresh_interval_seconds: 10 });
+    const fake = plugin(clock, 3_600_000);
+    const cred = new RefreshingCredential(file, 'up#0', { refresh: fake.refresh, limiter: new Limiter(1), now: () => clock.now });
+    await cred.refresh();
+    expect(cred.due(9_999)).toBe(false);
+    expect(cred.due(10_000)).toBe(true);
+    const led = await fileWith({ refresh_lead_seconds: 60 });
+    const leading = new RefreshingCredential(led.file, 'up#1', { refresh: fake.refresh, limiter: new Limiter(1), now: () => clock.now });
+    await leading.refresh();
+    // An hour's token, a minute's lead: due at 59 minutes, not at the default 55.
+    expect(leading.due(55 * 60_000)).toBe(false);
+    expect(leading.due(59 * 60_000)).toBe(true);
+  });
+
   it('uses a token already in the file until it is due', async () => {
     const clock = { now: Date.parse('2026-01-01T00:00:00Z') };
     const { file } = await fileWith({ access_token: 'file-access-token', expires_at: '2026-01-01T01:00:00Z', refresh_token: 'r' });

@@ -128,12 +128,27 @@ export class RefreshingCredential implements TokenSource {
     return undefined;
   }
 
-  /** Whether the background check should refresh now: no valid token, or within the lead time of expiry. */
+  /**
+   * Whether the background check should refresh now: no valid token, within the lead time of
+   * expiry, or a preferred interval since the last refresh has passed. The plugin (its
+   * `metadata`) or the file may set `refresh_lead_seconds` (at most a third of the token's life
+   * still applies) and `refresh_interval_seconds`.
+   */
   due(now: number): boolean {
     if (this.#pending || now < this.#retryAt) return false;
-    if (this.#expiresAt === undefined || this.#headers === undefined) return true;
-    const lead = Math.min(MAX_LEAD_MS, (this.#expiresAt - this.#obtainedAt) / 3);
+    if (this.#headers === undefined) return true;
+    const interval = this.#seconds('refresh_interval_seconds');
+    if (interval !== undefined && now - this.#obtainedAt >= interval) return true;
+    if (this.#expiresAt === undefined) return false;
+    const third = (this.#expiresAt - this.#obtainedAt) / 3;
+    const lead = Math.min(third, this.#seconds('refresh_lead_seconds') ?? MAX_LEAD_MS);
     return now >= this.#expiresAt - lead;
+  }
+
+  /** A duration setting in seconds, as ms: the plugin's metadata first, then the file. */
+  #seconds(name: string): number | undefined {
+    const value = this.#metadata[name] ?? this.#file.material[name];
+    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
   }
 
   /** Refreshes now, or joins the refresh in flight. Never rejects: a failure is kept and backed off. */
