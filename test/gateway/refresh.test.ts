@@ -173,6 +173,10 @@ describe('credentials that expire', () => {
     expect(listed).toEqual([{ name: 'team-f.json', folder: 'credentials', provider: 'oa', type: 'oauth2', label: 'team f', credential: 'oa#0', expiresAt: expect.any(String), refreshing: false }]);
     const text = JSON.stringify(listed) + JSON.stringify(await credentials(host));
     for (const secret of [content.client_secret, content.refresh_token, tokens.currentRefreshToken('client-f')!]) expect(text).not.toContain(secret);
+    // A changed file is taken up in place: same credential, its new label, no failed request.
+    expect((await call('POST', '/credential-files', { name: 'team-f.json', content: { ...content, refresh_token: tokens.currentRefreshToken('client-f'), label: 'team f, renamed' } })).status).toBe(201);
+    await within(1_000, async () => (await credentials(host))[0]?.label === 'team f, renamed');
+    expect((await chat(host.url)).status).toBe(200);
     expect((await call('POST', '/credential-files', { name: '../escape.json', content })).status).toBe(400);
     expect((await call('POST', '/credential-files', { name: 'no-type.json', content: { provider: 'oa' } })).status).toBe(400);
     expect((await call('DELETE', '/credential-files/team-f.json')).status).toBe(200);
