@@ -9,6 +9,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { redactConfig } from './config/redact.js';
 import { CredentialFiles } from './core/auth/files.js';
+import { Headroom } from './core/conductor/headroom.js';
 import { Refresher } from './core/auth/refresher.js';
 import { refreshThroughPlugin } from './pipeline/plugins/auth.js';
 import { ConfigError, type LoadOptions, type LoadedConfig, loadConfig } from './config/load.js';
@@ -102,7 +103,7 @@ export class Gateway {
       throw err instanceof StateUrlError ? new ConfigError(err.message) : err;
     });
     const events = new EventHub();
-    const shared: ConductorShared = { store: stores.state, lastErrors: new Map(), onCredentialChange: (change) => events.active && events.emit(credentialEvent(change)) };
+    const shared: ConductorShared = { store: stores.state, lastErrors: new Map(), headroom: new Headroom(), onCredentialChange: (change) => events.active && events.emit(credentialEvent(change)) };
     let gateway: Gateway | undefined;
     let pluginStates = new Map<string, string>();
     const metrics = new Metrics(() => gateway && gateway.#runtime);

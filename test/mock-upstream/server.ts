@@ -207,6 +207,8 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
     } else {
       reply = route.respond({ body, headers, query, seq, models: mock.models[format] });
     }
+    const extra = mock.responseHeaders?.(rec);
+    if (extra) reply.headers = { ...reply.headers, ...extra };
     if (fault?.kind === 'hang') {
       // A stream that hangs has started: headers out, then silence until the client gives up.
       if (reply.kind === 'stream') {
@@ -253,6 +255,7 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
       mock.requests.length = 0;
       mock.refused.length = 0;
       mock.authorize = undefined;
+      mock.responseHeaders = undefined;
       faults = [];
     },
     openConnections: () => sockets.size,

@@ -100,6 +100,8 @@ export interface MockUpstream {
   authorize?: (apiKey: string) => boolean;
   /** Requests `authorize` refused. */
   refused: RecordedRequest[];
+  /** When set, headers added to every answer (rate-limit headers, say); cleared by `reset`. */
+  responseHeaders?: (request: RecordedRequest) => Record<string, string> | undefined;
   /** Sockets currently open to the mock. */
   openConnections(): number;
   /** Resolves once `pred(requests)` holds; rejects after `timeoutMs` (default 2000). */

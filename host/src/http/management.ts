@@ -58,6 +58,7 @@ export function credentialView(rt: Runtime, providerName: string, index: number,
   }
   const counters = store.counters(credential.key);
   const lastError = rt.conductor.shared.lastErrors?.get(credential.key);
+  const headroom = rt.conductor.shared.headroom?.view(credential.key);
   // A token that expired and could not be refreshed: the refresher's error says why.
   const unavailable = credential.upstream.unavailable?.(now);
   return {
@@ -71,6 +72,7 @@ export function credentialView(rt: Runtime, providerName: string, index: number,
     successes: counters.successes,
     failures: counters.failures,
     inFlight: store.inFlight(credential.key),
+    ...(headroom && { headroom }),
     ...(lastError && {
       lastError: lastError.status === undefined ? lastError.message : `${lastError.status}: ${lastError.message}`,
       lastErrorAt: new Date(lastError.at).toISOString(),

@@ -32,6 +32,8 @@ export const CLUSTER_AGGREGATORS: Readonly<Record<string, Aggregator>> = {
   // Every worker sees the same shared state: a sum would count each credential once per worker.
   // One process's whole answer (the lowest worker id's), so active + cooling stays the credential count.
   switchyard_credentials: 'first',
+  // Each worker reads its own answers: the lowest remaining any of them saw is the one to trust.
+  switchyard_upstream_headroom_remaining: 'min',
   // Event-loop lag is per process: the worst one shows a stuck worker, where a mean would hide it.
   nodejs_eventloop_lag_seconds: worst,
   nodejs_eventloop_lag_mean_seconds: worst,

@@ -118,6 +118,25 @@ export class Metrics implements PipelineObserver, PluginObserver {
         if (rt) countCredentials(rt, (provider, state, value) => this.set({ provider, state }, value));
       },
     });
+
+    new Gauge({
+      name: 'switchyard_upstream_headroom_remaining',
+      help: "What a credential's upstream last said remains of a limit (rate-limit headers), by model and dimension",
+      labelNames: ['provider', 'credential', 'model', 'dimension'],
+      registers,
+      collect() {
+        this.reset();
+        const rt = runtime();
+        const headroom = rt?.conductor.shared.headroom;
+        if (!rt || !headroom) return;
+        const ids = new Map<string, { id: string; provider: string }>();
+        for (const p of rt.catalog.providers.values()) for (const c of p.credentials) ids.set(c.key, { id: c.id, provider: p.name });
+        for (const [key, model, limit] of headroom.entries()) {
+          const credential = ids.get(key);
+          if (credential && limit.remaining !== undefined) this.set({ provider: credential.provider, credential: credential.id, model, dimension: limit.dimension }, limit.remaining);
+        }
+      },
+    });
   }
 
   /** One client API request ended. `provider` and `model` are empty when nothing served it. */

@@ -7,6 +7,7 @@
 import type { Dispatcher } from 'undici';
 import { ERROR_BODY_MAX_CHARS, UpstreamError, fromTransportError, retryAfterMs } from './errors.js';
 import type { UpstreamEndpoint } from './endpoint.js';
+import { readRateLimits } from './rate-limits.js';
 
 /** A successful (2xx) upstream response whose body is still to be read. */
 export interface UpstreamResponse {
@@ -50,7 +51,10 @@ export async function sendUpstream(
   // The message goes to clients, logs and management: never with the key an upstream may echo.
   const body = { format: endpoint.format.name, text: endpoint.redact(text.slice(0, ERROR_BODY_MAX_CHARS)) };
   const message = endpoint.redact(describeError(res.statusCode, text, endpoint.format.errorMessage));
-  throw new UpstreamError('http', message, res.statusCode, retryAfterMs(res.headers), body, endpoint.format.upstream.errorKind(res.statusCode, body.text));
+  const error = new UpstreamError('http', message, res.statusCode, retryAfterMs(res.headers), body, endpoint.format.upstream.errorKind(res.statusCode, body.text));
+  const limits = readRateLimits(res.headers, Date.now());
+  if (limits.length > 0) error.limits = limits;
+  throw error;
 }
 
 /**

@@ -9,6 +9,8 @@ import type { KindedError } from '../errors/registry.js';
 import type { FormatName } from '../formats/ir.js';
 
 /** `auth`: no call was made, the credential has no valid token (its refresh failed). */
+import type { RateLimit } from './rate-limits.js';
+
 export type UpstreamFailureKind = 'http' | 'network' | 'timeout' | 'stream' | 'auth';
 
 /** The longest upstream error body kept; past it the reason is rarely left to find. */
@@ -38,6 +40,9 @@ export class UpstreamError extends Error {
   ) {
     super(message);
   }
+
+  /** The rate-limit signals of the error answer's headers. */
+  limits?: RateLimit[];
 }
 
 /**

@@ -13,6 +13,7 @@ import { readJson, readJsonText, sendUpstream } from './client.js';
 import { type UpstreamEndpoint, upstreamEndpoint } from './endpoint.js';
 import { parseSse } from './sse.js';
 import { UpstreamError } from './errors.js';
+import { readRateLimits } from './rate-limits.js';
 import type { TokenSource } from './token-source.js';
 import { type VertexRoute, type VertexTarget, vertexRoute } from './vertex.js';
 import type { Upstream, UpstreamAnswer, UpstreamCall } from './upstream.js';
@@ -63,8 +64,15 @@ export class HttpUpstream implements Upstream {
     const path = vertex?.chatPath ? vertex.chatPath(call.model, call.stream) : this.format.upstream.chatPath(this.#basePath, call.model, call.stream);
     const body = vertex?.body ? vertex.body(call.body) : call.body;
     const response = await this.#send({ method: 'POST', path, body: body.text, headers: call.headers }, signal);
-    if (!call.stream) return { kind: 'json', body: JsonBody.fromText(await readJsonText(response)) };
-    return { kind: 'stream', events: parseSse(response.body), release: () => response.body.destroy() };
+    const limits = readRateLimits(response.headers, Date.now());
+    if (!call.stream) {
+      const answer: UpstreamAnswer = { kind: 'json', body: JsonBody.fromText(await readJsonText(response)) };
+      if (limits.length > 0) answer.limits = limits;
+      return answer;
+    }
+    const answer: UpstreamAnswer = { kind: 'stream', events: parseSse(response.body), release: () => response.body.destroy() };
+    if (limits.length > 0) answer.limits = limits;
+    return answer;
   }
 
   async countTokens(call: UpstreamCall, signal: AbortSignal): Promise<number | undefined> {

@@ -6,6 +6,7 @@
  */
 import type { JsonBody } from '../formats/json-body.js';
 import type { SseEvent, WireFormat } from '../formats/wire-format.js';
+import type { RateLimit } from './rate-limits.js';
 
 /** One call to an upstream: a body already in its format. */
 export interface UpstreamCall {
@@ -26,9 +27,11 @@ export interface UpstreamCall {
 
 /** A successful answer: a whole body, or a stream of the upstream format's events. */
 export type UpstreamAnswer =
-  | { kind: 'json'; body: JsonBody }
+  | { kind: 'json'; body: JsonBody; limits?: RateLimit[] }
   | {
       kind: 'stream';
+      /** The rate-limit signals of the answer's headers. */
+      limits?: RateLimit[];
       events: AsyncIterable<SseEvent>;
       /** Stops the stream early (the consumer gave up on it). */
       release(): void;

@@ -15,6 +15,7 @@ import type { ModelState, StateStore } from '../state/types.js';
 import { applyFailure, isCooling } from './cooldown.js';
 import { type Attempt, exhaustedError, kindOf, requestFailure, toFailure } from './outcome.js';
 import type { Pool, PoolMember } from './pool.js';
+import type { Headroom } from './headroom.js';
 import { createSelector, topTier } from './selectors/index.js';
 import type { PickReason, RunTrace } from './trace.js';
 import type { FailureInput, Selector } from './types.js';
@@ -73,6 +74,8 @@ export interface ConductorShared {
   onCredentialChange?(change: CredentialChange): void;
   /** The last failure this host saw on each credential (by `Credential.key`), for management. */
   lastErrors?: Map<string, LastError>;
+  /** What each credential's upstream last said of its limits. */
+  headroom?: Headroom;
 }
 
 /** A credential's last failure: the upstream's status (none for a network fault) and its message. */

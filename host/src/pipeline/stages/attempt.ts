@@ -12,6 +12,7 @@ import type { PoolMember } from '../../core/conductor/pool.js';
 import { JsonBody } from '../../formats/json-body.js';
 import type { WireEvent } from '../../formats/wire-format.js';
 import { UpstreamError } from '../../upstream/errors.js';
+import type { RateLimit } from '../../upstream/rate-limits.js';
 import type { UpstreamAnswer, UpstreamCall } from '../../upstream/upstream.js';
 import type { RequestContext, Translation } from '../context.js';
 import { estimateTokens } from '../estimate.js';
@@ -31,7 +32,11 @@ export async function attemptGenerate(ctx: RequestContext, member: PoolMember): 
   const client = ctx.format;
   const sentAt = performance.now();
   try {
-    const answer = await generateOrRepair(ctx, member, call, translation);
+    const answer = await generateOrRepair(ctx, member, call, translation).catch((err: unknown) => {
+      if (err instanceof UpstreamError && err.limits) headroom(ctx, member, err.limits);
+      throw err;
+    });
+    if (answer.limits) headroom(ctx, member, answer.limits);
     if (answer.kind === 'json') {
       // Same format: the answer goes back as the upstream wrote it, never parsed.
       if (client === upstream.format) return { kind: 'json', body: answer.body, dropped: translation.dropped };
@@ -145,6 +150,11 @@ function translationFor(ctx: RequestContext, member: PoolMember): Translation {
     ctx.translations.set(key, translation);
   }
   return translation;
+}
+
+/** Keeps what the upstream said of the credential's limits for this model. */
+function headroom(ctx: RequestContext, member: PoolMember, limits: readonly RateLimit[]): void {
+  ctx.rt.conductor.shared.headroom?.update(member.credential.key, member.model, limits);
 }
 
 function timed(ctx: RequestContext, member: PoolMember, sentAt: number): void {

@@ -1,0 +1,54 @@
+/**
+ * What each credential's upstream last said of its limits, per model and dimension (see
+ * `upstream/rate-limits.ts`): shown in management and metrics. In memory, per host: each host
+ * reads its own answers, and a signal is only as fresh as the last answer anyway.
+ *
+ * @module
+ */
+import type { RateLimit } from '../../upstream/rate-limits.js';
+
+/** One dimension as management shows it. */
+export interface HeadroomView {
+  limit?: number;
+  remaining?: number;
+  resetAt?: string;
+  source: RateLimit['source'];
+}
+
+export class Headroom {
+  /** Credential key -> model -> dimension -> the last signal. */
+  readonly #byCredential = new Map<string, Map<string, Map<string, RateLimit>>>();
+
+  /** Takes an answer's signals for `model` on the credential `key`. */
+  update(key: string, model: string, limits: readonly RateLimit[]): void {
+    if (limits.length === 0) return;
+    let models = this.#byCredential.get(key);
+    if (!models) this.#byCredential.set(key, (models = new Map()));
+    let dimensions = models.get(model);
+    if (!dimensions) models.set(model, (dimensions = new Map()));
+    for (const limit of limits) dimensions.set(limit.dimension, limit);
+  }
+
+  /** Every signal of the credential `key`, by model and dimension. */
+  view(key: string): Record<string, Record<string, HeadroomView>> | undefined {
+    const models = this.#byCredential.get(key);
+    if (!models) return undefined;
+    const out: Record<string, Record<string, HeadroomView>> = {};
+    for (const [model, dimensions] of models) {
+      out[model] = {};
+      for (const [dimension, l] of dimensions) {
+        const view: HeadroomView = { source: l.source };
+        if (l.limit !== undefined) view.limit = l.limit;
+        if (l.remaining !== undefined) view.remaining = l.remaining;
+        if (l.resetAt !== undefined) view.resetAt = new Date(l.resetAt).toISOString();
+        out[model][dimension] = view;
+      }
+    }
+    return out;
+  }
+
+  /** Every signal, for metrics: credential key, model and the signal. */
+  *entries(): IterableIterator<[string, string, RateLimit]> {
+    for (const [key, models] of this.#byCredential) for (const [model, dimensions] of models) for (const limit of dimensions.values()) yield [key, model, limit];
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Headroom through HTTP: the rate-limit headers an upstream sends with its answers (OpenAI
+ * durations, Anthropic RFC 3339 resets), on successes and on 429s alike, show per credential and
+ * model in the credentials management view and in `/metrics`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_KEY, type TestHost, startHost } from '../helpers/host.js';
+import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
+
+const MGMT = 'mgmt-headroom';
+let mock: MockUpstream;
+let host: TestHost;
+
+beforeAll(async () => {
+  mock = await startMockUpstream();
+  host = await startHost({
+    managementKey: MGMT,
+    routing: { strategy: 'fill-first' },
+    providers: [
+      { name: 'oa', type: 'openai', baseUrl: mock.baseUrl('openai'), apiKeys: ['sk-hr-a', 'sk-hr-b'], models: ['gpt-4.1'] },
+      { name: 'an', type: 'anthropic', baseUrl: mock.baseUrl('anthropic'), apiKeys: ['sk-hr-c'], models: ['claude-sonnet-4-6'] },
+    ],
+  });
+});
+afterAll(async () => {
+  await host?.close();
+  await mock?.close();
+});
+
+async function send(model: string) {
+  const res = await fetch(`${host.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function credential(id: string): Promise<any> {
+  const all = await (await fetch(`${host.url}/v0/management/credentials`, { headers: { authorization: `Bearer ${MGMT}` } })).json();
+  return all.find((c: any) => c.id === id);
+}
+
+describe('headroom', () => {
+  it('shows what each upstream said of its limits, per credential and model', async () => {
+    let remaining = 100;
+    mock.responseHeaders = (rec) =>
+      rec.format === 'openai'
+        ? { 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': String(--remaining), 'x-ratelimit-reset-requests': '30s', 'x-ratelimit-limit-tokens': '-1', 'x-ratelimit-remaining-tokens': '-1' }
+        : { 'anthropic-ratelimit-input-tokens-limit': '80000', 'anthropic-ratelimit-input-tokens-remaining': '79000', 'anthropic-ratelimit-input-tokens-reset': '2030-01-01T00:00:00Z' };
+    const before = Date.now();
+    for (let i = 0; i < 3; i++) expect(await send('gpt-4.1')).toBe(200);
+    expect(await send('claude-sonnet-4-6')).toBe(200);
+    const oa = await credential('oa#0');
+    // The latest answer's word; Azure-style -1 is unknown, so no tokens dimension.
+    expect(oa.headroom).toEqual({ 'gpt-4.1': { requests: { limit: 100, remaining: 97, resetAt: expect.any(String), source: 'openai-headers' } } });
+    const reset = Date.parse(oa.headroom['gpt-4.1'].requests.resetAt) - before;
+    expect(reset).toBeGreaterThanOrEqual(29_000);
+    expect(reset).toBeLessThanOrEqual(31_000);
+    expect((await credential('oa#1')).headroom).toBeUndefined();
+    expect((await credential('an#0')).headroom).toEqual({
+      'claude-sonnet-4-6': { 'input-tokens': { limit: 80000, remaining: 79000, resetAt: '2030-01-01T00:00:00.000Z', source: 'anthropic-headers' } },
+    });
+    const metrics = await (await fetch(`${host.url}/metrics`)).text();
+    expect(metrics).toContain('switchyard_upstream_headroom_remaining{provider="oa",credential="oa#0",model="gpt-4.1",dimension="requests"} 97');
+    expect(metrics).toContain('switchyard_upstream_headroom_remaining{provider="an",credential="an#0",model="claude-sonnet-4-6",dimension="input-tokens"} 79000');
+  });
+
+  it('reads the signals of a 429 too', async () => {
+    mock.responseHeaders = () => ({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '20s' });
+    mock.fault({ key: 'sk-hr-a', kind: 'status', status: 429, retryAfter: '20', times: 1 });
+    expect(await send('gpt-4.1')).toBe(200);
+    expect((await credential('oa#0')).headroom['gpt-4.1'].requests).toMatchObject({ remaining: 0, limit: 100 });
+  });
+});
