@@ -132,6 +132,8 @@ export const configSchema = z
     routing: z
       .strictObject({
         strategy: z.enum(['round-robin', 'fill-first', 'weighted']).default('round-robin'),
+        /** A request's deadline unless the client asks for a shorter one (x-switchyard-timeout-ms, X-Stainless-Timeout). */
+        timeout: duration.default(600_000),
         sessionAffinity: z.boolean().default(false),
         sessionAffinityTtl: duration.default(3_600_000),
       })

@@ -71,6 +71,8 @@ export const ERROR_CODES = {
   model_cooldown: { status: 429, blame: 'host' },
   /** Every attempt failed; the message lists them. */
   upstream_failed: { status: 502, blame: 'host' },
+  /** The request's deadline passed, or every candidate left would be ready only after it; the message lists the attempts. */
+  deadline_exceeded: { status: 504, blame: 'host' },
   /** No provider can serve the request (none configured, all disabled). */
   no_provider: { status: 503, blame: 'host' },
   /** Every credential that could serve the model is benched for a reason other than quota; the message names each reason and until when. */

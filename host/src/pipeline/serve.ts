@@ -37,7 +37,7 @@ async function run(rt: Runtime, input: PipelineInput): Promise<PipelineResult> {
   await interceptBeforeAuth(ctx);
   const plannedRun = plan(ctx);
   const attempt = ctx.operation === 'count' ? attemptCount : attemptGenerate;
-  const result = await rt.conductor.run(ctx.chain, plannedRun, (member) => attempt(ctx, member));
+  const result = await rt.conductor.run(ctx.chain, plannedRun, (member, signal) => attempt(ctx, member, signal));
   return respond(ctx, result);
 }
 

@@ -13,7 +13,7 @@ import type { Config } from '../../config/schema.js';
 import { blameOf } from '../../errors/registry.js';
 import type { ModelState, StateStore } from '../state/types.js';
 import { applyFailure, isCooling } from './cooldown.js';
-import { type Attempt, exhaustedError, kindOf, requestFailure, toFailure } from './outcome.js';
+import { type Attempt, deadlineError, exhaustedError, kindOf, requestFailure, toFailure } from './outcome.js';
 import type { Pool, PoolMember } from './pool.js';
 import type { Headroom } from './headroom.js';
 import { createSelector, topTier } from './selectors/index.js';
@@ -29,7 +29,14 @@ export interface RunContext {
   sessionId?: string;
   /** The request's decision trace, told what the conductor considers, picks and tries. */
   trace?: RunTrace;
+  /** Epoch ms by which the answer must be out (absent: none); attempts and waits are planned inside it. */
+  deadline?: number;
+  /** Whether the client set the deadline (a cooldown past it then answers 504, not 429). */
+  clientDeadline?: boolean;
 }
+
+/** Attempt budgets this long or longer need no timer of their own: the upstream timeouts come first. */
+const UNCUT_BUDGET_MS = 300_000;
 
 /** A successful run: the attempt's value, who served it, and the failed attempts before it. */
 export interface RunResult<T> {
@@ -112,14 +119,17 @@ export class Conductor {
    * attempt that blamed the request, the client's abort reason, or the exhaustion error (see
    * {@link exhaustedError}).
    */
-  async run<T>(chain: readonly Pool[], ctx: RunContext, attempt: (member: PoolMember) => Promise<T>): Promise<RunResult<T>> {
+  async run<T>(chain: readonly Pool[], ctx: RunContext, attempt: (member: PoolMember, signal: AbortSignal) => Promise<T>): Promise<RunResult<T>> {
     const { maxRetryCredentials, maxRetryInterval } = this.config.retry;
     const attempts: Attempt[] = [];
     const skipped = new Set<string>();
     const rounds = this.#rounds(chain);
+    const deadline = ctx.deadline ?? Infinity;
+    /** Members whose attempt the deadline plan cut: no further round for them in this request. */
+    const cut = new Set<PoolMember>();
     for (let round = 0; ; round++) {
-      for (const pool of chain) {
-        const tried = new Set<PoolMember>();
+      for (const [index, pool] of chain.entries()) {
+        const tried = new Set<PoolMember>(cut);
         if (round === 0) ctx.trace?.pool(pool);
         for (;;) {
           if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -137,12 +147,27 @@ export class Conductor {
             // An alias pool tries its models in turn on this credential before moving on.
             for (const variant of this.#variants(pool, member)) {
               const started = performance.now();
+              const remaining = deadline - Date.now();
+              if (remaining <= 0) throw deadlineError(ctx.requestedModel, attempts, skipped);
+              // While another candidate remains, an attempt gets half of what is left: a slow one
+              // is cut in time for a fast fallback to answer.
+              const others = index < chain.length - 1 || tried.size < pool.members.length;
+              const budget = others ? remaining / 2 : remaining;
+              const plan = budget < UNCUT_BUDGET_MS ? planned(ctx.signal, budget) : undefined;
               try {
-                const value = await attempt(variant);
+                const value = await attempt(variant, plan?.signal ?? ctx.signal);
                 this.#succeeded(pool, variant, ctx.sessionId);
                 ctx.trace?.attempted({ provider: variant.provider, model: variant.model, credentialId: variant.id, status: 200, reason: 'ok', durationMs: performance.now() - started });
                 return { value, member: variant, attempts };
               } catch (err) {
+                if (plan?.cut.aborted && !ctx.signal.aborted) {
+                  // Cut by the plan, not the upstream's fault: no cooldown, no further round here.
+                  cut.add(member);
+                  const failed: Attempt = { provider: variant.provider, model: variant.model, credentialId: variant.id, reason: `cut by the deadline plan after ${Math.round(budget)} ms`, durationMs: performance.now() - started };
+                  ctx.trace?.attempted(failed);
+                  attempts.push(failed);
+                  break;
+                }
                 // A client abort, or a failure that is not the upstream's (a bad request body, an
                 // interceptor's reply, a fail-closed guard), ends the run: no other credential helps.
                 if (ctx.signal.aborted || blameOf(err) !== 'upstream') throw err;
@@ -163,6 +188,8 @@ export class Conductor {
                 }
                 if (requestError) throw requestFailure(err, failure);
                 attempts.push(failed);
+              } finally {
+                plan?.done();
               }
             }
           } finally {
@@ -171,7 +198,13 @@ export class Conductor {
         }
       }
       if (round >= rounds) break;
-      const wait = this.#soonestReady(chain, round + 1) - Date.now();
+      const ready = this.#soonestReady(chain, round + 1);
+      // The host never waits past the deadline: a candidate ready only after it is as good as none.
+      if (ready >= deadline) {
+        if (ctx.clientDeadline || Date.now() >= deadline) throw deadlineError(ctx.requestedModel, attempts, skipped);
+        break;
+      }
+      const wait = ready - Date.now();
       if (!Number.isFinite(wait) || wait > maxRetryInterval) break;
       if (wait > 0) {
         // Jitter spreads the herd of requests that all wait for the same cooldown to end.
@@ -184,6 +217,7 @@ export class Conductor {
         }
       }
     }
+    if (ctx.clientDeadline && this.#soonestReady(chain, 0) >= deadline && attempts.length === 0) throw deadlineError(ctx.requestedModel, attempts, skipped);
     throw exhaustedError(ctx.requestedModel, chain, attempts, skipped, this.shared.store);
   }
 
@@ -354,4 +388,14 @@ export class Conductor {
   #adjustInFlight(member: PoolMember, delta: number): void {
     this.shared.store.adjustInFlight(member.credential.key, delta);
   }
+}
+
+/**
+ * An attempt's own signal: the request's, and aborted (`cut`) once `budget` ms pass. `done`
+ * stops the timer when the attempt ends (a stream's first event): the stream then lives on.
+ */
+function planned(request: AbortSignal, budget: number): { signal: AbortSignal; cut: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`cut by the deadline plan after ${Math.round(budget)} ms`)), Math.max(0, budget));
+  return { signal: AbortSignal.any([request, controller.signal]), cut: controller.signal, done: () => clearTimeout(timer) };
 }

@@ -70,6 +70,14 @@ export function requestFailure(err: unknown, failure: FailureInput): GatewayErro
   });
 }
 
+/** The deadline passed (or every candidate left is ready only after it): 504, listing what was tried and skipped. */
+export function deadlineError(model: string, attempts: readonly Attempt[], skipped: ReadonlySet<string>): GatewayError {
+  const lines = attempts.map(describeAttempt);
+  for (const label of skipped) lines.push(`${label}: skipped, cooling past the deadline`);
+  const tried = lines.length > 0 ? `: ${lines.join('; ')}` : '';
+  return gatewayError('deadline_exceeded', `The request's deadline for model ${model} passed before an upstream answered${tried}`, { headers: { ...NO_RETRY } });
+}
+
 /**
  * Why the chain is spent. With nothing left to try and no failure of this request's own but
  * quota: 429 with the soonest reset when quota holds any credential back, else 503 naming each

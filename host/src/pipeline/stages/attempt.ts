@@ -26,13 +26,13 @@ export type Served =
   | { kind: 'count'; tokens: number };
 
 /** One generate attempt on `member`. Throws what the upstream failed with. */
-export async function attemptGenerate(ctx: RequestContext, member: PoolMember): Promise<Served> {
+export async function attemptGenerate(ctx: RequestContext, member: PoolMember, signal: AbortSignal = ctx.signal): Promise<Served> {
   const { call, translation } = await prepare(ctx, member);
   const upstream = member.credential.upstream;
   const client = ctx.format;
   const sentAt = performance.now();
   try {
-    const answer = await generateOrRepair(ctx, member, call, translation).catch((err: unknown) => {
+    const answer = await generateOrRepair(ctx, member, call, translation, signal).catch((err: unknown) => {
       if (err instanceof UpstreamError && err.limits) headroom(ctx, member, err.limits);
       throw err;
     });
@@ -48,7 +48,7 @@ export async function attemptGenerate(ctx: RequestContext, member: PoolMember): 
       }
       return { kind: 'json', body: JsonBody.fromValue(out.body), dropped: mergeDropped(translation.dropped, out.dropped) };
     }
-    const events = translateStream(answer.events, client, upstream.format, ctx.signal, {
+    const events = translateStream(answer.events, client, upstream.format, signal, {
       onLateFailure: (err) => ctx.rt.conductor.failedLate(member, err),
       onUsage: ctx.trace && ((usage) => (ctx.trace!.usage = usage)),
       passthrough: client === upstream.format && upstream.framed,
@@ -75,10 +75,10 @@ export async function attemptGenerate(ctx: RequestContext, member: PoolMember): 
  * `UpstreamDialect.repair`), calls it once more on the same credential without it. The repaired
  * body replaces the translation for the attempts after this one: no other key takes it either.
  */
-async function generateOrRepair(ctx: RequestContext, member: PoolMember, call: UpstreamCall, translation: Translation): Promise<UpstreamAnswer> {
+async function generateOrRepair(ctx: RequestContext, member: PoolMember, call: UpstreamCall, translation: Translation, signal: AbortSignal): Promise<UpstreamAnswer> {
   const upstream = member.credential.upstream;
   try {
-    return await upstream.generate(call, ctx.signal);
+    return await upstream.generate(call, signal);
   } catch (err) {
     const repair = upstream.format.upstream.repair;
     if (!repair || !(err instanceof UpstreamError) || err.status === undefined || !err.body) throw err;
@@ -87,16 +87,16 @@ async function generateOrRepair(ctx: RequestContext, member: PoolMember, call: U
     const body = JsonBody.fromValue(repaired.body);
     translation.body = body;
     translation.dropped = mergeDropped(translation.dropped, repaired.dropped);
-    return upstream.generate({ ...call, body }, ctx.signal);
+    return upstream.generate({ ...call, body }, signal);
   }
 }
 
 /** One token count attempt on `member`: the upstream counts, or the host estimates. */
-export async function attemptCount(ctx: RequestContext, member: PoolMember): Promise<Served> {
+export async function attemptCount(ctx: RequestContext, member: PoolMember, signal: AbortSignal = ctx.signal): Promise<Served> {
   const { call } = await prepare(ctx, member);
   const sentAt = performance.now();
   try {
-    const tokens = await member.credential.upstream.countTokens(call, ctx.signal);
+    const tokens = await member.credential.upstream.countTokens(call, signal);
     return { kind: 'count', tokens: tokens ?? serialisable(() => estimateTokens(ctx.decoded.request)) };
   } finally {
     timed(ctx, member, sentAt);
