@@ -74,3 +74,81 @@ describe('headroom', () => {
     expect((await credential('oa#0')).headroom['gpt-4.1'].requests).toMatchObject({ remaining: 0, limit: 100 });
   });
 });
+
+describe('a pool on depleting budgets', () => {
+  /** A gateway over three keys of 10 requests per 600 ms; 200 requests in a row. */
+  async function drive(sendHeaders: boolean) {
+    const m = await startMockUpstream();
+    const gw = await startHost({
+      retry: { maxRetryInterval: '5s' },
+      providers: [{ name: 'tri', type: 'openai', baseUrl: m.baseUrl('openai'), apiKeys: ['sk-b-0', 'sk-b-1', 'sk-b-2'], models: ['gpt-4.1'] }],
+    });
+    try {
+      m.budget = { requests: 10, windowMs: 600 };
+      // Without the signals the gateway only learns from the 429s (the control).
+      if (!sendHeaders) m.responseHeaders = () => ({ 'x-ratelimit-remaining-requests': '' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+          body: JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      }
+      return { statuses, upstream429s: m.overBudget.length };
+    } finally {
+      await gw.close();
+      await m.close();
+    }
+  }
+
+  it('serves 200 requests with no upstream 429, where learning from refusals hits many', async () => {
+    const predicted = await drive(true);
+    expect(predicted.statuses.every((s) => s === 200)).toBe(true);
+    expect(predicted.upstream429s).toBe(0);
+    const control = await drive(false);
+    expect(control.upstream429s).toBeGreaterThan(5);
+  }, 60_000);
+});
+
+describe('burst and quota 429s', () => {
+  it('a burst 429 keeps the session on its key; a quota 429 rotates it', async () => {
+    const m = await startMockUpstream();
+    const gw = await startHost({
+      routing: { sessionAffinity: true },
+      providers: [{ name: 'pair', type: 'openai', baseUrl: m.baseUrl('openai'), apiKeys: ['sk-s-0', 'sk-s-1'], models: ['gpt-4.1'] }],
+    });
+    const send = async (session: string) => {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}`, 'x-session-id': session },
+        body: JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await res.arrayBuffer();
+      return { status: res.status, credential: res.headers.get('x-switchyard-credential') };
+    };
+    const keyOf = (credential: string | null) => (credential === 'pair#0' ? 'sk-s-0' : 'sk-s-1');
+    try {
+      const bound = (await send('burst')).credential;
+      m.fault({ key: keyOf(bound), kind: 'status', status: 429, retryAfter: '1', times: 1 });
+      const during = await send('burst');
+      expect(during.status).toBe(200);
+      expect(during.credential).not.toBe(bound);
+      await new Promise((r) => setTimeout(r, 1_100));
+      // Back on its own key (and prompt cache) once the pause is over.
+      expect((await send('burst')).credential).toBe(bound);
+
+      const held = (await send('quota')).credential;
+      m.fault({ key: keyOf(held), kind: 'status', status: 429, retryAfter: '60', times: 1 });
+      const moved = await send('quota');
+      expect(moved.credential).not.toBe(held);
+      // Rotated for good: the session stays on the key that served it.
+      expect((await send('quota')).credential).toBe(moved.credential);
+    } finally {
+      await gw.close();
+      await m.close();
+    }
+  });
+});

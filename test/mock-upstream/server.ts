@@ -114,7 +114,35 @@ async function write(ex: Exchange, reply: Reply, plan: WritePlan): Promise<void>
  *
  * @param options.chunkDelayMs - pause between streamed chunks (default 0); a `slow` fault overrides it
  */
+/** Each key's budget window: what is left and when the window ends. */
+type Windows = Map<string, { left: number; endsAt: number }>;
+
+/** Spends one request of `key`'s budget: what remains after it (-1: none was left) and the time to the window's end. */
+function spend(windows: Windows, key: string, budget: { requests: number; windowMs: number }): { remaining: number; resetInMs: number } {
+  const now = Date.now();
+  let window = windows.get(key);
+  if (!window || now >= window.endsAt) windows.set(key, (window = { left: budget.requests, endsAt: now + budget.windowMs }));
+  const resetInMs = window.endsAt - now;
+  if (window.left <= 0) return { remaining: -1, resetInMs };
+  window.left--;
+  return { remaining: window.left, resetInMs };
+}
+
+/** The format's rate-limit headers for a request budget. */
+function limitHeaders(format: MockFormat, limit: number, remaining: number, resetInMs: number): Record<string, string> {
+  if (format === 'anthropic') {
+    return {
+      'anthropic-ratelimit-requests-limit': String(limit),
+      'anthropic-ratelimit-requests-remaining': String(remaining),
+      'anthropic-ratelimit-requests-reset': new Date(Date.now() + resetInMs).toISOString(),
+    };
+  }
+  if (format === 'gemini') return {};
+  return { 'x-ratelimit-limit-requests': String(limit), 'x-ratelimit-remaining-requests': String(remaining), 'x-ratelimit-reset-requests': `${resetInMs}ms` };
+}
+
 export async function startMockUpstream(options: { chunkDelayMs?: number } = {}): Promise<MockUpstream> {
+  const windows: Windows = new Map();
   let faults: ActiveFault[] = [];
   // Connections dropped by close() were not given up by their clients.
   let closing = false;
@@ -191,6 +219,7 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
     if (fault?.kind === 'cut') plan.cutAfter = fault.afterChunks ?? 2;
 
     let reply: Reply;
+    let budgetLeft: { remaining: number; resetInMs: number } | undefined;
     if (fault?.kind === 'status') {
       const status = fault.status ?? 500;
       reply = error(status, fault.message ?? `mock fault ${status}`);
@@ -202,11 +231,16 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
     } else if (mock.authorize && !mock.authorize(rec.apiKey)) {
       mock.refused.push(rec);
       reply = error(401, 'The access token is expired or invalid.');
+    } else if (mock.budget && (budgetLeft = spend(windows, rec.apiKey, mock.budget)).remaining < 0) {
+      mock.overBudget.push(rec);
+      reply = error(429, 'Rate limit reached for requests (mock budget).');
+      reply.headers = { ...reply.headers, 'retry-after': String(Math.ceil(budgetLeft.resetInMs / 1000)), ...limitHeaders(format, mock.budget.requests, 0, budgetLeft.resetInMs) };
     } else if (badJson) {
       reply = error(400, 'The request body is not valid JSON.');
     } else {
       reply = route.respond({ body, headers, query, seq, models: mock.models[format] });
     }
+    if (budgetLeft && budgetLeft.remaining >= 0) reply.headers = { ...reply.headers, ...limitHeaders(format, mock.budget!.requests, budgetLeft.remaining, budgetLeft.resetInMs) };
     const extra = mock.responseHeaders?.(rec);
     if (extra) reply.headers = { ...reply.headers, ...extra };
     if (fault?.kind === 'hang') {
@@ -246,6 +280,7 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
     vertexBaseUrl: `${url}${vertex.prefix}`,
     requests: [],
     refused: [],
+    overBudget: [],
     models: defaultModels(),
     fault(f) {
       if (f.times === undefined || f.times > 0) faults.push({ ...f, left: f.times ?? Infinity });
@@ -256,6 +291,9 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
       mock.refused.length = 0;
       mock.authorize = undefined;
       mock.responseHeaders = undefined;
+      mock.budget = undefined;
+      mock.overBudget.length = 0;
+      windows.clear();
       faults = [];
     },
     openConnections: () => sockets.size,

@@ -100,6 +100,14 @@ export interface MockUpstream {
   authorize?: (apiKey: string) => boolean;
   /** Requests `authorize` refused. */
   refused: RecordedRequest[];
+  /**
+   * When set, every key has a request budget per window: answers carry the format's rate-limit
+   * headers (OpenAI `x-ratelimit-*`, Anthropic `anthropic-ratelimit-*`) counting it down, and a
+   * request past it is answered 429 with the time to the window's end; cleared by `reset`.
+   */
+  budget?: { requests: number; windowMs: number };
+  /** Requests the budget refused with a 429. */
+  overBudget: RecordedRequest[];
   /** When set, headers added to every answer (rate-limit headers, say); cleared by `reset`. */
   responseHeaders?: (request: RecordedRequest) => Record<string, string> | undefined;
   /** Sockets currently open to the mock. */

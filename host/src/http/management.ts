@@ -38,7 +38,7 @@ export interface ManagementOptions {
 }
 
 interface ModelStatus {
-  status: 'active' | 'cooling';
+  status: 'active' | 'cooling' | 'disabled';
   reason?: string;
   nextRetryAt?: string;
 }
@@ -54,7 +54,8 @@ export function credentialView(rt: Runtime, providerName: string, index: number,
   for (const [model, state] of store.modelStates(credential.key)) {
     if (!isCooling(state, now)) continue;
     cooling = true;
-    models[model] = { status: 'cooling', reason: state.message ? `${state.reason}: ${state.message}` : state.reason, nextRetryAt: new Date(state.until).toISOString() };
+    // A model with no quota at all on this credential is disabled there, not merely cooling.
+    models[model] = { status: state.reason === 'disabled' ? 'disabled' : 'cooling', reason: state.message ? `${state.reason}: ${state.message}` : state.reason, nextRetryAt: new Date(state.until).toISOString() };
   }
   const counters = store.counters(credential.key);
   const lastError = rt.conductor.shared.lastErrors?.get(credential.key);

@@ -16,6 +16,7 @@ import { applyFailure, isCooling } from './cooldown.js';
 import { type Attempt, deadlineError, exhaustedError, kindOf, requestFailure, toFailure } from './outcome.js';
 import type { Pool, PoolMember } from './pool.js';
 import type { Headroom } from './headroom.js';
+import type { RateLimit } from '../../upstream/rate-limits.js';
 import { createSelector, topTier } from './selectors/index.js';
 import type { PickReason, RunTrace } from './trace.js';
 import type { FailureInput, Selector } from './types.js';
@@ -34,6 +35,9 @@ export interface RunContext {
   /** Whether the client set the deadline (a cooldown past it then answers 504, not 429). */
   clientDeadline?: boolean;
 }
+
+/** A 429 asking for at most this long a pause is a burst limit, not an exhausted quota. */
+const BURST_MS = 10_000;
 
 /** Attempt budgets this long or longer need no timer of their own: the upstream timeouts come first. */
 const UNCUT_BUDGET_MS = 300_000;
@@ -222,6 +226,21 @@ export class Conductor {
   }
 
   /**
+   * Takes what an answer said of `member`'s limits: a dimension with nothing left sets the
+   * credential aside for that model until its reset, so it is not sent a request that would be
+   * refused (a cooldown of reason `headroom`, shared like any other).
+   */
+  limits(member: PoolMember, limits: readonly RateLimit[]): void {
+    this.shared.headroom?.update(member.credential.key, member.model, limits);
+    const now = Date.now();
+    let spent: RateLimit | undefined;
+    for (const l of limits) if (l.remaining === 0 && l.resetAt !== undefined && l.resetAt > now && (!spent || l.resetAt > spent.resetAt!)) spent = l;
+    if (!spent || member.credential.disableCooling) return;
+    const limit = spent.limit === undefined ? '' : ` of ${spent.limit}`;
+    this.#cool(member, { until: spent.resetAt!, reason: 'headroom', message: `${spent.dimension}: 0${limit} left until the reset`, backoffLevel: 0 });
+  }
+
+  /**
    * Records a failure that came after the answer started (a stream cut after its first byte):
    * too late to fail over, but the credential still cools and counts it.
    */
@@ -312,10 +331,10 @@ export class Conductor {
     const store = this.shared.store;
     const affinity = this.config.routing.sessionAffinity && sessionId !== undefined;
     const bindKey = affinity ? `${sessionId}::${pool.key}` : '';
-    if (affinity) {
+    const bound = affinity ? store.session(bindKey, now) : undefined;
+    if (bound !== undefined) {
       // A binding outranks priority: a session stays where its prompt cache is.
-      const bound = store.session(bindKey, now);
-      const member = bound === undefined ? undefined : ready.find((m) => m.credential.key === bound);
+      const member = ready.find((m) => m.credential.key === bound);
       if (member) return [member, 'affinity'];
     }
     let selector = this.#selector;
@@ -331,20 +350,34 @@ export class Conductor {
       if (ready.length === 1) member = ready[0]!;
       else member = (preview ? selector.peek(pool.key, topTier(ready)) : selector.pick(pool.key, topTier(ready))) as PoolMember;
     }
-    if (affinity && !preview) store.bindSession(bindKey, member.credential.key, now + this.config.routing.sessionAffinityTtl);
+    // Served elsewhere while its own key takes a burst pause: the session goes back there after it.
+    const paused = bound !== undefined && this.#pausedBriefly(bound, member.model, now);
+    if (affinity && !preview && !paused) store.bindSession(bindKey, member.credential.key, now + this.config.routing.sessionAffinityTtl);
     return [member, why ?? (ready.length === 1 ? 'only-ready' : selector.strategy)];
   }
 
   #succeeded(pool: Pool, member: PoolMember, sessionId: string | undefined): void {
     const store = this.shared.store;
     store.recordResult(member.credential.key, true);
-    if (store.modelState(member.credential.key, member.model)) {
+    const state = store.modelState(member.credential.key, member.model);
+    // A success ends a cooldown, but not the set-aside its own answer just said is due.
+    if (state && !(state.reason === 'headroom' && isCooling(state, Date.now()))) {
       store.setModelState(member.credential.key, member.model, undefined);
       this.shared.onCredentialChange?.({ member, change: 'recovered' });
     }
     if (this.config.routing.sessionAffinity && sessionId !== undefined) {
-      store.bindSession(`${sessionId}::${pool.key}`, member.credential.key, Date.now() + this.config.routing.sessionAffinityTtl);
+      const key = `${sessionId}::${pool.key}`;
+      const now = Date.now();
+      const bound = store.session(key, now);
+      if (bound !== undefined && bound !== member.credential.key && this.#pausedBriefly(bound, member.model, now)) return;
+      store.bindSession(key, member.credential.key, now + this.config.routing.sessionAffinityTtl);
     }
+  }
+
+  /** Whether credential `key` waits out a burst 429 on `model`: a quota cooldown of a few seconds at most. */
+  #pausedBriefly(key: string, model: string, now: number): boolean {
+    const state = this.shared.store.modelState(key, model);
+    return state !== undefined && state.reason === 'quota' && isCooling(state, now) && state.until - now <= BURST_MS;
   }
 
   /** Applies a failure's cooldown; returns true when the request itself was at fault. */
@@ -359,7 +392,10 @@ export class Conductor {
     // disableCooling: the failure fails over, but never holds the credential back from later requests.
     if (member.credential.disableCooling) return false;
     if (state !== prev) this.#cool(member, state);
-    if (this.config.routing.sessionAffinity && sessionId !== undefined) store.unbindSession(`${sessionId}::${pool.key}`, member.credential.key);
+    // A burst 429 (a short Retry-After) keeps the session on its key and its prompt cache: this
+    // request fails over, the next one comes back once the pause is over. Anything else rotates.
+    const burst = failure.status === 429 && failure.retryAfterMs !== undefined && failure.retryAfterMs <= BURST_MS;
+    if (this.config.routing.sessionAffinity && sessionId !== undefined && !burst) store.unbindSession(`${sessionId}::${pool.key}`, member.credential.key);
     return false;
   }
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyFailure } from './cooldown.js';
-import { CREDENTIAL_COOLDOWN_MS, NOT_FOUND_COOLDOWN_MS, classifyFailure } from './failures.js';
+import { CREDENTIAL_COOLDOWN_MS, DISABLED_MS, NOT_FOUND_COOLDOWN_MS, classifyFailure } from './failures.js';
 import type { FailureInput } from './types.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', `${name}.json`), 'utf8');
@@ -28,6 +28,7 @@ describe('the failure table', () => {
     [401, 'oauth-invalid-grant', 'invalid grant', CREDENTIAL_COOLDOWN_MS, false],
     [529, 'anthropic-overloaded', 'overloaded', 60_000, false],
     [404, 'gemini-model-not-found', 'not found', NOT_FOUND_COOLDOWN_MS, false],
+    [429, 'gemini-quota-limit-zero', 'no quota for the model', DISABLED_MS, false],
     [400, 'openai-context-length', 'request error', undefined, true],
     [400, 'anthropic-prompt-too-long', 'request error', undefined, true],
     [400, 'anthropic-invalid-request', 'request error', undefined, true],
@@ -46,6 +47,12 @@ describe('the failure table', () => {
     expect(limited.state).toMatchObject({ reason: 'quota', until: NOW + 2000 });
     const billing = applyFailure(undefined, failure(429, 'openai-insufficient-quota', 2000), NOW, policy);
     expect(billing.state).toMatchObject({ reason: 'payment_required', until: NOW + CREDENTIAL_COOLDOWN_MS });
+  });
+
+  it('a Gemini rate limit with a quota left waits for its hint; limit: 0 disables the model on the key', () => {
+    expect(classifyFailure(failure(429, 'gemini-rate-limit')).name).toBe('rate limited');
+    expect(applyFailure(undefined, failure(429, 'gemini-rate-limit', 12_000), NOW, policy).state).toMatchObject({ reason: 'quota', until: NOW + 12_000 });
+    expect(applyFailure(undefined, failure(429, 'gemini-quota-limit-zero', 46_000), NOW, policy).state).toMatchObject({ reason: 'disabled', until: NOW + DISABLED_MS });
   });
 
   it('reads the reason from the body, not from the message alone', () => {

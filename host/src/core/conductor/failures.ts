@@ -14,6 +14,8 @@ import type { FailureInput } from './types.js';
 export const CREDENTIAL_COOLDOWN_MS = 30 * 60_000;
 /** How long a 404 benches a (credential, model): the upstream does not serve that model. */
 export const NOT_FOUND_COOLDOWN_MS = 12 * 3_600_000;
+/** How long a model with no quota at all on a credential (Gemini `limit: 0`) stays disabled there. */
+export const DISABLED_MS = 24 * 3_600_000;
 /** How long a 400/422 saying the model is not supported benches a (credential, model). */
 export const MODEL_NOT_SUPPORTED_COOLDOWN_MS = 12 * 3_600_000;
 
@@ -72,6 +74,8 @@ export const FAILURE_RULES: readonly Rule[] = [
     class: bench('model_not_supported', MODEL_NOT_SUPPORTED_COOLDOWN_MS),
   },
   { name: 'request error', matches: status(400, 409, 413, 415, 422), class: { kind: 'request' } },
+  // Gemini's QuotaFailure with `limit: 0`: the tier has no quota for this model at all; waiting will not help.
+  { name: 'no quota for the model', matches: (f, text) => f.status === 429 && /\blimit:\s*0\b|"quotaValue"\s*:\s*"0"/.test(text), class: bench('disabled', DISABLED_MS) },
   { name: 'rate limited', matches: status(429), class: { kind: 'quota' } },
 ];
 

@@ -97,7 +97,8 @@ export function exhaustedError(model: string, chain: readonly Pool[], attempts: 
           allCooling = false;
           continue;
         }
-        if (state!.reason === 'quota') soonestQuota = Math.min(soonestQuota, state!.until);
+        // A limit the upstream said is spent waits for its reset like a 429 does.
+        if (state!.reason === 'quota' || state!.reason === 'headroom') soonestQuota = Math.min(soonestQuota, state!.until);
         else benched.push(`${m.id} (${m.provider}/${upstreamModel}): ${state!.reason} until ${new Date(state!.until).toISOString()}`);
       }
     }

@@ -42,8 +42,8 @@ const MAX_CURSOR_KEYS = 4096;
 const MAX_SESSIONS = 100_000;
 /** A record rather than a list, so the compiler flags a reason missing here. */
 const REASONS: Record<CooldownReason, true> = {
-  quota: true, unauthorized: true, payment_required: true, forbidden: true, not_found: true,
-  model_not_supported: true, transient: true,
+  quota: true, headroom: true, unauthorized: true, payment_required: true, forbidden: true, not_found: true,
+  model_not_supported: true, disabled: true, transient: true,
 };
 const REASON_NAMES = Object.keys(REASONS) as [CooldownReason, ...CooldownReason[]];
 

@@ -13,11 +13,13 @@ import type { UsageRow } from './usage.js';
 /** Why a credential may not serve a model for a while. */
 export type CooldownReason =
   | 'quota' // 429
+  | 'headroom' // the upstream's own headers said a limit is spent until its reset
   | 'unauthorized' // 401
   | 'payment_required' // 402
   | 'forbidden' // 403
   | 'not_found' // 404
   | 'model_not_supported' // 400/422 saying the model is not supported
+  | 'disabled' // a 429 saying the tier has no quota for the model at all (Gemini `limit: 0`)
   | 'transient'; // 408, 5xx, network errors, timeouts
 
 /** The cooldown of one credential for one model. */

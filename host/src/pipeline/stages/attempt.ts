@@ -152,9 +152,9 @@ function translationFor(ctx: RequestContext, member: PoolMember): Translation {
   return translation;
 }
 
-/** Keeps what the upstream said of the credential's limits for this model. */
+/** Tells the conductor what the upstream said of the credential's limits for this model. */
 function headroom(ctx: RequestContext, member: PoolMember, limits: readonly RateLimit[]): void {
-  ctx.rt.conductor.shared.headroom?.update(member.credential.key, member.model, limits);
+  ctx.rt.conductor.limits(member, limits);
 }
 
 function timed(ctx: RequestContext, member: PoolMember, sentAt: number): void {
