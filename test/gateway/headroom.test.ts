@@ -3,11 +3,16 @@
  * durations, Anthropic RFC 3339 resets), on successes and on 429s alike, show per credential and
  * model in the credentials management view and in `/metrics`.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, type TestHost, startHost } from '../helpers/host.js';
 import { type MockUpstream, startMockUpstream } from '../mock-upstream/index.js';
 
 const MGMT = 'mgmt-headroom';
+/** Real upstream error bodies, shared with the failure table's unit tests. */
+const FIXTURES = fileURLToPath(new URL('../../host/src/core/conductor/fixtures/', import.meta.url));
 let mock: MockUpstream;
 let host: TestHost;
 
@@ -146,6 +151,73 @@ describe('burst and quota 429s', () => {
       expect(moved.credential).not.toBe(held);
       // Rotated for good: the session stays on the key that served it.
       expect((await send('quota')).credential).toBe(moved.credential);
+    } finally {
+      await gw.close();
+      await m.close();
+    }
+  });
+});
+
+describe('Gemini quota answers', () => {
+  it('limit: 0 disables the model on that key; a RetryInfo delay is the cooldown', async () => {
+    const m = await startMockUpstream();
+    const gw = await startHost({
+      managementKey: MGMT,
+      routing: { strategy: 'fill-first' },
+      // Answer the all-cooling 429 at once rather than wait the 12 s out.
+      retry: { maxRetryInterval: 0 },
+      providers: [{ name: 'ge', type: 'gemini', baseUrl: m.baseUrl('gemini'), apiKeys: ['ge-key-0', 'ge-key-1'], models: ['gemini-2.5-pro'] }],
+    });
+    const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
+    const view = async (id: string) => (await (await fetch(`${gw.url}/v0/management/credentials`, { headers: { authorization: `Bearer ${MGMT}` } })).json()).find((c: any) => c.id === id);
+    const ask = () =>
+      fetch(`${gw.url}/v1beta/models/gemini-2.5-pro:generateContent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-goog-api-key': CLIENT_KEY },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+      }).then(async (r) => (await r.arrayBuffer(), r.status));
+    try {
+      m.fault({ key: 'ge-key-0', kind: 'status', status: 429, body: fixture('gemini-quota-limit-zero'), times: 1 });
+      expect(await ask()).toBe(200);
+      const disabled = (await view('ge#0')).models['gemini-2.5-pro'];
+      expect(disabled.status).toBe('disabled');
+      expect(Date.parse(disabled.nextRetryAt) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+      m.fault({ key: 'ge-key-1', kind: 'status', status: 429, body: fixture('gemini-rate-limit'), times: 1 });
+      const before = Date.now();
+      expect(await ask()).toBe(429);
+      const cooling = (await view('ge#1')).models['gemini-2.5-pro'];
+      expect(cooling.status).toBe('cooling');
+      // The body's RetryInfo (12 s), not the backoff ladder's 1 s.
+      expect(Date.parse(cooling.nextRetryAt) - before).toBeGreaterThan(11_000);
+      expect(Date.parse(cooling.nextRetryAt) - before).toBeLessThan(13_500);
+    } finally {
+      await gw.close();
+      await m.close();
+    }
+  });
+});
+
+describe('the headroom strategy', () => {
+  it('sends each request to the key with the most budget left, and spreads a pool evenly', async () => {
+    const m = await startMockUpstream();
+    const gw = await startHost({
+      routing: { strategy: 'headroom' },
+      providers: [{ name: 'tri', type: 'openai', baseUrl: m.baseUrl('openai'), apiKeys: ['sk-h-0', 'sk-h-1', 'sk-h-2'], models: ['gpt-4.1'] }],
+    });
+    try {
+      m.budget = { requests: 10, windowMs: 60_000 };
+      for (let i = 0; i < 30; i++) {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+          body: JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        await res.arrayBuffer();
+        expect(res.status).toBe(200);
+      }
+      const uses = ['sk-h-0', 'sk-h-1', 'sk-h-2'].map((k) => m.requests.filter((r) => r.apiKey === k).length);
+      expect(uses).toEqual([10, 10, 10]);
+      expect(m.overBudget).toEqual([]);
     } finally {
       await gw.close();
       await m.close();

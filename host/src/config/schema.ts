@@ -131,7 +131,7 @@ export const configSchema = z
     shutdownTimeout: duration.default(10_000),
     routing: z
       .strictObject({
-        strategy: z.enum(['round-robin', 'fill-first', 'weighted']).default('round-robin'),
+        strategy: z.enum(['round-robin', 'fill-first', 'weighted', 'headroom']).default('round-robin'),
         /** A request's deadline unless the client asks for a shorter one (x-switchyard-timeout-ms, X-Stainless-Timeout). */
         timeout: duration.default(600_000),
         sessionAffinity: z.boolean().default(false),

@@ -157,6 +157,8 @@ export interface UpstreamDialect {
   parseModelList(body: unknown): string[];
   /** An executor plugin's stream event as the SSE event this format's stream decoder reads. */
   executorEvent(event: unknown): SseEvent;
+  /** A retry hint an error body carries when the headers carry none (Gemini's `RetryInfo`), in ms. */
+  retryDelay?(errorBody: string): number | undefined;
   /** The known kind of failure an error answer of this API says (context too long, overloaded ...), if any. */
   errorKind(status: number, body: string): KindedError | undefined;
   /**

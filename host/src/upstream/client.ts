@@ -51,7 +51,8 @@ export async function sendUpstream(
   // The message goes to clients, logs and management: never with the key an upstream may echo.
   const body = { format: endpoint.format.name, text: endpoint.redact(text.slice(0, ERROR_BODY_MAX_CHARS)) };
   const message = endpoint.redact(describeError(res.statusCode, text, endpoint.format.errorMessage));
-  const error = new UpstreamError('http', message, res.statusCode, retryAfterMs(res.headers), body, endpoint.format.upstream.errorKind(res.statusCode, body.text));
+  const hint = retryAfterMs(res.headers) ?? endpoint.format.upstream.retryDelay?.(body.text);
+  const error = new UpstreamError('http', message, res.statusCode, hint, body, endpoint.format.upstream.errorKind(res.statusCode, body.text));
   const limits = readRateLimits(res.headers, Date.now());
   if (limits.length > 0) error.limits = limits;
   throw error;

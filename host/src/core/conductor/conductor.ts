@@ -19,7 +19,7 @@ import type { Headroom } from './headroom.js';
 import type { RateLimit } from '../../upstream/rate-limits.js';
 import { createSelector, topTier } from './selectors/index.js';
 import type { PickReason, RunTrace } from './trace.js';
-import type { FailureInput, Selector } from './types.js';
+import type { FailureInput, SelectionCandidate, Selector } from './types.js';
 
 /** What the conductor needs to know about the request it runs. */
 export interface RunContext {
@@ -113,7 +113,11 @@ export class Conductor {
   ) {
     const cursor = (key: string) => shared.store.nextCursor(key);
     const current = (key: string) => shared.store.cursor(key);
-    this.#selector = createSelector(config.routing.strategy, cursor, current);
+    const share = (c: SelectionCandidate) => {
+      const member = c as PoolMember;
+      return shared.headroom?.share(member.credential.key, member.model, Date.now()) ?? 1;
+    };
+    this.#selector = createSelector(config.routing.strategy, cursor, current, share);
     this.#delegates = { 'round-robin': createSelector('round-robin', cursor, current), 'fill-first': createSelector('fill-first', cursor, current) };
     this.#transientMs = config.cooldown.transientSeconds * 1000;
   }

@@ -47,6 +47,22 @@ export class Headroom {
     return out;
   }
 
+  /**
+   * The share (0..1) left of the tightest known limit of credential `key` for `model` at `now`:
+   * 1 when nothing is known, and for a dimension past its reset (full again until told otherwise).
+   */
+  share(key: string, model: string, now: number): number {
+    const dimensions = this.#byCredential.get(key)?.get(model);
+    if (!dimensions) return 1;
+    let least = 1;
+    for (const l of dimensions.values()) {
+      if (l.limit === undefined || l.remaining === undefined || l.limit <= 0) continue;
+      if (l.resetAt !== undefined && l.resetAt <= now) continue;
+      least = Math.min(least, l.remaining / l.limit);
+    }
+    return least;
+  }
+
   /** Every signal, for metrics: credential key, model and the signal. */
   *entries(): IterableIterator<[string, string, RateLimit]> {
     for (const [key, models] of this.#byCredential) for (const [model, dimensions] of models) for (const limit of dimensions.values()) yield [key, model, limit];

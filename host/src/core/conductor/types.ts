@@ -7,7 +7,7 @@
 import type { UpstreamFailureKind } from '../../upstream/errors.js';
 
 /** Routing strategies of `routing.strategy`. */
-export type Strategy = 'round-robin' | 'fill-first' | 'weighted';
+export type Strategy = 'round-robin' | 'fill-first' | 'weighted' | 'headroom';
 
 /** A credential as selectors see it: no secret, only what choosing needs. */
 export interface SelectionCandidate {

@@ -30,4 +30,18 @@ export const geminiUpstream: UpstreamDialect = {
   // Executor events carry no framing of their own; Gemini's decoder reads the data alone.
   executorEvent: plainEvent,
   errorKind,
+  retryDelay,
 };
+
+/** `error.details[]`'s `google.rpc.RetryInfo` `retryDelay` (`"46s"`, `"0.5s"`), in ms. */
+function retryDelay(errorBody: string): number | undefined {
+  if (!errorBody.includes('RetryInfo')) return undefined;
+  try {
+    const details = (JSON.parse(errorBody) as { error?: { details?: { '@type'?: string; retryDelay?: unknown }[] } }).error?.details;
+    const delay = details?.find((d) => d['@type']?.endsWith('google.rpc.RetryInfo'))?.retryDelay;
+    const seconds = typeof delay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(delay)?.[1] : undefined;
+    return seconds === undefined ? undefined : Math.ceil(Number(seconds) * 1000);
+  } catch {
+    return undefined;
+  }
+}

@@ -7,15 +7,16 @@
 
 import type { SelectionCandidate, Selector, Strategy } from '../types.js';
 import { FillFirstSelector } from './fill-first.js';
+import { HeadroomSelector, type ShareOf } from './headroom.js';
 import { RoundRobinSelector } from './round-robin.js';
 import { WeightedSelector } from './weighted.js';
 
 /**
  * The selector for `strategy`. `cursor` returns the current round-robin cursor for a key and
  * advances it, `current` returns it unchanged; only `round-robin` uses it (weighted credits are not worth persisting: losing
- * them only restarts the interleaving).
+ * them only restarts the interleaving). `share` is what `headroom` chooses by.
  */
-export function createSelector(strategy: Strategy, cursor: (key: string) => number, current: (key: string) => number = () => 0): Selector {
+export function createSelector(strategy: Strategy, cursor: (key: string) => number, current: (key: string) => number = () => 0, share: ShareOf = () => 1): Selector {
   switch (strategy) {
     case 'round-robin':
       return new RoundRobinSelector(cursor, current);
@@ -23,6 +24,8 @@ export function createSelector(strategy: Strategy, cursor: (key: string) => numb
       return new FillFirstSelector();
     case 'weighted':
       return new WeightedSelector();
+    case 'headroom':
+      return new HeadroomSelector(share);
   }
 }
 

@@ -3,6 +3,7 @@ import type { SelectionCandidate, Selector, Strategy } from '../types.js';
 import { FillFirstSelector } from './fill-first.js';
 import { createSelector, topTier } from './index.js';
 import { RoundRobinSelector } from './round-robin.js';
+import { HeadroomSelector } from './headroom.js';
 import { WeightedSelector } from './weighted.js';
 
 function candidate(id: string, weight = 1, priority = 0): SelectionCandidate {
@@ -37,6 +38,8 @@ const contracts: { strategy: Strategy; make: () => Selector; spreads: boolean }[
   { strategy: 'round-robin', make: () => roundRobin(), spreads: true },
   { strategy: 'fill-first', make: () => new FillFirstSelector(), spreads: false },
   { strategy: 'weighted', make: () => new WeightedSelector(), spreads: true },
+  // Nothing known of any credential: every share is full, so it keeps to the first like fill-first.
+  { strategy: 'headroom', make: () => new HeadroomSelector(() => 1), spreads: false },
 ];
 
 describe.each(contracts)('selector contract: $strategy', ({ strategy, make, spreads }) => {
@@ -178,6 +181,16 @@ describe('WeightedSelector', () => {
     expect(selector.pick('x', weighted).id).toBe('b'); // still two keys: x continues
     selector.pick('z', weighted); // a third key clears x and y
     expect(selector.pick('x', weighted).id).toBe('a');
+  });
+});
+
+describe('HeadroomSelector', () => {
+  it('picks the candidate with the largest share left, the first of equals', () => {
+    const shares: Record<string, number> = { a: 0.2, b: 0.9, c: 0.9 };
+    const selector = new HeadroomSelector((c) => shares[c.id]!);
+    expect(selector.pick('k', abc).id).toBe('b');
+    shares.b = 0.1;
+    expect(selector.peek('k', abc).id).toBe('c');
   });
 });
 
