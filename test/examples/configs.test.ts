@@ -83,7 +83,7 @@ describe('examples/configs', () => {
       ['anthropic', 0, 2],
     ]);
     const affinity = load('session-affinity.yaml');
-    expect(affinity.routing).toEqual({ strategy: 'weighted', sessionAffinity: true, sessionAffinityTtl: 2 * 3_600_000 });
+    expect(affinity.routing).toEqual({ timeout: 600_000, strategy: 'weighted', sessionAffinity: true, sessionAffinityTtl: 2 * 3_600_000 });
     const plugins = load('plugins.yaml').plugins;
     expect(plugins.items['web-search-router']).toMatchObject({ env: ['TAVILY_API_KEY'] });
     expect(plugins.items['header-router']!.callTimeout).toBe(500);
