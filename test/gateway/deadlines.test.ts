@@ -19,6 +19,7 @@ beforeAll(async () => {
 
 function config() {
   return {
+    managementKey: 'mgmt-deadlines',
     retry: { requestRetry: 0 },
     providers: [
       { name: 'slow', type: 'openai', baseUrl: mock.baseUrl('openai'), apiKeys: ['sk-dl-slow'], models: ['gpt-4.1'] },
@@ -64,6 +65,11 @@ describe('deadlines', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('x-switchyard-provider')).toBe('fast');
     expect(answer.ms).toBeLessThan(2_000);
+    // The trace says why the primary was skipped: its cooldown outlives the deadline.
+    const id = answer.headers.get('x-switchyard-request-id');
+    const trace = await (await fetch(`${host.url}/v0/management/requests/${id}`, { headers: { authorization: 'Bearer mgmt-deadlines' } })).json();
+    expect(trace.candidates[0]).toMatchObject({ provider: 'slow', model: 'gpt-4.1', skipped: { reason: 'deadline' } });
+    expect(trace.attempts.map((a: { credential: string }) => a.credential)).toEqual(['fast#0']);
   });
 
   it('answers 504 before the deadline when every candidate is cooling past it', async () => {

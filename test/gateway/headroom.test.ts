@@ -224,3 +224,35 @@ describe('the headroom strategy', () => {
     }
   });
 });
+
+describe('token budgets', () => {
+  it('a request larger than what a key has left goes to another key without being sent there; a small one still fits', async () => {
+    const m = await startMockUpstream();
+    const gw = await startHost({
+      routing: { strategy: 'fill-first' },
+      providers: [{ name: 'tk', type: 'openai', baseUrl: m.baseUrl('openai'), apiKeys: ['sk-t-0', 'sk-t-1'], models: ['gpt-4.1'] }],
+    });
+    const send = async (content: string) => {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+        body: JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content }] }),
+      });
+      await res.arrayBuffer();
+      return res.headers.get('x-switchyard-credential');
+    };
+    try {
+      // Key 0 says it has 200 tokens left for the next minute; key 1 says nothing.
+      m.responseHeaders = (rec) => (rec.apiKey === 'sk-t-0' ? { 'x-ratelimit-limit-tokens': '30000', 'x-ratelimit-remaining-tokens': '200', 'x-ratelimit-reset-tokens': '60s' } : undefined);
+      expect(await send('hi')).toBe('tk#0');
+      m.requests.length = 0;
+      // About 1,000 tokens: more than key 0 has left.
+      expect(await send('word '.repeat(800))).toBe('tk#1');
+      expect(m.requests.map((r) => r.apiKey)).toEqual(['sk-t-1']);
+      expect(await send('hi again')).toBe('tk#0');
+    } finally {
+      await gw.close();
+      await m.close();
+    }
+  });
+});

@@ -34,6 +34,8 @@ export interface RunContext {
   deadline?: number;
   /** Whether the client set the deadline (a cooldown past it then answers 504, not 429). */
   clientDeadline?: boolean;
+  /** The request's input tokens, estimated (asked only when some credential's token budget is known). */
+  needTokens?: () => number;
 }
 
 /** A 429 asking for at most this long a pause is a burst limit, not an exhausted quota. */
@@ -138,7 +140,9 @@ export class Conductor {
     for (let round = 0; ; round++) {
       for (const [index, pool] of chain.entries()) {
         const tried = new Set<PoolMember>(cut);
-        if (round === 0) ctx.trace?.pool(pool);
+        // Credentials whose token budget, as their upstream last said, cannot take this request wait for their reset.
+        if (ctx.needTokens) for (const m of pool.members) if (this.#short(m, ctx.needTokens)) tried.add(m);
+        if (round === 0) ctx.trace?.pool(pool, ctx.clientDeadline ? deadline : undefined);
         for (;;) {
           if (ctx.signal.aborted) throw ctx.signal.reason;
           if (maxRetryCredentials > 0 && tried.size >= maxRetryCredentials) break;
@@ -376,6 +380,12 @@ export class Conductor {
       if (bound !== undefined && bound !== member.credential.key && this.#pausedBriefly(bound, member.model, now)) return;
       store.bindSession(key, member.credential.key, now + this.config.routing.sessionAffinityTtl);
     }
+  }
+
+  /** Whether `member`'s upstream said it has fewer input tokens left before the reset than the request needs. */
+  #short(member: PoolMember, need: () => number): boolean {
+    const left = this.shared.headroom?.tokensLeft(member.credential.key, member.model, Date.now());
+    return left !== undefined && left < need();
   }
 
   /** Whether credential `key` waits out a burst 429 on `model`: a quota cooldown of a few seconds at most. */

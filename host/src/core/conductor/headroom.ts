@@ -15,6 +15,9 @@ export interface HeadroomView {
   source: RateLimit['source'];
 }
 
+/** The dimensions a request's input tokens count against. */
+const TOKEN_DIMENSIONS = ['tokens', 'input-tokens'] as const;
+
 export class Headroom {
   /** Credential key -> model -> dimension -> the last signal. */
   readonly #byCredential = new Map<string, Map<string, Map<string, RateLimit>>>();
@@ -59,6 +62,19 @@ export class Headroom {
       if (l.limit === undefined || l.remaining === undefined || l.limit <= 0) continue;
       if (l.resetAt !== undefined && l.resetAt <= now) continue;
       least = Math.min(least, l.remaining / l.limit);
+    }
+    return least;
+  }
+
+  /** The fewest input tokens left before a reset still ahead (`tokens`, `input-tokens`); undefined when none is known. */
+  tokensLeft(key: string, model: string, now: number): number | undefined {
+    const dimensions = this.#byCredential.get(key)?.get(model);
+    if (!dimensions) return undefined;
+    let least: number | undefined;
+    for (const name of TOKEN_DIMENSIONS) {
+      const l = dimensions.get(name);
+      if (l?.remaining === undefined || (l.resetAt !== undefined && l.resetAt <= now)) continue;
+      least = least === undefined ? l.remaining : Math.min(least, l.remaining);
     }
     return least;
   }

@@ -13,8 +13,8 @@ import type { Pool, PoolMember } from './pool.js';
 export type PickReason = string;
 
 export interface RunTrace {
-  /** The conductor turned to `pool` (the first time in this run). */
-  pool(pool: Pool): void;
+  /** The conductor turned to `pool` (the first time in this run); `deadline` (epoch ms) is the client's, if it set one. */
+  pool(pool: Pool, deadline?: number): void;
   picked(member: PoolMember, why: PickReason): void;
   /** An attempt ended; `cooldownUntil` is the cooldown it caused (epoch ms), if any. */
   attempted(attempt: Attempt, cooldownUntil?: number): void;

@@ -8,6 +8,7 @@ import { extractSessionId } from '../../core/conductor/affinity.js';
 import type { RunContext } from '../../core/conductor/conductor.js';
 import type { RequestContext } from '../context.js';
 import { clientTimeoutMs } from '../deadline.js';
+import { estimateTokens } from '../estimate.js';
 import { asObject } from './decode.js';
 
 export function plan(ctx: RequestContext): RunContext {
@@ -16,6 +17,8 @@ export function plan(ctx: RequestContext): RunContext {
   const arrived = Date.now() - (performance.now() - ctx.startedAt);
   const client = clientTimeoutMs(ctx.headers);
   const timeout = Math.min(client ?? Infinity, ctx.rt.config.routing.timeout);
+  // Estimated once, and only if some credential's token budget is known.
+  let need: number | undefined;
   return {
     requestedModel: ctx.decoded.request.model,
     signal: ctx.signal,
@@ -23,5 +26,6 @@ export function plan(ctx: RequestContext): RunContext {
     trace: ctx.trace,
     deadline: arrived + timeout,
     clientDeadline: client !== undefined && client <= ctx.rt.config.routing.timeout,
+    needTokens: () => (need ??= estimateTokens(ctx.decoded.request)),
   };
 }

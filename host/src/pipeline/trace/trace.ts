@@ -181,11 +181,11 @@ export class DecisionTrace implements RunTrace {
     if (this.plugins.length < MAX_ENTRIES) this.plugins.push(verdict);
   }
 
-  pool(pool: Pool): void {
+  pool(pool: Pool, deadline?: number): void {
     this.#lastPool = pool;
     if (this.candidates.length >= MAX_ENTRIES) return;
     // Active credentials are counted, not listed: a trace of a 500-key pool stays small.
-    const described = describePool(pool, this.#store, Date.now(), false);
+    const described = describePool(pool, this.#store, Date.now(), false, deadline);
     // The first pool's list may be shared by every trace (see describePool): never pushed into.
     this.candidates = this.candidates === NONE ? described : [...this.candidates, ...described];
   }
@@ -251,21 +251,21 @@ export class DecisionTrace implements RunTrace {
  * Shared by explain (`all`: every credential listed) and the trace (active ones only counted,
  * the others listed up to 32 per candidate).
  */
-export function describePool(pool: Pool, store: StateStore, now: number, all = true): Candidate[] {
+export function describePool(pool: Pool, store: StateStore, now: number, all = true, deadline = Infinity): Candidate[] {
   // Nothing cooling: a trace's description depends on the pool alone (tiers are priorities), so
   // it is made once per pool and shared by every trace, not made again per request.
   if (!all && !pool.members.some((m) => isCooling(store.modelState(m.credential.key, m.model), now))) {
     let described = STEADY.get(pool);
-    if (!described) STEADY.set(pool, (described = Object.freeze(describe(pool, store, now, false)) as Candidate[]));
+    if (!described) STEADY.set(pool, (described = Object.freeze(describe(pool, store, now, false, Infinity)) as Candidate[]));
     return described;
   }
-  return describe(pool, store, now, all);
+  return describe(pool, store, now, all, deadline);
 }
 
 /** The trace's description of each pool while none of its credentials cools. */
 const STEADY = new WeakMap<Pool, Candidate[]>();
 
-function describe(pool: Pool, store: StateStore, now: number, all: boolean): Candidate[] {
+function describe(pool: Pool, store: StateStore, now: number, all: boolean, deadline: number): Candidate[] {
   if (pool.members.length === 0) {
     const slash = pool.label.indexOf('/');
     return [{ provider: slash > 0 ? pool.label.slice(0, slash) : '', model: slash > 0 ? pool.label.slice(slash + 1) : pool.label, skipped: { reason: 'unavailable' }, credentials: [] }];
@@ -295,7 +295,8 @@ function describe(pool: Pool, store: StateStore, now: number, all: boolean): Can
     const out: Candidate = candidate;
     if (!all) out.active = active;
     if (active > 0) return out;
-    out.skipped = lowerTier ? { reason: 'lower-tier' } : { reason: 'cooling', until: iso(soonest!) };
+    // Cooling past the request's deadline: skipped for that, not merely for cooling.
+    out.skipped = lowerTier ? { reason: 'lower-tier' } : { reason: soonest! > deadline ? 'deadline' : 'cooling', until: iso(soonest!) };
     return out;
   });
 }
