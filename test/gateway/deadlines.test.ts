@@ -25,7 +25,11 @@ function config() {
       { name: 'slow', type: 'openai', baseUrl: mock.baseUrl('openai'), apiKeys: ['sk-dl-slow'], models: ['gpt-4.1'] },
       { name: 'fast', type: 'anthropic', baseUrl: mock.baseUrl('anthropic'), apiKeys: ['sk-dl-fast'], models: ['claude-sonnet-4-6'] },
     ],
-    models: { smart: { primary: 'slow/gpt-4.1', fallbacks: ['fast/claude-sonnet-4-6'] } },
+    models: {
+      smart: { primary: 'slow/gpt-4.1', fallbacks: ['fast/claude-sonnet-4-6'] },
+      // A deadline of its own, without the client asking.
+      quick: { primary: 'slow/gpt-4.1', fallbacks: ['fast/claude-sonnet-4-6'], timeout: '2s' },
+    },
   };
 }
 afterEach(() => mock.reset());
@@ -57,6 +61,14 @@ describe('deadlines', () => {
     const again = await chat('gpt-4.1');
     expect(again.status).toBe(200);
   }, 15_000);
+
+  it("keeps a virtual model's own deadline", async () => {
+    mock.fault({ key: 'sk-dl-slow', kind: 'slow', delayMs: 5_000, times: 1 });
+    const answer = await chat('quick');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-switchyard-provider')).toBe('fast');
+    expect(answer.ms).toBeLessThan(2_000);
+  });
 
   it('goes straight to the fallback past a candidate cooling for 30 s', async () => {
     mock.fault({ key: 'sk-dl-slow', kind: 'status', status: 429, retryAfter: '30', times: 1 });

@@ -171,7 +171,15 @@ export const configSchema = z
       .prefault({}),
     providers: z.array(provider).default([]),
     models: z
-      .record(z.string().min(1), z.strictObject({ primary: z.string().min(1), fallbacks: z.array(z.string().min(1)).default([]) }))
+      .record(
+        z.string().min(1),
+        z.strictObject({
+          primary: z.string().min(1),
+          fallbacks: z.array(z.string().min(1)).default([]),
+          /** This virtual model's request deadline, instead of `routing.timeout`. */
+          timeout: duration.optional(),
+        }),
+      )
       .default({}),
     plugins: z
       .strictObject({

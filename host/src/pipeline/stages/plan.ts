@@ -16,7 +16,9 @@ export function plan(ctx: RequestContext): RunContext {
   // The deadline counts from the request's arrival, not from here.
   const arrived = Date.now() - (performance.now() - ctx.startedAt);
   const client = clientTimeoutMs(ctx.headers);
-  const timeout = Math.min(client ?? Infinity, ctx.rt.config.routing.timeout);
+  // A virtual model may carry a deadline of its own, instead of routing.timeout.
+  const configured = ctx.rt.config.models[ctx.decoded.request.model]?.timeout ?? ctx.rt.config.routing.timeout;
+  const timeout = Math.min(client ?? Infinity, configured);
   // Estimated once, and only if some credential's token budget is known.
   let need: number | undefined;
   return {
@@ -25,7 +27,7 @@ export function plan(ctx: RequestContext): RunContext {
     sessionId: ctx.sessionId,
     trace: ctx.trace,
     deadline: arrived + timeout,
-    clientDeadline: client !== undefined && client <= ctx.rt.config.routing.timeout,
+    clientDeadline: client !== undefined && client <= configured,
     needTokens: () => (need ??= estimateTokens(ctx.decoded.request)),
   };
 }
