@@ -140,12 +140,26 @@ async function interceptEvent(
     call: (plugin, opts) => plugin.call('stream.intercept', { ...meta, index, event }, opts),
     answer(_plugin, answer: StreamInterceptResult) {
       if (answer === null) return undefined;
-      if ('drop' in answer) return DROP;
+      // A stream's ending is not an interceptor's to drop: the client would get no end at all.
+      if ('drop' in answer) return isTerminal(event) ? undefined : DROP;
       event = answer.event;
       return undefined;
     },
   });
   return ended === DROP ? undefined : event;
+}
+
+/** Event types that end a stream, for good or with an error, in each format. */
+const TERMINAL_TYPES = new Set(['message_stop', 'response.completed', 'response.failed', 'response.incomplete', 'error']);
+
+/** Whether `event` ends its stream: OpenAI's `[DONE]` or error chunk, Anthropic's `message_stop` or `error`, Responses' final events. */
+function isTerminal(event: WireEvent): boolean {
+  if (event.event !== undefined && TERMINAL_TYPES.has(event.event)) return true;
+  const { data } = event;
+  // Data arrives parsed (see asObjectEvent); a string left is OpenAI's `[DONE]` or text.
+  if (typeof data === 'string') return data === '[DONE]';
+  const record = data as { type?: unknown; error?: unknown } | null;
+  return record !== null && typeof record === 'object' && ((typeof record.type === 'string' && TERMINAL_TYPES.has(record.type)) || record.error !== undefined);
 }
 
 /**
