@@ -49,6 +49,14 @@ describe('readRateLimits', () => {
     ]);
   });
 
+  it('reads a rejected subscription window as spent', () => {
+    const limits = readRateLimits(
+      { 'anthropic-ratelimit-unified-status': 'rejected', 'anthropic-ratelimit-unified-7d-status': 'rejected', 'anthropic-ratelimit-unified-7d-utilization': '0.97', 'anthropic-ratelimit-unified-7d-reset': String(NOW / 1000 + 86_400) },
+      NOW,
+    );
+    expect(limits).toEqual([{ dimension: 'unified-7d', source: 'anthropic-unified', limit: 1000, remaining: 0, resetAt: NOW + 86_400_000 }]);
+  });
+
   it('finds nothing in an answer without signals (Gemini)', () => {
     expect(readRateLimits({ 'content-type': 'application/json' }, NOW)).toEqual([]);
   });

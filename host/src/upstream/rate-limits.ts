@@ -61,8 +61,10 @@ function anthropic(headers: Headers): RateLimit[] {
   for (const window of UNIFIED_WINDOWS) {
     const utilization = fraction(headers[`anthropic-ratelimit-unified-${window}-utilization`]);
     const resetSeconds = count(headers[`anthropic-ratelimit-unified-${window}-reset`]);
-    if (utilization === undefined && resetSeconds === undefined) continue;
-    const remaining = utilization === undefined ? undefined : Math.round((1 - utilization) * 1000);
+    const rejected = text(headers[`anthropic-ratelimit-unified-${window}-status`]) === 'rejected';
+    if (utilization === undefined && resetSeconds === undefined && !rejected) continue;
+    // A window the upstream says it rejects is spent, whatever its utilization reads.
+    const remaining = rejected ? 0 : utilization === undefined ? undefined : Math.round((1 - utilization) * 1000);
     out.push(limitOf(`unified-${window}`, 'anthropic-unified', 1000, remaining, resetSeconds === undefined ? undefined : resetSeconds * 1000));
   }
   return out;
