@@ -10,6 +10,7 @@
 import { count, dateTime, ms } from '../format';
 import type { RequestTrace } from '../types';
 import { Candidates, pickWhy } from './candidates';
+import { PluginVerdicts } from './plugin-verdicts';
 import { HttpStatus } from './status-badge';
 
 /** The trace `trace`, laid out section by section. */
@@ -65,30 +66,7 @@ export function TraceView({ trace, onClose }: { trace: RequestTrace; onClose?: (
       </dl>
 
       <h3>Plugins (routers and interceptors)</h3>
-      {plugins.length === 0 ? (
-        <p class="muted">No plugin was asked.</p>
-      ) : (
-        <table class="data">
-          <thead>
-            <tr>
-              <th>Plugin</th>
-              <th>Stage</th>
-              <th>Verdict</th>
-              <th class="num">Time</th>
-            </tr>
-          </thead>
-          <tbody>
-            {plugins.map((p) => (
-              <tr>
-                <td class="mono">{p.plugin}</td>
-                <td>{p.stage}</td>
-                <td>{p.verdict}</td>
-                <td class="num">{ms(p.ms)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <PluginVerdicts verdicts={plugins} empty="No plugin was asked." />
 
       <h3>Candidates</h3>
       <Candidates candidates={trace.candidates ?? []} picked={trace.picked?.credential} />

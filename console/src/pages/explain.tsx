@@ -9,7 +9,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { Candidates, pickWhy } from '../components/candidates';
 import { ErrorNote } from '../components/notice';
-import { ms } from '../format';
+import { PluginVerdicts } from '../components/plugin-verdicts';
 import type { ExplainPlan } from '../types';
 
 const FORMATS = ['openai', 'openai-responses', 'anthropic', 'gemini'] as const;
@@ -111,30 +111,7 @@ export function ExplainPage() {
                 Chain chosen by router plugin <span class="mono">{plan.router}</span>.
               </p>
             )}
-            {plan.routers.length === 0 ? (
-              <p class="muted">No router plugin was asked.</p>
-            ) : (
-              <table class="data">
-                <thead>
-                  <tr>
-                    <th>Plugin</th>
-                    <th>Stage</th>
-                    <th>Verdict</th>
-                    <th class="num">Time</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {plan.routers.map((r) => (
-                    <tr>
-                      <td class="mono">{r.plugin}</td>
-                      <td>{r.stage}</td>
-                      <td>{r.verdict}</td>
-                      <td class="num">{ms(r.ms)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <PluginVerdicts verdicts={plan.routers} empty="No router plugin was asked." />
             <h2>Chain</h2>
             <Candidates candidates={plan.chain} picked={plan.picked?.credential} />
           </article>

@@ -13,6 +13,7 @@ import type { Config } from '../../config/schema.js';
 import { blameOf } from '../../errors/registry.js';
 import type { ModelState, StateStore } from '../state/types.js';
 import { applyFailure, isCooling } from './cooldown.js';
+import { planAttempt } from './deadline.js';
 import { type Attempt, deadlineError, exhaustedError, kindOf, requestFailure, toFailure } from './outcome.js';
 import type { Pool, PoolMember } from './pool.js';
 import type { Headroom } from './headroom.js';
@@ -41,8 +42,6 @@ export interface RunContext {
 /** A 429 asking for at most this long a pause is a burst limit, not an exhausted quota. */
 const BURST_MS = 10_000;
 
-/** Attempt budgets this long or longer need no timer of their own: the upstream timeouts come first. */
-const UNCUT_BUDGET_MS = 300_000;
 
 /** A successful run: the attempt's value, who served it, and the failed attempts before it. */
 export interface RunResult<T> {
@@ -161,11 +160,8 @@ export class Conductor {
               const started = performance.now();
               const remaining = deadline - Date.now();
               if (remaining <= 0) throw deadlineError(ctx.requestedModel, attempts, skipped);
-              // While another candidate remains, an attempt gets half of what is left: a slow one
-              // is cut in time for a fast fallback to answer.
               const others = index < chain.length - 1 || tried.size < pool.members.length;
-              const budget = others ? remaining / 2 : remaining;
-              const plan = budget < UNCUT_BUDGET_MS ? planned(ctx.signal, budget) : undefined;
+              const plan = planAttempt(ctx.signal, remaining, others);
               try {
                 const value = await attempt(variant, plan?.signal ?? ctx.signal);
                 this.#succeeded(pool, variant, ctx.sessionId);
@@ -175,7 +171,7 @@ export class Conductor {
                 if (plan?.cut.aborted && !ctx.signal.aborted) {
                   // Cut by the plan, not the upstream's fault: no cooldown, no further round here.
                   cut.add(member);
-                  const failed: Attempt = { provider: variant.provider, model: variant.model, credentialId: variant.id, reason: `cut by the deadline plan after ${Math.round(budget)} ms`, durationMs: performance.now() - started };
+                  const failed: Attempt = { provider: variant.provider, model: variant.model, credentialId: variant.id, reason: `cut by the deadline plan after ${Math.round(plan.budget)} ms`, durationMs: performance.now() - started };
                   ctx.trace?.attempted(failed);
                   attempts.push(failed);
                   break;
@@ -440,12 +436,3 @@ export class Conductor {
   }
 }
 
-/**
- * An attempt's own signal: the request's, and aborted (`cut`) once `budget` ms pass. `done`
- * stops the timer when the attempt ends (a stream's first event): the stream then lives on.
- */
-function planned(request: AbortSignal, budget: number): { signal: AbortSignal; cut: AbortSignal; done(): void } {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`cut by the deadline plan after ${Math.round(budget)} ms`)), Math.max(0, budget));
-  return { signal: AbortSignal.any([request, controller.signal]), cut: controller.signal, done: () => clearTimeout(timer) };
-}

@@ -23,8 +23,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AppliedCooldown, SharedSnapshot, StateBackend, StateChange, StateEvent } from '../replica/backend.js';
 import type { CooldownReason, CredentialCounters, ModelState } from '../types.js';
-import { MINUTE_MS, USAGE_FIELDS, USAGE_RETENTION_MS, type UsageRow, parseUsageKey, usageKeyString } from '../usage.js';
+import type { UsageRow } from '../usage.js';
 import type { RedisConnection } from './connection.js';
+import { pairs } from './replies.js';
+import { readUsage, writeUsage } from './usage.js';
 import { KnownTotals, sumCounters } from './known-totals.js';
 import { CLEAR_COOLDOWN, EPOCH, FLOOR, FOLD_COUNTERS, REPLACE_HASH, SET_COOLDOWN, UNBIND_IF } from './scripts.js';
 
@@ -166,42 +168,14 @@ export class RedisBackend implements StateBackend {
         if (change.credentialId === undefined) await r.send(this.#sessions, ['HDEL', this.#sessions, change.key]);
         else await r.eval(UNBIND_IF, [this.#sessions], [change.key, change.credentialId]);
         return;
-      case 'usage': {
-        const { row } = change;
-        const key = this.#usage(row.minute);
-        const prefix = usageKeyString(row);
-        await Promise.all([
-          ...USAGE_FIELDS.map((field, i) => (row[field] > 0 ? r.send(key, ['HINCRBY', key, `${prefix}\u0000${i}`, String(row[field])]) : undefined)),
-          r.send(key, ['PEXPIREAT', key, String(Math.round(row.minute + USAGE_RETENTION_MS + MINUTE_MS + this.#offset))]),
-        ]);
+      case 'usage':
+        await writeUsage(r, this.#p, change.row, this.#offset);
         return;
-      }
     }
   }
 
-  async usage(from: number, to: number): Promise<UsageRow[]> {
-    const first = Math.max(from - (from % MINUTE_MS), Date.now() - USAGE_RETENTION_MS - MINUTE_MS);
-    const minutes: number[] = [];
-    for (let minute = first - (first % MINUTE_MS); minute <= to; minute += MINUTE_MS) if (minute >= from) minutes.push(minute);
-    const hashes = await Promise.all(minutes.map((m) => this.#redis.send(this.#usage(m), ['HGETALL', this.#usage(m)]).then(pairs)));
-    const rows: UsageRow[] = [];
-    hashes.forEach((fields, i) => {
-      const byKey = new Map<string, UsageRow>();
-      for (const [field, value] of fields) {
-        const cut = field.lastIndexOf('\u0000');
-        const counter = USAGE_FIELDS[Number(field.slice(cut + 1))];
-        const keyText = field.slice(0, cut);
-        let row = byKey.get(keyText);
-        if (!row) {
-          const key = parseUsageKey(keyText);
-          if (!key || !counter) continue;
-          byKey.set(keyText, (row = { minute: minutes[i]!, ...key, requests: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, errors: 0 }));
-        }
-        if (counter) row[counter] = Number(value);
-      }
-      rows.push(...byKey.values());
-    });
-    return rows;
+  usage(from: number, to: number): Promise<UsageRow[]> {
+    return readUsage(this.#redis, this.#p, from, to);
   }
 
   async snapshot(full: boolean): Promise<SharedSnapshot> {
@@ -374,9 +348,6 @@ export class RedisBackend implements StateBackend {
   #counters(id: string) {
     return `${this.#p}{c:${id}}:n`;
   }
-  #usage(minute: number) {
-    return `${this.#p}usage:${minute}`;
-  }
   #inFlight(host: string) {
     return `${this.#p}inflight:${host}`;
   }
@@ -398,17 +369,6 @@ export class RedisBackend implements StateBackend {
   get #channel() {
     return `${this.#p}events`;
   }
-}
-
-/** HGETALL's answer as pairs, whether the client gives an object or a flat list. */
-function pairs(reply: unknown): [string, string][] {
-  if (Array.isArray(reply)) {
-    const out: [string, string][] = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), String(reply[i + 1])]);
-    return out;
-  }
-  if (reply && typeof reply === 'object') return Object.entries(reply as Record<string, unknown>).map(([k, v]) => [k, String(v)]);
-  return [];
 }
 
 function messageOf(err: unknown): string {
