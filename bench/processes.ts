@@ -56,6 +56,8 @@ export interface HostOptions {
   workers?: number;
   /** More config keys, for experiments. */
   extra?: Record<string, unknown>;
+  /** Node flags for the host process (`--cpu-prof` for a flame graph); BENCH_HOST_NODE_ARGS adds to them. */
+  nodeArgs?: string[];
 }
 
 /**
@@ -77,7 +79,8 @@ export async function startHost(mockUrl: string, port: number, options: HostOpti
   };
   await writeFile(join(dir, 'switchyard.yaml'), stringify(config));
   const workers = options.workers === undefined ? [] : ['--workers', String(options.workers)];
-  const child = spawn(process.execPath, [join(root, 'host/dist/cli/main.js'), 'serve', '--config', join(dir, 'switchyard.yaml'), ...workers], {
+  const nodeArgs = [...(options.nodeArgs ?? []), ...(process.env.BENCH_HOST_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'host/dist/cli/main.js'), 'serve', '--config', join(dir, 'switchyard.yaml'), ...workers], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn' },
   });
