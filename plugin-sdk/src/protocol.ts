@@ -11,7 +11,7 @@
  */
 
 /** This SDK's protocol version. */
-export const PROTOCOL_VERSION = '1.1.0';
+export const PROTOCOL_VERSION = '1.2.0';
 
 /** JSON-RPC method names (CONTRACT section 6). */
 export const Methods = {
@@ -25,6 +25,11 @@ export const Methods = {
   requestIntercept: 'request.intercept',
   responseIntercept: 'response.intercept',
   streamIntercept: 'stream.intercept',
+  /**
+   * host -> plugin (1.2): several events of one stream (one upstream read) through the stream
+   * interceptor in one call; the worker runs the plugin's per-event handler on each in turn.
+   */
+  streamInterceptBatch: 'stream.interceptBatch',
   schedulerPick: 'scheduler.pick',
   /** host -> plugin (1.1): fresh material for a credential of one of the plugin's types. */
   authRefresh: 'auth.refresh',

@@ -154,6 +154,35 @@ export type StreamInterceptParams = z.infer<typeof streamInterceptParamsSchema>;
 export const streamInterceptResultSchema = z.union([z.null(), z.object({ drop: z.literal(true) }), z.object({ event: wireEventSchema })]);
 export type StreamInterceptResult = z.infer<typeof streamInterceptResultSchema>;
 
+// ---------------------------------------------------------------- stream.interceptBatch (protocol 1.2)
+
+export const streamInterceptBatchParamsSchema = z
+  .object({
+    requestId: z.string(),
+    sourceFormat: formatSchema,
+    /** The stream index of `events[0]`; event i has index `index + i` unless `indices` says otherwise. */
+    index: z.number().int().min(0),
+    events: z.array(wireEventSchema),
+    /**
+     * Each event's stream index, sent only when they are not consecutive: an earlier
+     * interceptor dropped some, or transport frames sat between them.
+     */
+    indices: z.array(z.number().int().min(0)).optional(),
+  })
+  .refine((batch) => batch.indices === undefined || batch.indices.length === batch.events.length, {
+    message: 'indices must have one entry per event',
+    path: ['indices'],
+  });
+export type StreamInterceptBatchParams = z.infer<typeof streamInterceptBatchParamsSchema>;
+
+/** One event's answer in a batch: the handler's answer, or `{error}` when it threw or answered invalidly on that event. */
+export const streamInterceptBatchEntrySchema = z.union([...streamInterceptResultSchema.options, z.object({ error: z.string() })]);
+export type StreamInterceptBatchEntry = z.infer<typeof streamInterceptBatchEntrySchema>;
+
+/** One entry per event of the batch, in order. */
+export const streamInterceptBatchResultSchema = z.array(streamInterceptBatchEntrySchema);
+export type StreamInterceptBatchResult = z.infer<typeof streamInterceptBatchResultSchema>;
+
 // ---------------------------------------------------------------- scheduler.pick
 
 export const schedulerCandidateSchema = z.object({
@@ -297,6 +326,7 @@ export const methodSchemas = {
   'request.intercept': { params: requestInterceptParamsSchema, result: requestInterceptResultSchema },
   'response.intercept': { params: responseInterceptParamsSchema, result: responseInterceptResultSchema },
   'stream.intercept': { params: streamInterceptParamsSchema, result: streamInterceptResultSchema },
+  'stream.interceptBatch': { params: streamInterceptBatchParamsSchema, result: streamInterceptBatchResultSchema },
   'scheduler.pick': { params: schedulerPickParamsSchema, result: schedulerPickResultSchema },
   'executor.execute': { params: executorRequestSchema, result: executorResultSchema },
   'executor.stream': { params: executorRequestSchema, result: executorResultSchema.partial() },

@@ -134,7 +134,11 @@ export interface PluginDefinition<Config = unknown> {
   requestInterceptor?: RequestInterceptor<Config>;
   /** Changes non-stream successful responses. */
   responseInterceptor?(res: ResponseInterceptParams, ctx: PluginContext<Config>): Awaitable<ResponseInterceptResult | void>;
-  /** Replaces or drops client-format stream events. Has no host callbacks (`ctx.host` rejects). */
+  /**
+   * Replaces or drops client-format stream events, called once per event, in stream order (with
+   * protocol 1.2 the events of one upstream read arrive in one call and are handed over one by
+   * one). Has no host callbacks (`ctx.host` rejects).
+   */
   streamInterceptor?(chunk: StreamInterceptParams, ctx: PluginContext<Config>): Awaitable<StreamInterceptResult | void>;
   /** Picks the credential for a request among the candidates. */
   scheduler?(req: SchedulerPickParams, ctx: PluginContext<Config>): Awaitable<SchedulerPickResult>;

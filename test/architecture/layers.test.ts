@@ -14,7 +14,7 @@ const ROOT = join(import.meta.dirname, '../..');
 
 /** Lowest first. A module may import its own folder and any folder of a lower layer. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['errors', 'log.ts'],
+  ['errors', 'log.ts', 'streams'],
   ['formats'],
   ['config'],
   ['auth'],

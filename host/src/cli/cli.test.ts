@@ -157,7 +157,7 @@ describe('switchyard plugins check and list', { timeout: 60_000 }, () => {
   it('fails with exit 1 and the reason for a protocol range the host does not satisfy', async () => {
     const run = await switchyard('plugins', 'check', join(dir, 'b-future'));
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('plugin future 1.0.0 would not load: rejected: switchyard.protocol "^2.0.0" does not accept the host protocol version 1.1.0');
+    expect(run.stderr).toContain(`plugin future 1.0.0 would not load: rejected: switchyard.protocol "^2.0.0" does not accept the host protocol version ${PROTOCOL_VERSION}`);
   });
 
   it('fails with exit 1 and the reason for a setup that throws and for a bad definition', async () => {
@@ -182,7 +182,7 @@ describe('switchyard plugins check and list', { timeout: 60_000 }, () => {
     expect(rows).toEqual([
       ['ID', 'VERSION', 'PRIORITY', 'THREADS', 'CAPABILITIES', 'STATE'],
       ['good', '1.0.0', '7', '2', 'modelRouter', 'active'],
-      ['future', '1.0.0', '0', '1', '-', 'rejected (switchyard.protocol "^2.0.0" does not accept the host protocol version 1.1.0)'],
+      ['future', '1.0.0', '0', '1', '-', `rejected (switchyard.protocol "^2.0.0" does not accept the host protocol version ${PROTOCOL_VERSION})`],
       ['setup-throws', '1.0.0', '0', '1', '-', 'fused (start failed: missing api key)'],
       ['off', '1.0.0', '0', '1', '-', 'disabled'],
       ['bad-definition', '1.0.0', '0', '1', '-', expect.stringMatching(/^fused \(start failed: .*invalid plugin definition/)],

@@ -1,45 +1,61 @@
 /**
- * Writes stream answers to the raw response in their format's framing. Streams respect
- * back-pressure and stop as soon as the client goes away.
+ * Writes stream answers to the raw response in their format's framing. Each batch (the events
+ * of one upstream read) leaves corked, in one write; a full socket pauses the flow until it
+ * drains, and a client that goes away cancels it, which releases the upstream.
  *
  * @module
  */
 import type { ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import type { StreamFraming, WireEvent } from '../formats/wire-format.js';
+import type { Flow } from '../streams/flow.js';
 
 /** Streams `events` to `res`, framed by `framing`. Resolves when the stream ended or the client left. */
-export async function writeStream(res: ServerResponse, headers: Record<string, string>, events: AsyncIterable<WireEvent>, framing: StreamFraming): Promise<void> {
+export function writeStream(res: ServerResponse, headers: Record<string, string>, events: Flow<WireEvent>, framing: StreamFraming): Promise<void> {
   res.writeHead(200, { ...framing.headers, ...headers });
   let count = 0;
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    res.uncork();
-  };
-  const iterator = events[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      if (res.destroyed) break;
-      const next = await iterator.next();
-      if (next.done) break;
-      const chunk = framing.frame(next.value, count);
-      if (chunk === undefined) continue;
-      count++;
-      // Events decoded from one upstream read arrive in one tick: cork so they leave in one write.
-      if (!corked) {
-        corked = true;
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const settle = () => {
+      done = true;
+      res.off('drain', resume);
+      res.off('close', left);
+    };
+    const resume = () => events.resume();
+    const left = () => {
+      if (done) return;
+      settle();
+      events.cancel();
+      resolve();
+    };
+    res.on('drain', resume);
+    res.on('close', left);
+    events.start({
+      batch(items) {
+        if (res.destroyed) return;
         res.cork();
-        process.nextTick(uncork);
-      }
-      if (!res.write(chunk) && !res.destroyed) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      }
-    }
-    const end = framing.end(count);
-    if (end && !res.destroyed) res.write(end);
-  } finally {
-    if (res.destroyed) await iterator.return?.();
-    if (!res.writableEnded) res.end();
-  }
+        let full = false;
+        for (const item of items) {
+          const chunk = framing.frame(item, count);
+          if (chunk === undefined) continue;
+          count++;
+          if (!res.write(chunk)) full = true;
+        }
+        res.uncork();
+        if (full && !res.destroyed) events.pause();
+      },
+      end() {
+        settle();
+        const end = framing.end(count);
+        if (end && !res.destroyed) res.write(end);
+        if (!res.writableEnded) res.end();
+        resolve();
+      },
+      fail(err) {
+        // Not a clean end: the client must not take a failed stream for a whole one.
+        settle();
+        res.destroy();
+        reject(err);
+      },
+    });
+  });
 }

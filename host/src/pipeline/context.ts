@@ -10,6 +10,7 @@ import type { Pool } from '../core/conductor/pool.js';
 import type { IRReasoning } from '../formats/ir.js';
 import type { JsonBody } from '../formats/json-body.js';
 import type { DecodedRequest, WireEvent, WireFormat } from '../formats/wire-format.js';
+import type { Flow } from '../streams/flow.js';
 import type { CallScope } from './plugins/dispatch.js';
 import type { Runtime } from './runtime.js';
 import type { DecisionTrace } from './trace/trace.js';
@@ -83,4 +84,4 @@ export interface RequestContext extends PipelineInput {
 /** The pipeline's answer. `body` keeps its text when an upstream's own bytes go back. */
 export type PipelineResult =
   | { kind: 'json'; status: number; headers: Record<string, string>; body: JsonBody }
-  | { kind: 'stream'; headers: Record<string, string>; events: AsyncIterable<WireEvent> };
+  | { kind: 'stream'; headers: Record<string, string>; events: Flow<WireEvent> };

@@ -10,6 +10,7 @@ import type { IRStreamEvent, IRUsage } from '../formats/ir.js';
 import { JsonBody } from '../formats/json-body.js';
 import type { DecodedRequest, SseEvent, WireEvent, WireFormat } from '../formats/wire-format.js';
 import { UpstreamStreamError } from '../formats/wire-format.js';
+import { Channel, type Flow } from '../streams/flow.js';
 import { UpstreamError } from '../upstream/errors.js';
 import type { Translation } from './context.js';
 
@@ -52,58 +53,80 @@ export interface StreamOptions {
 }
 
 /**
- * Translates an upstream SSE stream into client events. Until the first client event is
- * yielded a failure is thrown, so the caller can still answer with a plain error (or fail over);
- * after it, a failure ends the stream with the client format's error event, never a clean end.
- * A stream that ends without a finish reason was cut and counts as a failure.
+ * Translates an upstream SSE stream into client events, batch by batch as the upstream's reads
+ * arrive. Until the first client event is out a failure fails the flow, so the caller can still
+ * answer with a plain error (or fail over); after it, a failure ends the stream with the client
+ * format's error event, never a clean end. A stream that ends without a finish reason was cut
+ * and counts as a failure.
  */
-export async function* translateStream(
-  events: AsyncIterable<SseEvent>,
-  client: WireFormat,
-  upstream: WireFormat,
-  signal: AbortSignal,
-  options: StreamOptions = {},
-): AsyncGenerator<WireEvent> {
+export function translateStream(events: Flow<SseEvent>, client: WireFormat, upstream: WireFormat, signal: AbortSignal, options: StreamOptions = {}): Flow<WireEvent> {
   const { onLateFailure, onUsage, passthrough = client === upstream, redact = (text: string) => text } = options;
   const decoder = upstream.createStreamDecoder();
   const encoder = client.createStreamEncoder();
   let started = false;
   let finished = false;
-  try {
-    for await (const event of events) {
-      // The host ending the request must end the stream even if the upstream ignores the abort.
-      if (signal.aborted) throw signal.reason;
-      // A pass-through decodes only its first event (a stream garbled from the start still fails
-      // over) and those that may finish or fail it or report usage; every other event leaves unparsed.
-      const decoded = passthrough && started && !upstream.mayCarryOutcome(event) ? NOTHING : decoder.decode(event);
-      for (const e of decoded) {
-        if (e.type === 'finish') finished = true;
-        else if (e.type === 'usage') onUsage?.(e.usage);
-      }
-      if (passthrough) {
-        started = true;
-        yield { event: event.event, data: event.data };
-        continue;
-      }
-      for (const e of decoded) {
-        for (const out of encoder.encode(e)) {
-          started = true;
-          yield out;
-        }
-      }
-    }
-    if (!finished) throw new UpstreamError('stream', 'upstream stream ended before it finished');
-    if (!passthrough) yield* encoder.end();
-  } catch (err) {
+
+  const failed = (err: unknown) => {
     // Before the first event the caller still answers; a client that left needs no answer.
-    if (!started || (signal.aborted && !isGatewayError(signal.reason))) throw err;
+    if (!started || (signal.aborted && !isGatewayError(signal.reason))) return out.fail(err);
     // The host ending the request (shutdown) is not the credential's fault.
-    if (signal.aborted) yield* encoder.fail((signal.reason as Error).message);
+    if (signal.aborted) out.push(encoder.fail((signal.reason as Error).message));
     else {
       onLateFailure?.(err);
-      yield* encoder.fail(redact(streamFailureMessage(err)));
+      out.push(encoder.fail(redact(streamFailureMessage(err))));
     }
-  }
+    out.end();
+  };
+
+  const translate = (batch: readonly SseEvent[]) => {
+    const wire: WireEvent[] = [];
+    try {
+      // The host ending the request must end the stream even if the upstream ignores the abort.
+      if (signal.aborted) throw signal.reason;
+      for (const event of batch) {
+        // A pass-through decodes only its first event (a stream garbled from the start still fails
+        // over) and those that may finish or fail it or report usage; every other event leaves unparsed.
+        const decoded = passthrough && started && !upstream.mayCarryOutcome(event) ? NOTHING : decoder.decode(event);
+        for (const e of decoded) {
+          if (e.type === 'finish') finished = true;
+          else if (e.type === 'usage') onUsage?.(e.usage);
+        }
+        if (passthrough) {
+          started = true;
+          wire.push(event);
+          continue;
+        }
+        for (const e of decoded) {
+          for (const encoded of encoder.encode(e)) {
+            started = true;
+            wire.push(encoded);
+          }
+        }
+      }
+    } catch (err) {
+      events.cancel();
+      out.push(wire);
+      return failed(err);
+    }
+    out.push(wire);
+  };
+
+  const out: Channel<WireEvent> = new Channel<WireEvent>({
+    start: () =>
+      events.start({
+        batch: translate,
+        end() {
+          if (!finished) return failed(new UpstreamError('stream', 'upstream stream ended before it finished'));
+          if (!passthrough) out.push(encoder.end());
+          out.end();
+        },
+        fail: failed,
+      }),
+    pause: () => events.pause(),
+    resume: () => events.resume(),
+    cancel: () => events.cancel(),
+  });
+  return out;
 }
 
 function streamFailureMessage(err: unknown): string {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCodes } from '@switchyard/plugin-sdk';
+import { ErrorCodes, PROTOCOL_VERSION } from '@switchyard/plugin-sdk';
 import { PluginCallError } from '@switchyard/plugin-sdk/transport';
 import { fakeWorker, liveWorkers, recordingLogger, route, until } from './harness.test-suite.js';
 import { defaultPluginItem, type PluginItem } from './item.js';
@@ -43,6 +43,7 @@ describe('PluginSupervisor', () => {
     expect(sup.state).toBe('active');
     const executor = { provider: 'fake', format: 'openai', models: [{ id: 'fake-t1' }] };
     expect(sup.registration).toEqual({ id: 'fake', protocol: '1.0.0', capabilities: ['modelRouter', 'executor'], executor });
+    expect(sup.protocol).toBe('1.0.0');
     expect(await sup.call('model.route', route)).toEqual({ handled: true, targetKind: 'model', target: 't1' });
     expect(sup.snapshot()).toEqual({
       id: 'fake',
@@ -69,6 +70,20 @@ describe('PluginSupervisor', () => {
     await sup.reconfigure({ ...sup.item, config: { behaviour: 'invalid' } });
     expect(await failure(sup.call('model.route', route))).toMatchObject({ kind: 'invalid', code: ErrorCodes.invalidResult });
     expect(sup.snapshot()).toMatchObject({ state: 'active', calls: 2, errors: 2, crashes: 0 });
+  });
+
+  it('counts each event a stream.interceptBatch answer failed on, and an answer of the wrong length, as failed calls', async () => {
+    const events: string[] = [];
+    const observer = { pluginEvent: (_id: string, event: string) => events.push(event), pluginCall: () => {} };
+    const { sup } = supervise({ capabilities: ['streamInterceptor'] }, {}, { observer });
+    await sup.start();
+    const batch = (n: number) => ({ requestId: 'r1', sourceFormat: 'openai' as const, index: 0, events: Array.from({ length: n }, (_, i) => ({ data: i })) });
+    expect(await sup.call('stream.interceptBatch', batch(2))).toEqual([null, { error: 'bad event' }]);
+    expect(sup.snapshot()).toMatchObject({ state: 'active', calls: 1, errors: 1 });
+    const err = await failure(sup.call('stream.interceptBatch', batch(3)));
+    expect(err).toMatchObject({ kind: 'invalid', code: ErrorCodes.invalidResult, message: 'invalid stream.interceptBatch result: 2 answers for 3 events' });
+    expect(sup.snapshot()).toMatchObject({ state: 'active', calls: 2, errors: 2 });
+    expect(events).toEqual(['calls', 'errors', 'calls', 'errors']);
   });
 
   it('fuses a call past its deadline and destroys the pool', async () => {
@@ -119,7 +134,7 @@ describe('PluginSupervisor', () => {
   it('rejects a plugin that refuses the host protocol', async () => {
     const { sup } = supervise({ behaviour: 'protocol-mismatch' });
     await sup.start();
-    expect(sup.snapshot()).toMatchObject({ state: 'rejected', reason: 'host protocol 1.1.0 is not supported' });
+    expect(sup.snapshot()).toMatchObject({ state: 'rejected', reason: `host protocol ${PROTOCOL_VERSION} is not supported` });
   });
 
   it('fuses a plugin that fails its idle health check', async () => {

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { z } from 'zod';
 import { ErrorCodes, Methods, PROTOCOL_VERSION, compatibleProtocol, logParamsSchema, methodSchemas, registerResultSchema } from '@switchyard/plugin-sdk';
 import type { Capability, HostMethod, RegisterResult } from '@switchyard/plugin-sdk';
+import { batchFailures } from './batch.js';
 import type { DiscoveredPlugin } from './discovery.js';
 import { FusePolicy } from './fuse.js';
 import type { PluginEvent, PluginObserver } from './observer.js';
@@ -127,6 +128,11 @@ export class PluginSupervisor {
     return this.registration?.auth;
   }
 
+  /** The SDK protocol version the plugin registered with. */
+  get protocol(): string | undefined {
+    return this.registration?.protocol;
+  }
+
   /** Starts the first generation; resolves once it is active or fused. No-op when disabled or rejected. */
   async start(): Promise<void> {
     if (this.st === 'starting') await this.launch();
@@ -146,7 +152,13 @@ export class PluginSupervisor {
     const started = observer ? performance.now() : 0;
     try {
       const options = { ...opts, onHostRequest: opts.onHostRequest ?? this.opts.onHostRequest };
-      return (await gen.call(method, params, timeout, options, methodSchemas[method].result)) as CallResult<M>;
+      const result = (await gen.call(method, params, timeout, options, methodSchemas[method].result)) as CallResult<M>;
+      // A batch answer holds its events' handler failures: each counts as the failed call it would have been alone.
+      if (method === Methods.streamInterceptBatch) {
+        const failures = batchFailures(params as CallParams<'stream.interceptBatch'>, result as CallResult<'stream.interceptBatch'>);
+        for (let i = 0; i < failures; i += 1) this.count('errors');
+      }
+      return result;
     } catch (err) {
       const { kind, code } = err as PluginCallError;
       if (kind === 'invalid' || (kind === 'error' && code !== ErrorCodes.cancelled)) this.count('errors');

@@ -11,7 +11,7 @@ import { JsonBody } from '../formats/json-body.js';
 import type { WireFormat } from '../formats/wire-format.js';
 import { readJson, readJsonText, sendUpstream } from './client.js';
 import { type UpstreamEndpoint, upstreamEndpoint } from './endpoint.js';
-import { parseSse } from './sse.js';
+import { sseFlow } from './sse.js';
 import { UpstreamError } from './errors.js';
 import { readRateLimits } from './rate-limits.js';
 import type { TokenSource } from './token-source.js';
@@ -70,7 +70,7 @@ export class HttpUpstream implements Upstream {
       if (limits.length > 0) answer.limits = limits;
       return answer;
     }
-    const answer: UpstreamAnswer = { kind: 'stream', events: parseSse(response.body), release: () => response.body.destroy() };
+    const answer: UpstreamAnswer = { kind: 'stream', events: sseFlow(response.body) };
     if (limits.length > 0) answer.limits = limits;
     return answer;
   }

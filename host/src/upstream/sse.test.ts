@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SseParser, parseSse } from './sse.js';
+import { Readable } from 'node:stream';
+import { collect } from '../streams/flow.js';
+import { SseParser, sseFlow } from './sse.js';
 
 describe('SseParser', () => {
   it('parses events split at any byte boundary', () => {
@@ -32,7 +34,7 @@ describe('SseParser', () => {
       yield Buffer.from('1}');
     }
     const out = [];
-    for await (const e of parseSse(body())) out.push(e);
+    out.push(...(await collect(sseFlow(Readable.from(body(), { objectMode: false })))));
     expect(out).toEqual([{ data: '{"a":1}' }]);
   });
 
@@ -42,7 +44,30 @@ describe('SseParser', () => {
       for (const b of bytes) yield Buffer.from([b]);
     }
     const out = [];
-    for await (const e of parseSse(body())) out.push(e);
+    out.push(...(await collect(sseFlow(Readable.from(body(), { objectMode: false })))));
     expect(out).toEqual([{ data: 'héllo ✓' }]);
+  });
+
+  it('delivers the events of one read as one batch', async () => {
+    const body = Readable.from([Buffer.from('data: a\n\ndata: b\n\n'), Buffer.from('event: x\ndata: c\n\n')], { objectMode: false });
+    const batches = await new Promise<unknown[][]>((resolve, reject) => {
+      const seen: unknown[][] = [];
+      sseFlow(body).start({ batch: (items) => seen.push([...items]), end: () => resolve(seen), fail: reject });
+    });
+    expect(batches).toEqual([[{ data: 'a' }, { data: 'b' }], [{ event: 'x', data: 'c' }]]);
+  });
+
+  it('fails when the body is cut, and releases it when cancelled', async () => {
+    const cut = new Readable({ read() {} });
+    const failed = new Promise((resolve) => sseFlow(cut).start({ batch: () => undefined, end: () => resolve('end'), fail: (err) => resolve((err as Error).message) }));
+    cut.push('data: a\n\n');
+    cut.destroy(new Error('socket hang up'));
+    expect(await failed).toBe('socket hang up');
+
+    const open = new Readable({ read() {} });
+    const flow = sseFlow(open);
+    flow.start({ batch: () => undefined, end: () => undefined, fail: () => undefined });
+    flow.cancel();
+    expect(open.destroyed).toBe(true);
   });
 });

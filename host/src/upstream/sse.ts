@@ -4,7 +4,9 @@
  *
  * @module
  */
+import type { Readable } from 'node:stream';
 import type { SseEvent } from '../formats/wire-format.js';
+import { Channel, type Flow } from '../streams/flow.js';
 
 /** Incremental parser: feed text as it arrives, get whole events back. */
 export class SseParser {
@@ -70,14 +72,28 @@ export class SseParser {
   }
 }
 
-/** Parses a byte stream into SSE events. */
-export async function* parseSse(body: AsyncIterable<Buffer | string>): AsyncGenerator<SseEvent> {
+/**
+ * The SSE events of an upstream body as a {@link Flow}: each read the body delivers becomes one
+ * batch, parsed in the read's own callback. Pausing the flow pauses the body (TCP back-pressure
+ * reaches the upstream); cancelling destroys it, which releases the connection.
+ */
+export function sseFlow(body: Readable): Flow<SseEvent> {
   const parser = new SseParser();
   const decoder = new TextDecoder();
-  for await (const chunk of body) {
-    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    yield* parser.push(text);
-  }
-  yield* parser.push(decoder.decode());
-  yield* parser.end();
+  const channel = new Channel<SseEvent>({
+    start() {
+      body.on('data', (chunk: Buffer | string) => channel.push(parser.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }))));
+      body.once('end', () => {
+        channel.push([...parser.push(decoder.decode()), ...parser.end()]);
+        channel.end();
+      });
+      body.once('error', (err) => channel.fail(err));
+      // Destroyed without an error or an end: the stream was cut all the same.
+      body.once('close', () => channel.fail(new Error('upstream stream closed before its end')));
+    },
+    pause: () => body.pause(),
+    resume: () => body.resume(),
+    cancel: () => body.destroy(),
+  });
+  return channel;
 }

@@ -6,6 +6,7 @@
  */
 import type { JsonBody } from '../formats/json-body.js';
 import type { SseEvent, WireFormat } from '../formats/wire-format.js';
+import type { Flow } from '../streams/flow.js';
 import type { RateLimit } from './rate-limits.js';
 
 /** One call to an upstream: a body already in its format. */
@@ -32,9 +33,8 @@ export type UpstreamAnswer =
       kind: 'stream';
       /** The rate-limit signals of the answer's headers. */
       limits?: RateLimit[];
-      events: AsyncIterable<SseEvent>;
-      /** Stops the stream early (the consumer gave up on it). */
-      release(): void;
+      /** Cancelling it stops the stream early (the consumer gave up on it). */
+      events: Flow<SseEvent>;
     };
 
 export interface Upstream {

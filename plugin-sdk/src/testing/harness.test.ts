@@ -89,6 +89,16 @@ describe('a plugin package with every capability', () => {
     });
   });
 
+  it('intercepts a batch of stream events with the per-event handler, each at its index', async () => {
+    const answer = (index: number, data: string) => ({ event: { data: { requestId: 'test', sourceFormat: 'openai', index, event: { data } } } });
+    expect(await kitchen.interceptStreamBatch({ events: [{ data: 'x' }, { data: 'y' }] })).toEqual([answer(0, 'x'), answer(1, 'y')]);
+    expect(await kitchen.interceptStreamBatch({ events: [{ data: 'x' }, { data: 'y' }], index: 3, indices: [3, 7], requestId: 'r9' })).toEqual([
+      { event: { data: { requestId: 'r9', sourceFormat: 'openai', index: 3, event: { data: 'x' } } } },
+      { event: { data: { requestId: 'r9', sourceFormat: 'openai', index: 7, event: { data: 'y' } } } },
+    ]);
+    expect(await kitchen.interceptStreamBatch({ events: [] })).toEqual([]);
+  });
+
   it('schedules for the first candidate provider', async () => {
     const candidate: SchedulerCandidate = { id: 'c1', provider: 'openai', label: 'one', priority: 0, weight: 1, status: 'active', inFlight: 0, successes: 0, failures: 0 };
     expect(await kitchen.schedule({ candidates: [candidate, { ...candidate, id: 'c2' }] })).toEqual({ credentialId: 'openai:test-model:2' });
@@ -137,6 +147,16 @@ describe('failures', () => {
     expect(await failure(faults.route({ requestedModel: 'invalid' }))).toMatchObject({ kind: 'invalid', code: ErrorCodes.invalidResult });
     // Handler errors are not fatal: the plugin keeps serving.
     expect(await faults.route({ requestedModel: 'other' })).toEqual({ handled: false });
+  });
+
+  it('answers {error} for each event of a batch whose handler threw or answered invalidly, and still serves the others', async () => {
+    const answers = await faults.interceptStreamBatch({ events: [{ data: 'a' }, { data: 'throw' }, { data: 'invalid' }, { data: 'b' }] });
+    expect(answers).toEqual([{ drop: true }, { error: 'stream exploded' }, { error: expect.stringMatching(/^answered an invalid result: matches none of the allowed shapes/) }, { drop: true }]);
+  });
+
+  it("refuses a batch whose indices do not match its events with the worker's -32602", async () => {
+    const err = await failure(faults.interceptStreamBatch({ events: [{ data: 'a' }], indices: [0, 1] }));
+    expect(err).toMatchObject({ kind: 'error', code: -32602, message: expect.stringContaining('indices must have one entry per event') });
   });
 
   it("reports a handler past its deadline as 'timeout' within the deadline, and stays unusable", async () => {

@@ -36,6 +36,8 @@ import {
   type SchedulerCandidate,
   type SchedulerPickParams,
   type SchedulerPickResult,
+  type StreamInterceptBatchParams,
+  type StreamInterceptBatchResult,
   type StreamInterceptParams,
   type StreamInterceptResult,
   type WireEvent,
@@ -82,6 +84,12 @@ export interface PluginHarness {
   interceptResponse(res: Partial<ResponseInterceptParams> & { body: unknown }): Promise<ResponseInterceptResult>;
   /** Calls the stream interceptor (index 0 unless told otherwise); like in the host, without host callbacks. */
   interceptStream(chunk: Partial<StreamInterceptParams> & { event: WireEvent }): Promise<StreamInterceptResult>;
+  /**
+   * Calls `stream.interceptBatch` (protocol 1.2) the way the host hands over the events of one
+   * upstream read: one answer per event, in order, `{error}` for an event the handler threw on.
+   * Indices run from `index` (default 0) unless `indices` names each one.
+   */
+  interceptStreamBatch(batch: Partial<StreamInterceptBatchParams> & { events: WireEvent[] }): Promise<StreamInterceptBatchResult>;
   /** Calls the scheduler; the provider defaults to the first candidate's. */
   schedule(req: Partial<SchedulerPickParams> & { candidates: SchedulerCandidate[] }): Promise<SchedulerPickResult>;
   /** Calls executor.execute; the model defaults to the body's `model`, else the executor's first model. */
@@ -181,6 +189,7 @@ export async function createHarness(options: HarnessOptions): Promise<PluginHarn
     interceptRequest: (req) => call(Methods.requestIntercept, requests.requestIntercept(req, registration)),
     interceptResponse: (res) => call(Methods.responseIntercept, requests.responseIntercept(res)),
     interceptStream: (chunk) => call(Methods.streamIntercept, requests.streamIntercept(chunk)),
+    interceptStreamBatch: (batch) => call(Methods.streamInterceptBatch, requests.streamInterceptBatch(batch)),
     schedule: (req) => call(Methods.schedulerPick, requests.schedulerPick(req)),
     execute: (req) => call(Methods.executorExecute, requests.executorRequest(req, registration, false)),
     async stream(req) {

@@ -14,6 +14,7 @@ import type {
   RouteRequest,
   SchedulerCandidate,
   SchedulerPickParams,
+  StreamInterceptBatchParams,
   StreamInterceptParams,
   WireEvent,
 } from '../schema.js';
@@ -47,6 +48,11 @@ export function responseIntercept(res: Partial<ResponseInterceptParams> & { body
 /** A full `stream.intercept` request: the first event of the stream. */
 export function streamIntercept(chunk: Partial<StreamInterceptParams> & { event: WireEvent }): StreamInterceptParams {
   return { ...common, index: 0, ...chunk };
+}
+
+/** A full `stream.interceptBatch` request: events from the first of the stream on. */
+export function streamInterceptBatch(batch: Partial<StreamInterceptBatchParams> & { events: WireEvent[] }): StreamInterceptBatchParams {
+  return { ...common, index: 0, ...batch };
 }
 
 /** A full `scheduler.pick` request, for the provider of the first candidate. */

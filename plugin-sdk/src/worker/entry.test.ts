@@ -64,6 +64,8 @@ describe('capability calls', () => {
   it('answers capabilityMissing for a capability the plugin does not define', async () => {
     expect(errorOf(await route(minimal, 'x')).code).toBe(ErrorCodes.capabilityMissing);
     expect(errorOf(await call(minimal.pool, 'executor.stream', executorRequest('p', true))).code).toBe(ErrorCodes.capabilityMissing);
+    const batch = { requestId: 'r', sourceFormat: 'openai', index: 0, events: [{ data: {} }] };
+    expect(errorOf(await call(minimal.pool, 'stream.interceptBatch', batch)).code).toBe(ErrorCodes.capabilityMissing);
   });
 
   it('serves interceptors and the scheduler, answering undefined as null', async () => {

@@ -8,7 +8,17 @@
 import { JSONRPCErrorCode, JSONRPCServer } from './json-rpc.js';
 import type { z } from 'zod';
 import { compatibleProtocol, ErrorCodes, Methods, PROTOCOL_VERSION } from '../protocol.js';
-import { methodSchemas, registerParamsSchema, type HostMethod, type RegisterResult, type UpstreamStatus } from '../schema.js';
+import {
+  methodSchemas,
+  registerParamsSchema,
+  streamInterceptResultSchema,
+  type HostMethod,
+  type RegisterResult,
+  type StreamInterceptBatchParams,
+  type StreamInterceptBatchResult,
+  type StreamInterceptParams,
+  type UpstreamStatus,
+} from '../schema.js';
 import type { Call } from './call.js';
 import type { LoadedPlugin } from './definition.js';
 import { describeIssues, errorMessage, RpcError } from './rpc-error.js';
@@ -50,6 +60,7 @@ export function createServer(plugin: LoadedPlugin, pluginId: string): JSONRPCSer
   serve(Methods.requestIntercept, interceptor && ((req, call) => interceptor.intercept(req, call.ctx)));
   serve(Methods.responseIntercept, definition.responseInterceptor && ((res, call) => definition.responseInterceptor!(res, call.ctx)));
   serve(Methods.streamIntercept, definition.streamInterceptor && ((chunk, call) => definition.streamInterceptor!(chunk, call.ctx)));
+  serve(Methods.streamInterceptBatch, definition.streamInterceptor && ((batch, call) => interceptEach(batch, (chunk) => definition.streamInterceptor!(chunk, call.ctx))));
   serve(Methods.schedulerPick, definition.scheduler && ((req, call) => definition.scheduler!(req, call.ctx)));
   serve(Methods.authRefresh, definition.auth && ((credential, call) => definition.auth!.refresh(credential, call.ctx)));
   serve(Methods.executorExecute, executor && ((req, call) => executor.execute(req, call.ctx)), true);
@@ -82,6 +93,25 @@ async function answer<M extends HostMethod>(method: M, handler: Handler<M> | und
   const checked = resultSchema.safeParse(result ?? null);
   if (!checked.success) throw new RpcError(ErrorCodes.invalidResult, `${method} answered an invalid result: ${describeIssues(checked.error.issues)}`);
   return checked.data;
+}
+
+/**
+ * Serves `stream.interceptBatch` (1.2) with the plugin's own per-event handler, one event after
+ * the other, so plugins written for `stream.intercept` need no change. A handler that throws on
+ * (or answers invalidly for) one event fails that event alone: the others are still served.
+ */
+async function interceptEach(batch: StreamInterceptBatchParams, intercept: (chunk: StreamInterceptParams) => unknown): Promise<StreamInterceptBatchResult> {
+  const { requestId, sourceFormat, index, indices, events } = batch;
+  const answers: StreamInterceptBatchResult = [];
+  for (const [i, event] of events.entries()) {
+    try {
+      const checked = streamInterceptResultSchema.safeParse((await intercept({ requestId, index: indices?.[i] ?? index + i, sourceFormat, event })) ?? null);
+      answers.push(checked.success ? checked.data : { error: `answered an invalid result: ${describeIssues(checked.error.issues)}` });
+    } catch (error) {
+      answers.push({ error: errorMessage(error) });
+    }
+  }
+  return answers;
 }
 
 /** Validates params, answering -32602 when they do not fit. */

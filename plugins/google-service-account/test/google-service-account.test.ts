@@ -5,6 +5,7 @@
  * secret.
  */
 import { fileURLToPath } from 'node:url';
+import { PROTOCOL_VERSION } from '@switchyard/plugin-sdk';
 import { createHarness, type PluginHarness } from '@switchyard/plugin-sdk/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JWT_BEARER, type MockTokenServer, makeServiceAccount, startMockTokenServer } from '../../../test/mock-token/index.js';
@@ -52,7 +53,7 @@ function expectNoKey(message: string, pem: string): void {
 
 describe('google-service-account', () => {
   it('registers the auth capability for service_account credentials', () => {
-    expect(plugin.registration).toMatchObject({ id: 'google-service-account', protocol: '1.1.0', capabilities: ['auth'], auth: { types: ['service_account'] } });
+    expect(plugin.registration).toMatchObject({ id: 'google-service-account', protocol: PROTOCOL_VERSION, capabilities: ['auth'], auth: { types: ['service_account'] } });
   });
 
   it('exchanges an RS256 JWT the endpoint verified for a working token, with project and region as metadata', async () => {

@@ -5,7 +5,7 @@
  * host cancels.
  */
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes } from '@switchyard/plugin-sdk';
+import { ErrorCodes, PROTOCOL_VERSION } from '@switchyard/plugin-sdk';
 import { createHarness, type PluginHarness } from '@switchyard/plugin-sdk/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type MockTokenServer, startMockTokenServer } from '../../../test/mock-token/index.js';
@@ -59,7 +59,7 @@ function expectNoSecret(message: string, secrets: unknown[]): void {
 
 describe('oauth2', () => {
   it('registers the auth capability for oauth2 credentials', () => {
-    expect(plugin.registration).toMatchObject({ id: 'oauth2', protocol: '1.1.0', capabilities: ['auth'], auth: { types: ['oauth2'] } });
+    expect(plugin.registration).toMatchObject({ id: 'oauth2', protocol: PROTOCOL_VERSION, capabilities: ['auth'], auth: { types: ['oauth2'] } });
   });
 
   it('refreshes: a token valid at the endpoint, its expiry, and the rotated refresh token as material', async () => {

@@ -32,6 +32,8 @@ export interface ActivePlugin {
   readonly executor?: { provider: string; format: Format; models: readonly { id: string }[] };
   /** The credential types an auth plugin refreshes. */
   readonly auth?: { types: readonly string[] };
+  /** The SDK protocol version the plugin registered with: which methods it serves (`stream.interceptBatch` from 1.2). */
+  readonly protocol?: string;
   call<M extends HostMethod>(method: M, params: z.input<(typeof methodSchemas)[M]['params']>, options?: CallOptions): Promise<z.output<(typeof methodSchemas)[M]['result']>>;
 }
 

@@ -9,6 +9,7 @@
 import { ErrorCodes } from '@switchyard/plugin-sdk';
 import { JsonBody } from '../../formats/json-body.js';
 import type { SseEvent, WireFormat } from '../../formats/wire-format.js';
+import { Channel } from '../../streams/flow.js';
 import { UpstreamError } from '../../upstream/errors.js';
 import type { Upstream, UpstreamAnswer, UpstreamCall } from '../../upstream/upstream.js';
 import type { PluginDirectory } from './directory.js';
@@ -50,13 +51,19 @@ export class ExecutorUpstream implements Upstream {
         throw this.#asUpstreamError(err);
       }
     }
-    const queue = new EventQueue<SseEvent>(MAX_QUEUED_EVENTS);
+    // Chunks arrive one message each: a batch of one, held while the client is paused.
+    const events = new Channel<SseEvent>({}, MAX_QUEUED_EVENTS);
     const { executorEvent } = this.format.upstream;
-    plugin.call('executor.stream', params, { ...options, onChunk: (event) => queue.push(executorEvent(event)) }).then(
-      () => queue.end(),
-      (err: unknown) => queue.fail(this.#asUpstreamError(err)),
+    const onChunk = (event: unknown) => {
+      // Throwing cancels the plugin's call.
+      if (events.closed) throw new Error('the stream was closed by its reader');
+      events.push([executorEvent(event)]);
+    };
+    plugin.call('executor.stream', params, { ...options, onChunk }).then(
+      () => events.end(),
+      (err: unknown) => events.fail(this.#asUpstreamError(err)),
     );
-    return { kind: 'stream', events: queue, release: () => queue.close() };
+    return { kind: 'stream', events };
   }
 
   /** Executors have no counting endpoint: the host estimates. */
@@ -80,65 +87,5 @@ export class ExecutorUpstream implements Upstream {
       return new UpstreamError('http', `${e.data.status} ${e.data.message ?? e.message ?? ''}`.trim(), e.data.status, e.data.retryAfterMs);
     }
     return new UpstreamError('network', `executor plugin ${this.pluginId}: ${e?.message ?? String(err)}`);
-  }
-}
-
-/** A bounded push-fed async iterable: the plugin pushes chunks as they come, the translator pulls. */
-class EventQueue<T> implements AsyncIterable<T> {
-  #items: T[] = [];
-  #head = 0;
-  #done = false;
-  #error: unknown;
-  #wake: (() => void) | undefined;
-
-  constructor(private readonly limit: number) {}
-
-  /** Queues an event; throws (which cancels the plugin's call) when the reader is `limit` behind or gone. */
-  push(item: T): void {
-    if (this.#done) throw new Error('the stream was closed by its reader');
-    if (this.#items.length - this.#head >= this.limit) throw new Error(`the reader fell ${this.limit} events behind`);
-    this.#items.push(item);
-    this.#wake?.();
-  }
-  end(): void {
-    this.#done = true;
-    this.#wake?.();
-  }
-  fail(err: unknown): void {
-    if (this.#done) return;
-    this.#error = err;
-    this.end();
-  }
-  /** The reader gave up: later pushes cancel the plugin's call. */
-  close(): void {
-    this.#items = [];
-    this.#head = 0;
-    this.end();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
-    try {
-      for (;;) {
-        if (this.#head < this.#items.length) {
-          const item = this.#items[this.#head]!;
-          this.#items[this.#head++] = undefined as T;
-          // Compact now and then, so a long stream does not keep every event it ever queued.
-          if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-            this.#items = this.#items.slice(this.#head);
-            this.#head = 0;
-          }
-          yield item;
-          continue;
-        }
-        if (this.#done) {
-          if (this.#error !== undefined) throw this.#error;
-          return;
-        }
-        await new Promise<void>((resolve) => (this.#wake = resolve));
-        this.#wake = undefined;
-      }
-    } finally {
-      this.close();
-    }
   }
 }

@@ -14,6 +14,7 @@ import { asGatewayError } from '../../errors/registry.js';
 import { errorAnswer } from '../../formats/error-answer.js';
 import { FORMATS } from '../../formats/index.js';
 import { JsonBody } from '../../formats/json-body.js';
+import { collect } from '../../streams/flow.js';
 import type { PipelineInput, PipelineResult } from '../context.js';
 import type { Runtime } from '../runtime.js';
 
@@ -66,7 +67,7 @@ export async function executeNested(
       return { status, headers: result.headers, body: result.body.value };
     }
     const events: unknown[] = [];
-    for await (const event of result.events) if (!event.raw) events.push(event.event ? { event: event.event, data: event.data } : event.data);
+    for (const event of await collect(result.events)) if (!event.raw) events.push(event.event ? { event: event.event, data: event.data } : event.data);
     status = 200;
     return { status, headers: result.headers, body: events };
   } catch (err) {

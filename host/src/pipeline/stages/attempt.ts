@@ -2,7 +2,7 @@
  * Stage 5, attempt: what the conductor runs for each credential it picks. The client's body is
  * translated for the credential's upstream (once per upstream format and model), the
  * `afterAuth` interceptors see it with the chosen provider and credential, and the upstream is
- * called. A stream attempt ends when its first client event is in hand, so failover stays
+ * called. A stream attempt ends when its first client events are in hand, so failover stays
  * transparent until the first byte; a count attempt asks the upstream to count, or estimates.
  *
  * @module
@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { PoolMember } from '../../core/conductor/pool.js';
 import { JsonBody } from '../../formats/json-body.js';
 import type { WireEvent } from '../../formats/wire-format.js';
+import { type Flow, firstBatch } from '../../streams/flow.js';
 import { UpstreamError } from '../../upstream/errors.js';
 import type { RateLimit } from '../../upstream/rate-limits.js';
 import type { UpstreamAnswer, UpstreamCall } from '../../upstream/upstream.js';
@@ -22,7 +23,7 @@ import { mergeDropped, serialisable, translateRequest, translateResponse, transl
 /** What one successful attempt served. */
 export type Served =
   | { kind: 'json'; body: JsonBody; dropped: readonly string[] }
-  | { kind: 'stream'; events: AsyncIterable<WireEvent>; dropped: readonly string[] }
+  | { kind: 'stream'; events: Flow<WireEvent>; dropped: readonly string[] }
   | { kind: 'count'; tokens: number };
 
 /** One generate attempt on `member`. Throws what the upstream failed with. */
@@ -48,23 +49,22 @@ export async function attemptGenerate(ctx: RequestContext, member: PoolMember, s
       }
       return { kind: 'json', body: JsonBody.fromValue(out.body), dropped: mergeDropped(translation.dropped, out.dropped) };
     }
-    const events = translateStream(answer.events, client, upstream.format, signal, {
+    const translated = translateStream(answer.events, client, upstream.format, signal, {
       onLateFailure: (err) => ctx.rt.conductor.failedLate(member, err),
       onUsage: ctx.trace && ((usage) => (ctx.trace!.usage = usage)),
       passthrough: client === upstream.format && upstream.framed,
       redact: (text) => upstream.redact(text),
-    })[Symbol.asyncIterator]();
-    let first: IteratorResult<WireEvent>;
+    });
+    let events: Flow<WireEvent>;
     try {
-      first = await events.next();
+      events = await firstBatch(translated, () => new UpstreamError('stream', 'upstream stream was empty'));
     } catch (err) {
-      answer.release();
+      answer.events.cancel();
       // An error event's text becomes the attempt's reason: scrub the key from it like any upstream text.
       if (err instanceof Error) err.message = upstream.redact(err.message);
       throw err;
     }
-    if (first.done) throw new UpstreamError('stream', 'upstream stream was empty');
-    return { kind: 'stream', events: prepend(first.value, events), dropped: translation.dropped };
+    return { kind: 'stream', events, dropped: translation.dropped };
   } finally {
     timed(ctx, member, sentAt);
   }
@@ -161,28 +161,4 @@ function timed(ctx: RequestContext, member: PoolMember, sentAt: number): void {
   const ms = performance.now() - sentAt;
   ctx.upstreamMs += ms;
   ctx.rt.observer?.upstreamCall(member.provider, ms / 1000);
-}
-
-/**
- * `head`, then the rest of `rest`. A plain iterator rather than a generator: it hands each later
- * event straight through instead of resuming a generator per event. Stopping early (the client
- * left) returns `rest`, which releases the upstream stream.
- */
-function prepend<T>(head: T, rest: AsyncIterator<T>): AsyncIterableIterator<T> {
-  let first = true;
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    next() {
-      if (!first) return rest.next();
-      first = false;
-      return Promise.resolve({ value: head, done: false });
-    },
-    async return(value?: unknown) {
-      first = false;
-      await rest.return?.(value);
-      return { value: undefined, done: true };
-    },
-  };
 }

@@ -9,7 +9,8 @@
  */
 import { gatewayError } from '../../errors/registry.js';
 import { JsonBody } from '../../formats/json-body.js';
-import type { ConversationDialect, WireEvent } from '../../formats/wire-format.js';
+import type { ConversationDialect } from '../../formats/wire-format.js';
+import { tap } from '../../streams/flow.js';
 import type { PipelineInput, PipelineResult } from '../context.js';
 import type { Runtime } from '../runtime.js';
 import { asObject } from './decode.js';
@@ -41,28 +42,8 @@ export function recordConversation(rt: Runtime, input: PipelineInput, dialect: C
     keep(result.body.value);
     return result;
   }
-  return { ...result, events: watch(result.events, (event) => {
+  return { ...result, events: tap(result.events, (event) => {
     const answer = dialect.finalAnswer(event);
     if (answer !== undefined) keep(answer);
   }) };
-}
-
-/** `events`, each shown to `see` on its way; a plain iterator, so stopping early still releases the source. */
-function watch(events: AsyncIterable<WireEvent>, see: (event: WireEvent) => void): AsyncIterable<WireEvent> {
-  return {
-    [Symbol.asyncIterator]() {
-      const source = events[Symbol.asyncIterator]();
-      return {
-        async next() {
-          const next = await source.next();
-          if (!next.done) see(next.value);
-          return next;
-        },
-        async return(value?: unknown) {
-          await source.return?.(value);
-          return { value: undefined, done: true as const };
-        },
-      };
-    },
-  };
 }

@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import type { RunResult } from '../../core/conductor/conductor.js';
 import { JsonBody } from '../../formats/json-body.js';
 import type { PipelineResult, RequestContext } from '../context.js';
-import { interceptResponse, interceptStream } from '../plugins/intercept.js';
+import { interceptResponse } from '../plugins/intercept.js';
+import { interceptStream } from '../plugins/intercept-stream.js';
 import { usageOfBody } from '../usage.js';
 import type { Served } from './attempt.js';
 

@@ -1,0 +1,129 @@
+/**
+ * The stream interceptors: each event of a successful stream goes through every active stream
+ * interceptor in priority order, which may keep, replace or drop it. Events travel in batches
+ * (the events of one upstream read): one worker call per plugin per batch, `stream.interceptBatch`
+ * for plugins of protocol 1.2 on, per-event `stream.intercept` calls for older ones. A stream's
+ * ending is never dropped, raw transport frames skip the interceptors, and a failing interceptor
+ * leaves the events it failed on as they were.
+ *
+ * @module
+ */
+import semver from 'semver';
+import { Methods, type StreamInterceptBatchEntry, type StreamInterceptBatchResult } from '@switchyard/plugin-sdk';
+import type { WireEvent } from '../../formats/wire-format.js';
+import { type Flow, mapAsync } from '../../streams/flow.js';
+import type { FormatName } from '../../formats/ir.js';
+import type { ActivePlugin, CallOptions, PluginDirectory } from './directory.js';
+import { dispatch } from './dispatch.js';
+
+/** The stream every interceptor call names. */
+export interface StreamMeta {
+  requestId: string;
+  sourceFormat: FormatName;
+}
+
+/** Batches whose interception may be under way at once. */
+const STREAM_WINDOW = 32;
+
+/** Plugins whose protocol satisfies this take a whole batch in one call. */
+const BATCH_PROTOCOL = '>=1.2.0';
+
+/**
+ * Passes a stream's batches through the stream interceptors. Batches are pipelined: each one's
+ * interception starts as soon as it arrives, while earlier ones are still in a worker, and
+ * results leave in order. A long stream pays one worker round trip of latency, not one per
+ * event, and one call per plugin per upstream read, not one per event.
+ */
+export function interceptStream(plugins: PluginDirectory, events: Flow<WireEvent>, meta: StreamMeta): Flow<WireEvent> {
+  return mapAsync(events, (items, first) => interceptBatch(plugins, items, meta, first), STREAM_WINDOW);
+}
+
+/** An event on its way through the interceptors, with its index in the client stream. */
+interface Slot {
+  index: number;
+  event: WireEvent;
+}
+
+/** Ends an interceptor run: every event was dropped, so the next interceptors have nothing to see. */
+const ALL_DROPPED = Symbol('all dropped');
+
+/**
+ * Runs `events` (consecutive events of one stream, the first at `firstIndex`) through every
+ * active stream interceptor, in priority order, with one call per plugin for the whole batch;
+ * resolves with what is left, in order. Each event keeps its index in the client stream: an
+ * event dropped by one interceptor leaves a gap the next ones see. Raw frames pass around the
+ * interceptors and keep their place. A plugin whose call fails (throws, times out, is fused)
+ * passes every event on as it was; one whose handler failed on a single event passes that one.
+ */
+export async function interceptBatch(plugins: PluginDirectory, events: readonly WireEvent[], meta: StreamMeta, firstIndex: number): Promise<WireEvent[]> {
+  // Read once per batch: a plugin fused while the batch is under way fails its call instead.
+  const interceptors = plugins.active('streamInterceptor');
+  if (interceptors.length === 0 || events.every((event) => event.raw)) return [...events];
+  let slots: Slot[] = [];
+  for (const [i, event] of events.entries()) if (!event.raw) slots.push({ index: firstIndex + i, event: asObjectEvent(event) });
+  await dispatch(interceptors, {}, {
+    call: (plugin, options) => intercept(plugin, slots, meta, options),
+    answer(_plugin, answers: StreamInterceptBatchResult) {
+      slots = slots.flatMap((slot, i) => applied(slot, answers[i]));
+      return slots.length === 0 ? ALL_DROPPED : undefined;
+    },
+  });
+  const out: WireEvent[] = [];
+  let kept = 0;
+  for (const [i, event] of events.entries()) {
+    if (event.raw) out.push(event);
+    else if (slots[kept]?.index === firstIndex + i) out.push(slots[kept++].event);
+  }
+  return out;
+}
+
+/** One plugin's answers for `slots`, one per event, in order. */
+function intercept(plugin: ActivePlugin, slots: readonly Slot[], meta: StreamMeta, options: CallOptions): Promise<StreamInterceptBatchResult> {
+  if (semver.satisfies(plugin.protocol ?? '0.0.0', BATCH_PROTOCOL)) {
+    const indices = slots.map((slot) => slot.index);
+    // Indices are implied unless a drop or a raw frame left a gap.
+    const consecutive = indices.every((index, i) => index === indices[0] + i);
+    const events = slots.map((slot) => slot.event);
+    return plugin.call(Methods.streamInterceptBatch, { ...meta, index: indices[0], events, ...(consecutive ? {} : { indices }) }, options);
+  }
+  // An older plugin serves one event per call: all sent at once, each failure that event's alone.
+  return Promise.all(
+    slots.map(({ index, event }) =>
+      plugin.call(Methods.streamIntercept, { ...meta, index, event }, options).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
+    ),
+  );
+}
+
+/** What one answer leaves of an event: itself (no change, or the handler failed on it), its replacement, or nothing. */
+function applied(slot: Slot, answer: StreamInterceptBatchEntry): Slot[] {
+  if (answer === null || 'error' in answer) return [slot];
+  // A stream's ending is not an interceptor's to drop: the client would get no end at all.
+  if ('drop' in answer) return isTerminal(slot.event) ? [slot] : [];
+  return [{ index: slot.index, event: answer.event }];
+}
+
+/** Event types that end a stream, for good or with an error, in each format. */
+const TERMINAL_TYPES = new Set(['message_stop', 'response.completed', 'response.failed', 'response.incomplete', 'error']);
+
+/** Whether `event` ends its stream: OpenAI's `[DONE]` or error chunk, Anthropic's `message_stop` or `error`, Responses' final events. */
+function isTerminal(event: WireEvent): boolean {
+  if (event.event !== undefined && TERMINAL_TYPES.has(event.event)) return true;
+  const { data } = event;
+  // Data arrives parsed (see asObjectEvent); a string left is OpenAI's `[DONE]` or text.
+  if (typeof data === 'string') return data === '[DONE]';
+  const record = data as { type?: unknown; error?: unknown } | null;
+  return record !== null && typeof record === 'object' && ((typeof record.type === 'string' && TERMINAL_TYPES.has(record.type)) || record.error !== undefined);
+}
+
+/**
+ * Plugins see the client-format event as an object: a passed-through event still holds its
+ * JSON text, parsed here only when an interceptor is there to read it.
+ */
+function asObjectEvent(event: WireEvent): WireEvent {
+  if (typeof event.data !== 'string' || (event.data[0] !== '{' && event.data[0] !== '[')) return event;
+  try {
+    return { event: event.event, data: JSON.parse(event.data) };
+  } catch {
+    return event;
+  }
+}
