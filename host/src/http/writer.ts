@@ -1,6 +1,6 @@
 /**
  * Writes stream answers to the raw response in their format's framing. Each batch (the events
- * of one upstream read) leaves corked, in one write; a full socket pauses the flow until it
+ * of one upstream read) leaves in one write; a full socket pauses the flow until it
  * drains, and a client that goes away cancels it, which releases the upstream.
  *
  * @module
@@ -32,16 +32,15 @@ export function writeStream(res: ServerResponse, headers: Record<string, string>
     events.start({
       batch(items) {
         if (res.destroyed) return;
-        res.cork();
-        let full = false;
+        // One write per batch: one HTTP chunk and one syscall for the events of an upstream read.
+        let text = '';
         for (const item of items) {
           const chunk = framing.frame(item, count);
           if (chunk === undefined) continue;
           count++;
-          if (!res.write(chunk)) full = true;
+          text += chunk;
         }
-        res.uncork();
-        if (full && !res.destroyed) events.pause();
+        if (text !== '' && !res.write(text)) events.pause();
       },
       end() {
         settle();

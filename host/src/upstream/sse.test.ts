@@ -48,13 +48,33 @@ describe('SseParser', () => {
     expect(out).toEqual([{ data: 'héllo ✓' }]);
   });
 
-  it('delivers the events of one read as one batch', async () => {
-    const body = Readable.from([Buffer.from('data: a\n\ndata: b\n\n'), Buffer.from('event: x\ndata: c\n\n')], { objectMode: false });
-    const batches = await new Promise<unknown[][]>((resolve, reject) => {
-      const seen: unknown[][] = [];
-      sseFlow(body).start({ batch: (items) => seen.push([...items]), end: () => resolve(seen), fail: reject });
-    });
-    expect(batches).toEqual([[{ data: 'a' }, { data: 'b' }], [{ event: 'x', data: 'c' }]]);
+  it('delivers what arrived together as one batch, however many chunks it came in', async () => {
+    const body = new Readable({ read() {} });
+    const seen: unknown[][] = [];
+    const ended = new Promise((resolve, reject) => sseFlow(body).start({ batch: (items) => seen.push([...items]), end: () => resolve(seen), fail: reject }));
+    // Two chunks in one tick, as the HTTP chunks of one socket read arrive.
+    body.push('data: a\n\n');
+    body.push('data: b\n\n');
+    await new Promise((r) => setImmediate(r));
+    body.push('event: x\ndata: c\n\n');
+    body.push(null);
+    await ended;
+    expect(seen).toEqual([[{ data: 'a' }, { data: 'b' }], [{ event: 'x', data: 'c' }]]);
+  });
+
+  it('reads nothing while paused, and what was held once resumed', async () => {
+    const body = new Readable({ read() {} });
+    const flow = sseFlow(body);
+    const seen: unknown[][] = [];
+    const ended = new Promise((resolve, reject) => flow.start({ batch: (items) => seen.push([...items]), end: () => resolve(seen), fail: reject }));
+    flow.pause();
+    body.push('data: a\n\n');
+    body.push(null);
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([]);
+    flow.resume();
+    await ended;
+    expect(seen).toEqual([[{ data: 'a' }]]);
   });
 
   it('fails when the body is cut, and releases it when cancelled', async () => {

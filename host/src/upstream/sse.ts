@@ -73,16 +73,26 @@ export class SseParser {
 }
 
 /**
- * The SSE events of an upstream body as a {@link Flow}: each read the body delivers becomes one
- * batch, parsed in the read's own callback. Pausing the flow pauses the body (TCP back-pressure
- * reaches the upstream); cancelling destroys it, which releases the connection.
+ * The SSE events of an upstream body as a {@link Flow}, parsed in the body's own callbacks. The
+ * body is read in paused mode: each `readable` hands over everything that arrived since the
+ * last one as one buffer, so the dozens of HTTP chunks of one socket read make one batch (and
+ * one write to the client), not one each. Pausing the flow stops the reading (TCP back-pressure
+ * reaches the upstream); cancelling destroys the body, which releases the connection.
  */
 export function sseFlow(body: Readable): Flow<SseEvent> {
   const parser = new SseParser();
   const decoder = new TextDecoder();
+  const read = () => {
+    // Checked before each read: a chunk read while paused would be lost.
+    while (!channel.paused && !channel.closed) {
+      const chunk = body.read() as Buffer | string | null;
+      if (chunk === null) return;
+      channel.push(parser.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })));
+    }
+  };
   const channel = new Channel<SseEvent>({
     start() {
-      body.on('data', (chunk: Buffer | string) => channel.push(parser.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }))));
+      body.on('readable', read);
       body.once('end', () => {
         channel.push([...parser.push(decoder.decode()), ...parser.end()]);
         channel.end();
@@ -91,8 +101,7 @@ export function sseFlow(body: Readable): Flow<SseEvent> {
       // Destroyed without an error or an end: the stream was cut all the same.
       body.once('close', () => channel.fail(new Error('upstream stream closed before its end')));
     },
-    pause: () => body.pause(),
-    resume: () => body.resume(),
+    resume: read,
     cancel: () => body.destroy(),
   });
   return channel;
