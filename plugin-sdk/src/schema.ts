@@ -156,13 +156,22 @@ export type StreamInterceptResult = z.infer<typeof streamInterceptResultSchema>;
 
 // ---------------------------------------------------------------- stream.interceptBatch (protocol 1.2)
 
+/**
+ * An event of a batch. An event the host holds as JSON text (a same-format stream passes the
+ * upstream's text through untouched) travels as that text in `json`, in place of `data`: the
+ * worker runtime parses it only when the handler reads `event.data`, and an event the handler
+ * keeps is never parsed or re-serialised at all.
+ */
+export const batchEventSchema = wireEventSchema.extend({ data: z.unknown().optional(), json: z.string().optional() });
+export type BatchEvent = z.infer<typeof batchEventSchema>;
+
 export const streamInterceptBatchParamsSchema = z
   .object({
     requestId: z.string(),
     sourceFormat: formatSchema,
     /** The stream index of `events[0]`; event i has index `index + i` unless `indices` says otherwise. */
     index: z.number().int().min(0),
-    events: z.array(wireEventSchema),
+    events: z.array(batchEventSchema),
     /**
      * Each event's stream index, sent only when they are not consecutive: an earlier
      * interceptor dropped some, or transport frames sat between them.

@@ -108,42 +108,48 @@ describe('firstBatch', () => {
 });
 
 describe('mapAsync', () => {
-  it('runs transforms at once and delivers their results in order, with each batch position', async () => {
+  it('runs one transform at a time: batches that arrive meanwhile go together in the next, at their position', async () => {
     const source = new Channel<number>();
     const resolvers: (() => void)[] = [];
-    const firsts: number[] = [];
+    const calls: [number[], number][] = [];
     const flow = mapAsync(
       source,
       (items, first) => {
-        firsts.push(first);
+        calls.push([[...items], first]);
         return new Promise((resolve) => resolvers.push(() => resolve(items.map((n) => n * 10))));
       },
-      8,
+      100,
     );
     const done = collect(flow);
     source.push([1, 2]);
     source.push([3]);
+    source.push([4]);
     source.end();
-    expect(firsts).toEqual([0, 2]);
-    resolvers[1]!();
+    expect(calls).toEqual([[[1, 2], 0]]);
     resolvers[0]!();
-    expect(await done).toEqual([10, 20, 30]);
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([
+      [[1, 2], 0],
+      [[3, 4], 2],
+    ]);
+    resolvers[1]!();
+    expect(await done).toEqual([10, 20, 30, 40]);
   });
 
-  it('pauses the source while the window is full, and keeps a batch whose transform failed', async () => {
+  it('pauses the source while too much waits, and keeps the items of a transform that failed', async () => {
     const { channel, calls } = counted<number>();
     const resolvers: (() => void)[] = [];
-    const flow = mapAsync(channel, (items) => new Promise((resolve, reject) => resolvers.push(() => (items[0] === 2 ? reject(new Error('x')) : resolve(items)))), 2);
+    const flow = mapAsync(channel, (items) => new Promise((resolve, reject) => resolvers.push(() => (items[0] === 1 ? reject(new Error('x')) : resolve(items)))), 2);
     const done = collect(flow);
     channel.push([1]);
-    channel.push([2]);
+    channel.push([2, 3]);
     expect(calls).toEqual(['start', 'pause']);
     resolvers[0]!();
     await new Promise((r) => setImmediate(r));
     expect(calls).toEqual(['start', 'pause', 'resume']);
     resolvers[1]!();
     channel.end();
-    expect(await done).toEqual([1, 2]);
+    expect(await done).toEqual([1, 2, 3]);
   });
 });
 

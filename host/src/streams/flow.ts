@@ -201,63 +201,62 @@ export function collect<T>(flow: Flow<T>): Promise<T[]> {
 }
 
 /**
- * `flow` with each batch replaced by what `transform` resolves for it (`first` is the position
- * of the batch's first item in the flow). Transforms run as soon as their batch arrives, up to
- * `window` at once, and their results leave in order; a full window pauses the source.
+ * `flow` with its batches replaced by what `transform` resolves for them (`first` is the
+ * position of the first item in the flow). One transform runs at a time: batches that arrive
+ * meanwhile wait and go together in the next one, so a stream pays a transform per burst, not
+ * per batch, and no more than it keeps up with. Past `limit` waiting items the source pauses.
  */
-export function mapAsync<T>(flow: Flow<T>, transform: (items: readonly T[], first: number) => Promise<readonly T[]>, window: number): Flow<T> {
-  const pending: { items?: readonly T[] }[] = [];
+export function mapAsync<T>(flow: Flow<T>, transform: (items: readonly T[], first: number) => Promise<readonly T[]>, limit: number): Flow<T> {
+  let waiting: T[] = [];
   let position = 0;
-  let sourceDone = false;
-  let sourceError: { err: unknown } | undefined;
+  let running = false;
   let full = false;
-  const flush = () => {
-    while (pending.length > 0 && pending[0]!.items !== undefined) out.push(pending.shift()!.items!);
-    if (full && pending.length < window) {
+  let ending: { err: unknown; failed: boolean } | undefined;
+  const next = () => {
+    if (running) return;
+    if (waiting.length === 0) {
+      if (ending) ending.failed ? out.fail(ending.err) : out.end();
+      return;
+    }
+    const items = waiting;
+    const first = position;
+    waiting = [];
+    position += items.length;
+    running = true;
+    if (full) {
       full = false;
       if (!out.paused) flow.resume();
     }
-    if (sourceDone && pending.length === 0) {
-      if (sourceError) out.fail(sourceError.err);
-      else out.end();
-    }
+    const settle = (result: readonly T[]) => {
+      running = false;
+      out.push(result);
+      next();
+    };
+    // A transform is not to fail; one that does leaves its items as they were.
+    transform(items, first).then(settle, () => settle(items));
   };
   const out: Channel<T> = new Channel<T>({
     start: () =>
       flow.start({
         batch(items) {
-          const slot: { items?: readonly T[] } = {};
-          pending.push(slot);
-          const first = position;
-          position += items.length;
-          transform(items, first).then(
-            (result) => {
-              slot.items = result;
-              flush();
-            },
-            // A transform is not to fail; one that does leaves its batch as it was.
-            () => {
-              slot.items = items;
-              flush();
-            },
-          );
-          if (pending.length >= window && !full) {
+          for (const item of items) waiting.push(item);
+          if (waiting.length >= limit && !full) {
             full = true;
             flow.pause();
           }
+          next();
         },
         end() {
-          sourceDone = true;
-          flush();
+          ending = { err: undefined, failed: false };
+          next();
         },
         fail(err) {
-          sourceDone = true;
-          sourceError = { err };
-          flush();
+          ending = { err, failed: true };
+          next();
         },
       }),
     pause: () => flow.pause(),
-    // The source stays paused while the window is full, whatever the consumer wants.
+    // The source stays paused while too much is waiting, whatever the consumer wants.
     resume: () => {
       if (!full) flow.resume();
     },

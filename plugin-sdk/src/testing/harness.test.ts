@@ -99,6 +99,11 @@ describe('a plugin package with every capability', () => {
     expect(await kitchen.interceptStreamBatch({ events: [] })).toEqual([]);
   });
 
+  it('hands a batch event sent as JSON text to the handler parsed, and text that is not JSON as text', async () => {
+    const answers = await kitchen.interceptStreamBatch({ events: [{ json: '{"a":[1]}' }, { event: 'e', json: '{not json' }] });
+    expect(answers.map((a) => (a as { event: { data: { event: unknown } } }).event.data.event)).toEqual([{ data: { a: [1] } }, { event: 'e', data: '{not json' }]);
+  });
+
   it('schedules for the first candidate provider', async () => {
     const candidate: SchedulerCandidate = { id: 'c1', provider: 'openai', label: 'one', priority: 0, weight: 1, status: 'active', inFlight: 0, successes: 0, failures: 0 };
     expect(await kitchen.schedule({ candidates: [candidate, { ...candidate, id: 'c2' }] })).toEqual({ credentialId: 'openai:test-model:2' });

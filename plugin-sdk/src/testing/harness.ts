@@ -41,6 +41,7 @@ import {
   type StreamInterceptParams,
   type StreamInterceptResult,
   type WireEvent,
+  type BatchEvent,
 } from '../schema.js';
 import type { CallOptions } from '../transport/call.js';
 import { Generation, workerEntry } from '../transport/generation.js';
@@ -89,7 +90,7 @@ export interface PluginHarness {
    * upstream read: one answer per event, in order, `{error}` for an event the handler threw on.
    * Indices run from `index` (default 0) unless `indices` names each one.
    */
-  interceptStreamBatch(batch: Partial<StreamInterceptBatchParams> & { events: WireEvent[] }): Promise<StreamInterceptBatchResult>;
+  interceptStreamBatch(batch: Partial<StreamInterceptBatchParams> & { events: BatchEvent[] }): Promise<StreamInterceptBatchResult>;
   /** Calls the scheduler; the provider defaults to the first candidate's. */
   schedule(req: Partial<SchedulerPickParams> & { candidates: SchedulerCandidate[] }): Promise<SchedulerPickResult>;
   /** Calls executor.execute; the model defaults to the body's `model`, else the executor's first model. */

@@ -7,6 +7,7 @@
  */
 import type {
   AuthCredential,
+  BatchEvent,
   ExecutorRequest,
   RegisterResult,
   RequestInterceptParams,
@@ -51,7 +52,7 @@ export function streamIntercept(chunk: Partial<StreamInterceptParams> & { event:
 }
 
 /** A full `stream.interceptBatch` request: events from the first of the stream on. */
-export function streamInterceptBatch(batch: Partial<StreamInterceptBatchParams> & { events: WireEvent[] }): StreamInterceptBatchParams {
+export function streamInterceptBatch(batch: Partial<StreamInterceptBatchParams> & { events: BatchEvent[] }): StreamInterceptBatchParams {
   return { ...common, index: 0, ...batch };
 }
 

@@ -14,10 +14,12 @@ import {
   streamInterceptResultSchema,
   type HostMethod,
   type RegisterResult,
+  type BatchEvent,
   type StreamInterceptBatchParams,
   type StreamInterceptBatchResult,
   type StreamInterceptParams,
   type UpstreamStatus,
+  type WireEvent,
 } from '../schema.js';
 import type { Call } from './call.js';
 import type { LoadedPlugin } from './definition.js';
@@ -105,13 +107,43 @@ async function interceptEach(batch: StreamInterceptBatchParams, intercept: (chun
   const answers: StreamInterceptBatchResult = [];
   for (const [i, event] of events.entries()) {
     try {
-      const checked = streamInterceptResultSchema.safeParse((await intercept({ requestId, index: indices?.[i] ?? index + i, sourceFormat, event })) ?? null);
+      const checked = streamInterceptResultSchema.safeParse((await intercept({ requestId, index: indices?.[i] ?? index + i, sourceFormat, event: wireEvent(event) })) ?? null);
       answers.push(checked.success ? checked.data : { error: `answered an invalid result: ${describeIssues(checked.error.issues)}` });
     } catch (error) {
       answers.push({ error: errorMessage(error) });
     }
   }
   return answers;
+}
+
+/**
+ * The event a handler sees for a batch event: one sent as JSON text gets a `data` parsed on
+ * first read (text that is not JSON stays text), so a handler that never looks at it costs no
+ * parse. Assigning `data` replaces it like any property.
+ */
+function wireEvent({ json, ...event }: BatchEvent): WireEvent {
+  if (json === undefined) return event as WireEvent;
+  let data: unknown;
+  let parsed = false;
+  return Object.defineProperty(event, 'data', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!parsed) {
+        parsed = true;
+        try {
+          data = JSON.parse(json);
+        } catch {
+          data = json;
+        }
+      }
+      return data;
+    },
+    set(value: unknown) {
+      parsed = true;
+      data = value;
+    },
+  }) as WireEvent;
 }
 
 /** Validates params, answering -32602 when they do not fit. */

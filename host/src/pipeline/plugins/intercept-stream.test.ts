@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import type { StreamInterceptParams, StreamInterceptResult } from '@switchyard/plugin-sdk';
+import type { BatchEvent, StreamInterceptParams, StreamInterceptResult } from '@switchyard/plugin-sdk';
 import { PluginCallError } from '@switchyard/plugin-sdk/transport';
 import type { WireEvent } from '../../formats/wire-format.js';
 import { Channel, collect } from '../../streams/flow.js';
@@ -34,9 +34,13 @@ function fakePlugin(id: string, handler: Handler, protocol = '1.2.0'): FakePlugi
     calls.push({ method, params: structuredClone(params) });
     if (method === 'stream.intercept') return run(params as StreamInterceptParams);
     if (method !== 'stream.interceptBatch' || semver.lt(protocol, '1.2.0')) throw new PluginCallError('error', -32601, `${method} not found`);
-    const { events, index, indices, ...rest } = params as { events: WireEvent[]; index: number; indices?: number[] } & StreamInterceptParams;
+    const { events, index, indices, ...rest } = params as { events: BatchEvent[]; index: number; indices?: number[] } & StreamInterceptParams;
     const answers = [];
-    for (const [i, event] of events.entries()) answers.push(await run({ ...rest, index: indices?.[i] ?? index + i, event }).catch((err: Error) => ({ error: err.message })));
+    for (const [i, { json, ...event }] of events.entries()) {
+      // JSON text reaches the handler parsed, as the worker runtime does it.
+      const seen = json === undefined ? event : { ...event, data: JSON.parse(json) as unknown };
+      answers.push(await run({ ...rest, index: indices?.[i] ?? index + i, event: seen }).catch((err: Error) => ({ error: err.message })));
+    }
     return answers;
   };
   return { id, priority: 0, failClosed: false, protocol, calls, call } as unknown as FakePlugin;
@@ -81,12 +85,17 @@ describe('interceptBatch', () => {
     expect(second.calls).toEqual([{ method: 'stream.interceptBatch', params: { ...meta, index: 5, events: [text('A'), text('B'), DONE], indices: [5, 7, 8] } }]);
   });
 
-  it('passes raw frames around the interceptors at their place, and parses JSON text before a plugin sees it', async () => {
+  it('passes raw frames around the interceptors at their place, and JSON text as `json`, kept as the very same text', async () => {
     const raw: WireEvent = { data: '{"error":{"code":500}}', raw: true };
     const plugin = indexer();
-    const out = await interceptBatch(directory([plugin]), [{ data: JSON.stringify(text('a').data) }, raw, text('b')], meta, 0);
+    const json = JSON.stringify(text('a').data);
+    const out = await interceptBatch(directory([plugin]), [{ data: json }, raw, text('b')], meta, 0);
     expect(out).toEqual([text('a#0'), raw, text('b#2')]);
-    expect(plugin.calls[0].params).toMatchObject({ index: 0, events: [text('a'), text('b')], indices: [0, 2] });
+    expect(plugin.calls[0].params).toMatchObject({ index: 0, events: [{ json }, text('b')], indices: [0, 2] });
+    // Kept by every plugin: the event leaves as the text it came as.
+    const kept = { data: JSON.stringify({ choices: [] }) };
+    const [same] = await interceptBatch(directory([plugin]), [kept], meta, 3);
+    expect(same).toBe(kept);
   });
 
   it('leaves events untouched without interceptors, and makes no call for a batch of raw frames', async () => {
@@ -163,7 +172,7 @@ describe('interceptBatch', () => {
 });
 
 describe('interceptStream', () => {
-  it('intercepts each upstream batch in one call per plugin, at its stream indices, in order, with batches in flight at once', async () => {
+  it('makes one call per plugin per burst: batches that arrive during a call go together in the next, at their stream indices', async () => {
     let inFlight = 0;
     let most = 0;
     const slow = indexer('1.2.0', async (chunk) => {
@@ -180,15 +189,13 @@ describe('interceptStream', () => {
     source.push([text('c'), DONE]);
     source.end();
     expect(await done).toEqual([text('A#0'), text('B#2'), text('C#3'), DONE]);
-    // The batch of the first read loses its dropped event before the second plugin sees it.
-    // Batches run at once, so their calls may reach the plugin in any order.
-    const calls = slow.calls.map((c) => [c.params.index, c.params.events] as [number, unknown]).sort((a, b) => a[0] - b[0]);
-    expect(calls).toEqual([
-      [0, [text('A')]],
-      [2, [text('B')]],
-      [3, [text('C'), DONE]],
+    // The first read's batch loses its dropped event before the second plugin sees it; the
+    // reads that came while it was under way make one batch.
+    expect(slow.calls.map((c) => [c.params.index, c.params.events, c.params.indices])).toEqual([
+      [0, [text('A')], undefined],
+      [2, [text('B'), text('C'), DONE], undefined],
     ]);
-    expect(most).toBe(3);
+    expect(most).toBe(1);
   });
 
   it('reads the interceptors per batch: a plugin gone mid-stream is not called again', async () => {

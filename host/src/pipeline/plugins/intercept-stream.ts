@@ -9,7 +9,7 @@
  * @module
  */
 import semver from 'semver';
-import { Methods, type StreamInterceptBatchEntry, type StreamInterceptBatchResult } from '@switchyard/plugin-sdk';
+import { type BatchEvent, Methods, type StreamInterceptBatchEntry, type StreamInterceptBatchResult } from '@switchyard/plugin-sdk';
 import type { WireEvent } from '../../formats/wire-format.js';
 import { type Flow, mapAsync } from '../../streams/flow.js';
 import type { FormatName } from '../../formats/ir.js';
@@ -22,20 +22,20 @@ export interface StreamMeta {
   sourceFormat: FormatName;
 }
 
-/** Batches whose interception may be under way at once. */
-const STREAM_WINDOW = 32;
+/** Events that may wait for the interceptor call under way before the stream pauses. */
+const STREAM_WAITING = 1024;
 
 /** Plugins whose protocol satisfies this take a whole batch in one call. */
 const BATCH_PROTOCOL = '>=1.2.0';
 
 /**
- * Passes a stream's batches through the stream interceptors. Batches are pipelined: each one's
- * interception starts as soon as it arrives, while earlier ones are still in a worker, and
- * results leave in order. A long stream pays one worker round trip of latency, not one per
- * event, and one call per plugin per upstream read, not one per event.
+ * Passes a stream's batches through the stream interceptors, one interception at a time per
+ * stream: events that arrive while one is under way go together in the next. A stream pays one
+ * call per plugin per burst of upstream reads, never more than one per read, and its events
+ * leave in order.
  */
 export function interceptStream(plugins: PluginDirectory, events: Flow<WireEvent>, meta: StreamMeta): Flow<WireEvent> {
-  return mapAsync(events, (items, first) => interceptBatch(plugins, items, meta, first), STREAM_WINDOW);
+  return mapAsync(events, (items, first) => interceptBatch(plugins, items, meta, first), STREAM_WAITING);
 }
 
 /** An event on its way through the interceptors, with its index in the client stream. */
@@ -60,7 +60,7 @@ export async function interceptBatch(plugins: PluginDirectory, events: readonly 
   const interceptors = plugins.active('streamInterceptor');
   if (interceptors.length === 0 || events.every((event) => event.raw)) return [...events];
   let slots: Slot[] = [];
-  for (const [i, event] of events.entries()) if (!event.raw) slots.push({ index: firstIndex + i, event: asObjectEvent(event) });
+  for (const [i, event] of events.entries()) if (!event.raw) slots.push({ index: firstIndex + i, event });
   await dispatch(interceptors, {}, {
     call: (plugin, options) => intercept(plugin, slots, meta, options),
     answer(_plugin, answers: StreamInterceptBatchResult) {
@@ -83,13 +83,13 @@ function intercept(plugin: ActivePlugin, slots: readonly Slot[], meta: StreamMet
     const indices = slots.map((slot) => slot.index);
     // Indices are implied unless a drop or a raw frame left a gap.
     const consecutive = indices.every((index, i) => index === indices[0] + i);
-    const events = slots.map((slot) => slot.event);
+    const events = slots.map((slot) => batchEvent(slot.event));
     return plugin.call(Methods.streamInterceptBatch, { ...meta, index: indices[0], events, ...(consecutive ? {} : { indices }) }, options);
   }
   // An older plugin serves one event per call: all sent at once, each failure that event's alone.
   return Promise.all(
     slots.map(({ index, event }) =>
-      plugin.call(Methods.streamIntercept, { ...meta, index, event }, options).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
+      plugin.call(Methods.streamIntercept, { ...meta, index, event: asObjectEvent(event) }, options).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
     ),
   );
 }
@@ -108,16 +108,27 @@ const TERMINAL_TYPES = new Set(['message_stop', 'response.completed', 'response.
 /** Whether `event` ends its stream: OpenAI's `[DONE]` or error chunk, Anthropic's `message_stop` or `error`, Responses' final events. */
 function isTerminal(event: WireEvent): boolean {
   if (event.event !== undefined && TERMINAL_TYPES.has(event.event)) return true;
-  const { data } = event;
-  // Data arrives parsed (see asObjectEvent); a string left is OpenAI's `[DONE]` or text.
+  const { data } = asObjectEvent(event);
+  // A string that is not JSON is OpenAI's `[DONE]` or text.
   if (typeof data === 'string') return data === '[DONE]';
   const record = data as { type?: unknown; error?: unknown } | null;
   return record !== null && typeof record === 'object' && ((typeof record.type === 'string' && TERMINAL_TYPES.has(record.type)) || record.error !== undefined);
 }
 
 /**
+ * How a batch carries an event: a JSON object's text (a passed-through event's) as `json`, which the worker
+ * parses only if its handler reads the data; an event the plugin keeps then leaves as the same
+ * text, never parsed or re-serialised.
+ */
+function batchEvent(event: WireEvent): BatchEvent {
+  const { data } = event;
+  if (typeof data !== 'string' || data[0] !== '{') return event.event === undefined ? { data } : { event: event.event, data };
+  return event.event === undefined ? { json: data } : { event: event.event, json: data };
+}
+
+/**
  * Plugins see the client-format event as an object: a passed-through event still holds its
- * JSON text, parsed here only when an interceptor is there to read it.
+ * JSON text, parsed here for a plugin of protocol 1.1 (one of 1.2 parses it in its worker).
  */
 function asObjectEvent(event: WireEvent): WireEvent {
   if (typeof event.data !== 'string' || (event.data[0] !== '{' && event.data[0] !== '[')) return event;
