@@ -1,9 +1,13 @@
 /**
- * `tsx bench/ab.ts <other checkout> [--stream] [--router]`: this checkout's host against another
- * checkout's (built; e.g. a `git worktree` of main), with the bare pass-through for scale, in
- * interleaved rounds: throughput at 32 connections and the CPU each serving process spent per
- * request, medians over the rounds. A change too small to see across two `npm run bench` runs on
- * a noisy machine shows here, since both builds face the same minutes.
+ * `tsx bench/ab.ts <other checkout> [--stream] [--router] [--anthropic | --responses | --responses-anthropic]`:
+ * this checkout's host against another checkout's (built; e.g. a `git worktree` of main), with
+ * the bare pass-through for scale, in interleaved rounds: throughput at 32 connections and the
+ * CPU each serving process spent per request, medians over the rounds. A change too small to
+ * see across two `npm run bench` runs on a noisy machine shows here, since both builds face the
+ * same minutes.
+ * The hosts' path: Chat Completions in and out (default); `--anthropic`, an Anthropic Messages
+ * client to the OpenAI upstream; `--responses`, a Responses client to it; `--responses-anthropic`,
+ * a Responses client to an Anthropic upstream. The pass-through always relays Chat Completions.
  * Each line also gives the best round (most req/s, least CPU per request): noise on a shared
  * machine only slows rounds down, so on a noisy one the best rounds compare better than medians.
  * Env: AB_ROUNDS (default 5), AB_SECONDS (default 3), AB_EXTRA (config keys for this checkout's
@@ -12,19 +16,40 @@
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chatBody } from './body.js';
+import { chatBody, responsesBody } from './body.js';
 import { type Endpoint, type Throughput, throughput } from './measure.js';
 import { type Child, HOST_KEY, startHost, startMock, startPassthrough } from './processes.js';
 
 const other = process.argv[2];
-if (!other || other.startsWith('--')) throw new Error('usage: tsx bench/ab.ts <other checkout> [--stream] [--router]');
+if (!other || other.startsWith('--')) throw new Error('usage: tsx bench/ab.ts <other checkout> [--stream] [--router] [--anthropic | --responses | --responses-anthropic]');
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 5);
 const SECONDS = Number(process.env.AB_SECONDS ?? 3);
-const body = chatBody('gpt-4.1', process.argv.includes('--stream'));
+const flag = (name: string) => process.argv.includes(name);
+const stream = flag('--stream');
+
+/** The same request as an Anthropic Messages body (`system` and one user message). */
+function anthropicBody(model: string): string {
+  const chat = JSON.parse(chatBody(model, stream)) as { stream: boolean; messages: { content: string }[] };
+  return JSON.stringify({ model, max_tokens: 1024, stream: chat.stream, system: chat.messages[0]!.content, messages: [{ role: 'user', content: chat.messages[1]!.content }] });
+}
+
+/** What the hosts are asked: path, body and headers, and the providers they need besides the mock's OpenAI one. */
+function hostPath(mockUrl: string): { path: string; body: string; headers: Record<string, string>; providers?: unknown[] } {
+  if (flag('--anthropic')) return { path: '/v1/messages', body: anthropicBody('gpt-4.1'), headers: { 'anthropic-version': '2023-06-01' } };
+  if (flag('--responses')) return { path: '/v1/responses', body: responsesBody('gpt-4.1', stream), headers: {} };
+  if (flag('--responses-anthropic')) {
+    const providers = [
+      { name: 'openai', type: 'openai', baseUrl: `${mockUrl}/openai/v1`, apiKeys: ['bench-upstream'], models: ['gpt-4.1'] },
+      { name: 'anthropic', type: 'anthropic', baseUrl: `${mockUrl}/anthropic/v1`, apiKeys: ['bench-upstream-anthropic'], models: ['claude-sonnet-4-6'] },
+    ];
+    return { path: '/v1/responses', body: responsesBody('claude-sonnet-4-6', stream), headers: {}, providers };
+  }
+  return { path: '/v1/chat/completions', body: chatBody('gpt-4.1', stream), headers: {} };
+}
 
 /** A plugins dir with the no-op router when asked for one. */
 async function plugins(): Promise<string | undefined> {
-  if (!process.argv.includes('--router')) return undefined;
+  if (!flag('--router')) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-ab-'));
   await cp(new URL('./plugins/noop-router', import.meta.url).pathname, join(dir, 'noop-router'), { recursive: true });
   return dir;
@@ -33,28 +58,33 @@ async function plugins(): Promise<string | undefined> {
 const mock = await startMock();
 const children: Child[] = [mock];
 try {
+  const asked = hostPath(mock.url);
+  const providers = asked.providers && { providers: asked.providers };
+  const extra = process.env.AB_EXTRA ? (JSON.parse(process.env.AB_EXTRA) as Record<string, unknown>) : undefined;
   const passthrough = await startPassthrough(`${mock.url}/openai/v1`);
-  const theirs = await startHost(mock.url, 18331, { plugins: await plugins(), root: resolve(other) });
-  const ours = await startHost(mock.url, 18332, { plugins: await plugins(), extra: process.env.AB_EXTRA ? JSON.parse(process.env.AB_EXTRA) : undefined });
+  const theirs = await startHost(mock.url, 18331, { plugins: await plugins(), root: resolve(other), extra: providers });
+  const ours = await startHost(mock.url, 18332, { plugins: await plugins(), extra: { ...providers, ...extra } });
   children.push(passthrough, theirs, ours);
-  const host = (url: string): Endpoint => ({ origin: url, path: '/v1/chat/completions', headers: { authorization: `Bearer ${HOST_KEY}` } });
-  const paths: [string, Endpoint, number][] = [
-    ['bare pass-through', { origin: passthrough.url, path: '/v1/chat/completions', headers: {} }, passthrough.pid],
-    [`other (${other})`, host(theirs.url), theirs.pid],
-    ['this checkout', host(ours.url), ours.pid],
+  const host = (url: string): Endpoint => ({ origin: url, path: asked.path, headers: { authorization: `Bearer ${HOST_KEY}`, ...asked.headers } });
+  const paths: [string, Endpoint, string, number][] = [
+    ['bare pass-through', { origin: passthrough.url, path: '/v1/chat/completions', headers: {} }, chatBody('gpt-4.1', stream), passthrough.pid],
+    [`other (${other})`, host(theirs.url), asked.body, theirs.pid],
+    ['this checkout', host(ours.url), asked.body, ours.pid],
   ];
   const results = paths.map((): Throughput[] => []);
   // Round 0 warms every process up and is not counted.
   for (let round = 0; round <= ROUNDS; round++) {
     const order = round % 2 === 1 ? [...paths.keys()].reverse() : [...paths.keys()];
     for (const i of order) {
-      const [, endpoint, pid] = paths[i]!;
+      const [, endpoint, body, pid] = paths[i]!;
       const t = await throughput(endpoint, body, 32, SECONDS, pid);
+      if (t.errors > 0 || t.non2xx > 0) throw new Error(`${paths[i]![0]}: ${t.errors} errors, ${t.non2xx} answers not 2xx`);
       if (round > 0) results[i]!.push(t);
     }
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
   const passRps = median(results[0]!.map((t) => t.rps));
+  const passCpu = median(results[0]!.map((t) => t.cpuUs ?? 0));
   for (const [i, [name]] of paths.entries()) {
     const rps = median(results[i]!.map((t) => t.rps));
     const cpu = median(results[i]!.map((t) => t.cpuUs ?? 0));
@@ -62,7 +92,7 @@ try {
     const best = Math.max(...results[i]!.map((t) => t.rps));
     const leanest = Math.min(...results[i]!.map((t) => t.cpuUs ?? Infinity));
     process.stdout.write(
-      `${name.padEnd(40)} ${rps.toFixed(0).padStart(6)} req/s  ${(rps / passRps).toFixed(2)}x pass-through  ${cpu.toFixed(0).padStart(5)} CPU µs/req  (best round ${best.toFixed(0)} req/s, ${leanest.toFixed(0)} µs/req)\n`,
+      `${name.padEnd(40)} ${rps.toFixed(0).padStart(6)} req/s  ${(rps / passRps).toFixed(2)}x pass-through  ${cpu.toFixed(0).padStart(5)} CPU µs/req (${(cpu / passCpu).toFixed(2)}x)  (best round ${best.toFixed(0)} req/s, ${leanest.toFixed(0)} µs/req)\n`,
     );
   }
 } finally {

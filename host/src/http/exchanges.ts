@@ -7,8 +7,9 @@
  *
  * @module
  */
+import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { MINUTE_MS } from '../core/state/usage.js';
 import { parseModelSuffix } from '../formats/thinking-suffix.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -21,6 +22,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** `performance.now()` when the request arrived. */
     startedAt: number;
+    /** The route's path (`/v1/chat/completions`), as metrics, usage and traces name the endpoint. */
+    endpoint: string;
     /** Aborts the request's pipeline; set by the handlers that run one. */
     abort: AbortController | null;
     /** The model the client asked for, when the request names one. */
@@ -49,21 +52,34 @@ export function keepAnswer(request: FastifyRequest, text: string): void {
   if (mode !== undefined && mode !== 'none') request.answerText = text;
 }
 
+/** Where a tracked response keeps its request, for the one close listener every response shares. */
+const REQUEST = Symbol('request');
+type TrackedResponse = ServerResponse & { [REQUEST]: FastifyRequest };
+
 /** Tracks the client API requests of one server. */
 export class Exchanges {
   readonly #open = new Set<FastifyRequest>();
+  /** One listener for every response (no closure and no once-wrapper per request); `this` is the response. */
+  readonly #onClose: (this: TrackedResponse) => void;
 
   constructor(
     private readonly metrics: Metrics,
     private readonly traces: TraceRing,
     private readonly events: EventHub,
-  ) {}
+  ) {
+    const closed = (request: FastifyRequest, res: ServerResponse) => this.#closed(request, res);
+    this.#onClose = function () {
+      closed(this[REQUEST], this);
+    };
+  }
 
-  /** Tracks a client API request from its arrival; call once, before anything can answer it. */
-  open(request: FastifyRequest, reply: FastifyReply): void {
+  /** Tracks a client API request of the route `endpoint` from its arrival; call once, before anything can answer it. */
+  open(request: FastifyRequest, res: ServerResponse, endpoint: string): void {
     this.#open.add(request);
+    request.endpoint = endpoint;
+    (res as TrackedResponse)[REQUEST] = request;
     // 'close' fires once whichever way the response ends, unlike 'finish'.
-    reply.raw.once('close', () => this.#closed(request, reply));
+    res.on('close', this.#onClose);
   }
 
   /** Notes what the request asks for (access line fields) and returns the signal its pipeline runs under. */
@@ -80,13 +96,12 @@ export class Exchanges {
     return this.#open.size;
   }
 
-  #closed(request: FastifyRequest, reply: FastifyReply): void {
+  #closed(request: FastifyRequest, res: ServerResponse): void {
     this.#open.delete(request);
-    const res = reply.raw;
     const complete = res.writableFinished;
     if (!complete) request.abort?.abort(new Error('client closed the connection'));
     const served = request.served;
-    const endpoint = request.routeOptions.url ?? '';
+    const endpoint = request.endpoint;
     const status = res.headersSent ? res.statusCode : CLIENT_LEFT;
     const provider = served?.['x-switchyard-provider'];
     const upstreamModel = served?.['x-switchyard-model'];

@@ -82,6 +82,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   const exchanges = new Exchanges(options.metrics, options.traces, options.events);
   app.decorateRequest('startedAt', 0);
+  app.decorateRequest('endpoint', '');
   app.decorateRequest('abort', null);
   app.decorateRequest('requestedModel', null);
   app.decorateRequest('streamed', false);
@@ -101,13 +102,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   app.decorate('abortInFlight', (reason: Error) => exchanges.abortAll(reason));
 
-  // Client API routes get their hook when declared, so no request asks its route whether it needs one.
-  const clientRequest: onRequestHookHandler = (request, reply, done) => {
+  // Client API routes get their hook when declared, so no request asks its route whether it needs
+  // one, nor builds fastify's `routeOptions` to learn its path.
+  const clientRequest = (endpoint: string): onRequestHookHandler => (request, reply, done) => {
     request.startedAt = performance.now();
     // Read once: the request is authenticated and served by the same config.
     request.runtime = options.runtime();
     // Tracked before authentication, so a rejected request gets its access line too.
-    exchanges.open(request, reply);
+    exchanges.open(request, reply.raw, endpoint);
     try {
       request.client = authenticate(request.runtime.clientKeys, request.headers, request.query as Query);
     } catch (err) {
@@ -116,7 +118,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     done();
   };
   app.addHook('onRoute', (route) => {
-    if (route.config?.auth) route.onRequest = [clientRequest, ...[route.onRequest ?? []].flat()];
+    if (route.config?.auth) route.onRequest = [clientRequest(route.url), ...[route.onRequest ?? []].flat()];
   });
 
   app.setErrorHandler((err, request, reply) => {

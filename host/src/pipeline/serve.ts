@@ -33,8 +33,11 @@ async function run(rt: Runtime, input: PipelineInput): Promise<PipelineResult> {
     hostRequest: (pluginId, method, params) => hostRequest(ctx, pluginId, method, params),
     observe: trace && ((stage, plugin, verdict, ms) => trace.plugin({ stage, plugin, verdict, ms: Math.round(ms * 100) / 100 })),
   });
-  await route(ctx);
-  await interceptBeforeAuth(ctx);
+  // Each stage returns a promise only when a plugin takes part: awaiting nothing costs a microtask turn.
+  const routed = route(ctx);
+  if (routed) await routed;
+  const intercepted = interceptBeforeAuth(ctx);
+  if (intercepted) await intercepted;
   const plannedRun = plan(ctx);
   const attempt = ctx.operation === 'count' ? attemptCount : attemptGenerate;
   const result = await rt.conductor.run(ctx.chain, plannedRun, (member, signal) => attempt(ctx, member, signal));

@@ -39,6 +39,12 @@ export interface RunContext {
   needTokens?: () => number;
 }
 
+/** A member picked, and why. */
+type Picked = [PoolMember, PickReason];
+
+/** What a scheduler plugin said of a pick (see {@link SchedulerHook.pick}). */
+type SchedulerSay = Awaited<ReturnType<SchedulerHook['pick']>>;
+
 /** A 429 asking for at most this long a pause is a burst limit, not an exhausted quota. */
 const BURST_MS = 10_000;
 
@@ -137,7 +143,8 @@ export class Conductor {
     /** Members whose attempt the deadline plan cut: no further round for them in this request. */
     const cut = new Set<PoolMember>();
     for (let round = 0; ; round++) {
-      for (const [index, pool] of chain.entries()) {
+      for (let index = 0; index < chain.length; index++) {
+        const pool = chain[index]!;
         const tried = new Set<PoolMember>(cut);
         // Credentials whose token budget, as their upstream last said, cannot take this request wait for their reset.
         if (ctx.needTokens) for (const m of pool.members) if (this.#short(m, ctx.needTokens)) tried.add(m);
@@ -145,7 +152,8 @@ export class Conductor {
         for (;;) {
           if (ctx.signal.aborted) throw ctx.signal.reason;
           if (maxRetryCredentials > 0 && tried.size >= maxRetryCredentials) break;
-          const picked = await this.#pick(pool, tried, round, ctx.sessionId);
+          let picked = this.#pick(pool, tried, round, ctx.sessionId);
+          if (picked instanceof Promise) picked = await picked;
           if (!picked) {
             if (tried.size === 0) skipped.add(pool.label);
             break;
@@ -271,7 +279,7 @@ export class Conductor {
    * no session is bound (for explain). A scheduler plugin is asked as for a real pick; what it
    * keeps of its own between calls is its affair.
    */
-  async preview(pool: Pool, sessionId?: string): Promise<[PoolMember, PickReason] | undefined> {
+  async preview(pool: Pool, sessionId?: string): Promise<Picked | undefined> {
     const now = Date.now();
     const ready = pool.members.filter((m) => this.#ready(m, now));
     return ready.length === 0 ? undefined : this.#choose(pool, ready, sessionId, true);
@@ -320,7 +328,7 @@ export class Conductor {
   }
 
   /** The member to try next and why it was chosen; undefined when none is ready. */
-  async #pick(pool: Pool, tried: ReadonlySet<PoolMember>, round: number, sessionId: string | undefined): Promise<[PoolMember, PickReason] | undefined> {
+  #pick(pool: Pool, tried: ReadonlySet<PoolMember>, round: number, sessionId: string | undefined): Picked | Promise<Picked> | undefined {
     const now = Date.now();
     const ready = pool.members.filter((m) => !tried.has(m) && (round === 0 || this.#retryOf(m) >= round) && this.#ready(m, now));
     return ready.length === 0 ? undefined : this.#choose(pool, ready, sessionId, false);
@@ -329,8 +337,9 @@ export class Conductor {
   /**
    * Chooses among `ready` (not empty): the session's binding, else the scheduler plugin's
    * choice, else the strategy's. A `preview` peeks instead of moving the cursor and binds nothing.
+   * Only a scheduler's say is awaited: without one a pick costs no promise and no microtask turn.
    */
-  async #choose(pool: Pool, ready: PoolMember[], sessionId: string | undefined, preview: boolean): Promise<[PoolMember, PickReason]> {
+  #choose(pool: Pool, ready: PoolMember[], sessionId: string | undefined, preview: boolean): Picked | Promise<Picked> {
     const now = Date.now();
     const store = this.shared.store;
     const affinity = this.config.routing.sessionAffinity && sessionId !== undefined;
@@ -341,23 +350,24 @@ export class Conductor {
       const member = ready.find((m) => m.credential.key === bound);
       if (member) return [member, 'affinity'];
     }
-    let selector = this.#selector;
-    let member: PoolMember | undefined;
-    let why: PickReason | undefined;
-    if (this.scheduler?.present()) {
-      // A scheduler chooses within the top tier, like the built-in strategies.
-      const say = await this.scheduler.pick({ pool, ready: topTier(ready) as PoolMember[], sessionId, stats: (m) => this.#stats(m) });
+    const decide = (say: SchedulerSay): Picked => {
+      let selector = this.#selector;
+      let member: PoolMember | undefined;
+      let why: PickReason | undefined;
       if (typeof say === 'string') selector = this.#delegates[say];
       else if (say) [member, why] = [say.member, `scheduler:${say.pluginId}`];
-    }
-    if (!member) {
-      if (ready.length === 1) member = ready[0]!;
-      else member = (preview ? selector.peek(pool.key, topTier(ready)) : selector.pick(pool.key, topTier(ready))) as PoolMember;
-    }
-    // Served elsewhere while its own key takes a burst pause: the session goes back there after it.
-    const paused = bound !== undefined && this.#pausedBriefly(bound, member.model, now);
-    if (affinity && !preview && !paused) store.bindSession(bindKey, member.credential.key, now + this.config.routing.sessionAffinityTtl);
-    return [member, why ?? (ready.length === 1 ? 'only-ready' : selector.strategy)];
+      if (!member) {
+        if (ready.length === 1) member = ready[0]!;
+        else member = (preview ? selector.peek(pool.key, topTier(ready)) : selector.pick(pool.key, topTier(ready))) as PoolMember;
+      }
+      // Served elsewhere while its own key takes a burst pause: the session goes back there after it.
+      const paused = bound !== undefined && this.#pausedBriefly(bound, member.model, now);
+      if (affinity && !preview && !paused) store.bindSession(bindKey, member.credential.key, now + this.config.routing.sessionAffinityTtl);
+      return [member, why ?? (ready.length === 1 ? 'only-ready' : selector.strategy)];
+    };
+    if (!this.scheduler?.present()) return decide(undefined);
+    // A scheduler chooses within the top tier, like the built-in strategies.
+    return this.scheduler.pick({ pool, ready: topTier(ready) as PoolMember[], sessionId, stats: (m) => this.#stats(m) }).then(decide);
   }
 
   #succeeded(pool: Pool, member: PoolMember, sessionId: string | undefined): void {

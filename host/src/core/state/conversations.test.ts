@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,20 @@ describe('FileConversationStore', () => {
     expect(await second.get('resp_1')).toBeUndefined();
     expect((await second.get('resp_3'))?.response).toEqual({ id: 'resp_3', object: 'response' });
     expect((await readdir(dir)).sort()).toEqual(['resp_2.json', 'resp_3.json']);
+  });
+
+  it('writes the answers of one turn together: readable before their files exist, and a deleted one is never written', async () => {
+    const dir = await folder();
+    const store = await FileConversationStore.open({ dir, maxInMemory: 1 });
+    for (const id of ['resp_x', 'resp_y', 'resp_z']) store.put(entry(id, Date.now() + 60_000));
+    // Nothing is written before the turn ends; resp_x left memory and the store still answers for it.
+    expect(readdirSync(dir)).toEqual([]);
+    const [kept, deleted] = [store.get('resp_x'), store.delete('resp_y')];
+    expect(readdirSync(dir)).toEqual([]);
+    expect((await kept)?.id).toBe('resp_x');
+    expect(await deleted).toBe(true);
+    await store.close();
+    expect((await readdir(dir)).sort()).toEqual(['resp_x.json', 'resp_z.json']);
   });
 
   it('ignores ids that cannot be ours and files that are not stored responses', async () => {

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -67,8 +68,9 @@ export class FileConversationStore implements ConversationStore {
   readonly #memory = new Map<string, StoredResponse>();
   readonly #deleted = new Set<string>();
   readonly #pending = new Set<Promise<void>>();
-  /** Writes under way by id: a read of a response that just left memory waits for its file. */
-  readonly #writing = new Map<string, Promise<void>>();
+  /** Responses put since the last flush, by id, to be written at the end of this event-loop turn. */
+  readonly #unwritten = new Map<string, StoredResponse>();
+  #flush: NodeJS.Immediate | undefined;
   readonly #dir: string | undefined;
   readonly #max: number;
   readonly #now: () => number;
@@ -93,7 +95,7 @@ export class FileConversationStore implements ConversationStore {
 
   async get(id: string): Promise<StoredResponse | undefined> {
     if (!SAFE_ID.test(id) || this.#deleted.has(id)) return undefined;
-    let entry = this.#memory.get(id) ?? (await this.#read(id));
+    let entry = this.#memory.get(id) ?? this.#unwritten.get(id) ?? (await this.#read(id));
     if (entry && entry.expiresAt <= this.#now()) {
       await this.delete(id);
       entry = undefined;
@@ -109,21 +111,24 @@ export class FileConversationStore implements ConversationStore {
     // The oldest leave memory first (Maps iterate in insertion order); their files stay.
     if (this.#memory.size > this.#max) this.#memory.delete(this.#memory.keys().next().value!);
     if (this.#dir !== undefined) {
-      const write = this.#track(this.#write(entry));
-      this.#writing.set(entry.id, write);
-      void write.then(() => this.#writing.get(entry.id) === write && this.#writing.delete(entry.id));
+      this.#unwritten.delete(entry.id);
+      this.#unwritten.set(entry.id, entry);
+      this.#flush ??= setImmediate(() => this.#writeAll());
     }
   }
 
   async delete(id: string): Promise<boolean> {
     if (!SAFE_ID.test(id)) return false;
-    const known = this.#memory.delete(id) || (await this.#read(id)) !== undefined;
+    // Out of both, so a response deleted before its turn ended is never written.
+    const dropped = [this.#memory.delete(id), this.#unwritten.delete(id)].includes(true);
+    const known = dropped || (await this.#read(id)) !== undefined;
     this.#deleted.add(id);
     if (this.#dir !== undefined) this.#track(rm(this.#file(id), { force: true }));
     return known;
   }
 
   async close(): Promise<void> {
+    this.#writeAll();
     while (this.#pending.size > 0) await Promise.all(this.#pending);
   }
 
@@ -131,27 +136,39 @@ export class FileConversationStore implements ConversationStore {
     return join(this.#dir!, `${id}.json`);
   }
 
-  #track(work: Promise<unknown>): Promise<void> {
+  #track(work: Promise<unknown>): void {
     const done = work.then(
       () => undefined,
       (err: unknown) => this.#onError(err instanceof Error ? err : new Error(String(err))),
     );
     this.#pending.add(done);
     void done.finally(() => this.#pending.delete(done));
-    return done;
   }
 
-  /** A temporary file renamed over the old one: a crash leaves one or the other. */
-  async #write(entry: StoredResponse): Promise<void> {
-    const file = this.#file(entry.id);
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(entry));
-    await rename(tmp, file);
+  /**
+   * Writes the responses put during this event-loop turn, each to a temporary file renamed over
+   * the old one (a crash leaves one or the other). Synchronously, in one batch: four promise-based
+   * file operations per response cost ~150 µs of CPU (a thread-pool round trip each), these
+   * system calls ~30 µs, and a batch holds at most the answers of one turn.
+   */
+  #writeAll(): void {
+    clearImmediate(this.#flush);
+    this.#flush = undefined;
+    for (const entry of this.#unwritten.values()) {
+      const file = this.#file(entry.id);
+      const tmp = `${file}.${process.pid}.tmp`;
+      try {
+        writeFileSync(tmp, JSON.stringify(entry));
+        renameSync(tmp, file);
+      } catch (err) {
+        this.#onError(err as Error);
+      }
+    }
+    this.#unwritten.clear();
   }
 
   async #read(id: string): Promise<StoredResponse | undefined> {
     if (this.#dir === undefined) return undefined;
-    await this.#writing.get(id);
     let text: string;
     try {
       text = await readFile(this.#file(id), 'utf8');

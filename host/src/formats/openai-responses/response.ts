@@ -5,20 +5,34 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { IRPart, IRResponse, IRStopReason, IRUsage } from '../ir.js';
 import { parseUpstream } from '../openai/response.js';
 import type { EncodedBody } from '../wire-format.js';
 import { type OutputItem, type ResponsesResponse, type ResponsesUsage, responseSchema } from './schema.js';
 
+/** Random bytes for ids, drawn 4 KB at a time: an id is a hex slice of them (a UUID with its dashes removed cost 4x that). */
+const entropy = Buffer.alloc(4096);
+let drawn = entropy.length;
+
+/** 32 random hex digits. */
+function randomHex(): string {
+  if (drawn === entropy.length) {
+    randomFillSync(entropy);
+    drawn = 0;
+  }
+  drawn += 16;
+  return entropy.toString('hex', drawn - 16, drawn);
+}
+
 /** A Response id: the upstream's when it is one, else a new one (stored conversations are keyed by it). */
 export function responseId(upstreamId: string | undefined): string {
-  return upstreamId?.startsWith('resp_') && /^[A-Za-z0-9_-]+$/.test(upstreamId) ? upstreamId : `resp_${randomUUID().replaceAll('-', '')}`;
+  return upstreamId?.startsWith('resp_') && /^[A-Za-z0-9_-]+$/.test(upstreamId) ? upstreamId : `resp_${randomHex()}`;
 }
 
 /** An output item id with `prefix` (`msg`, `fc`, `rs`). */
 export function itemId(prefix: string): string {
-  return `${prefix}_${randomUUID().replaceAll('-', '')}`;
+  return `${prefix}_${randomHex()}`;
 }
 
 /** Status and `incomplete_details` for a stop reason. */
@@ -130,12 +144,13 @@ export function responseObject(id: string, model: string, createdAt: number, res
 
 /** Encodes an IR answer as the client's Response object. */
 export function encodeResponse(response: IRResponse): EncodedBody {
-  const dropped = new Set<string>();
-  if (response.stopSequence !== undefined) dropped.add('stopSequence');
+  // Named, not spread: spreading the status into this literal cost ~2.5 µs an answer.
+  const { status, incomplete_details } = encodeStatus(response.stopReason);
   const body = responseObject(responseId(response.id), response.model, Math.floor(Date.now() / 1000), {
-    ...encodeStatus(response.stopReason),
+    status,
+    incomplete_details,
     output: outputItems(response.content),
     usage: encodeUsage(response.usage),
   });
-  return { body, dropped: [...dropped] };
+  return { body, dropped: response.stopSequence === undefined ? [] : ['stopSequence'] };
 }

@@ -10,10 +10,15 @@ import type { RequestContext } from '../context.js';
 import { interceptRequest } from '../plugins/intercept.js';
 import { asObject, decodeBody } from './decode.js';
 
-export async function interceptBeforeAuth(ctx: RequestContext): Promise<void> {
+/** A promise only when some interceptor or guard takes part (without one nothing is awaited). */
+export function interceptBeforeAuth(ctx: RequestContext): Promise<void> | undefined {
   const plugins = ctx.rt.plugins;
   const wanted = plugins.active('requestInterceptor').some((p) => p.interceptorPhase === 'beforeAuth') || plugins.failClosedDown().length > 0;
-  if (!wanted) return;
+  return wanted ? intercept(ctx) : undefined;
+}
+
+async function intercept(ctx: RequestContext): Promise<void> {
+  const plugins = ctx.rt.plugins;
   const before = ctx.pluginHeaders;
   const request = ctx.decoded.request;
   const out = await interceptRequest(

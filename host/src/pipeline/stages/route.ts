@@ -8,13 +8,18 @@ import { resolveChain } from '../../core/chain.js';
 import type { RequestContext } from '../context.js';
 import { askRouters } from '../plugins/route.js';
 
-export async function route(ctx: RequestContext): Promise<void> {
-  const decision = await askRouters(ctx);
-  if (decision) {
+/** Sets the chain; a promise only when router plugins are asked (without one nothing is awaited). */
+export function route(ctx: RequestContext): Promise<void> | undefined {
+  if (ctx.rt.plugins.active('modelRouter').length === 0) return byModel(ctx);
+  return askRouters(ctx).then((decision) => {
+    if (!decision) return byModel(ctx);
     ctx.chain = decision.chain;
     ctx.routerId = decision.routerId;
     if (ctx.trace) ctx.trace.router = decision.routerId;
-    return;
-  }
+  });
+}
+
+function byModel(ctx: RequestContext): undefined {
   ctx.chain = resolveChain(ctx.rt.catalog, ctx.rt.config.models, ctx.decoded.request.model);
+  return undefined;
 }
