@@ -35,6 +35,13 @@ import type { CredentialChange } from './core/conductor/conductor.js';
 import type { PluginSnapshot } from './plugins/supervisor.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import type { WorkerLink } from './workers/worker.js';
+
+/**
+ * Connections the kernel may queue before the host accepts them (capped by net.core.somaxconn).
+ * Node's default of 511 overflows when a fleet of agents connects at once: a dropped SYN is
+ * retried only after a second or more, and past the client's connect timeout it fails.
+ */
+const LISTEN_BACKLOG = 4096;
 import { workerEntry } from '@switchyard/plugin-sdk/transport';
 
 /** The compiled worker runtime every plugin pool runs. */
@@ -163,7 +170,7 @@ export class Gateway {
     credentials.files.watch(() => gateway!.#rebuild());
     credentials.refresher.start();
     discovery.schedule(() => (gateway!.#closed ? undefined : gateway!.#runtime.catalog));
-    await server.listen({ host: loaded.config.host, port: loaded.config.port });
+    await server.listen({ host: loaded.config.host, port: loaded.config.port, backlog: LISTEN_BACKLOG });
     log.info({ url: gateway.url, config: loaded.file ?? 'built-in defaults', providers: loaded.config.providers.map((p) => p.name) }, 'switchyard listening');
     if (loaded.file && options.watch !== false) {
       gateway.#watcher = watchConfig(
