@@ -1,5 +1,5 @@
 /**
- * `tsx bench/ab.ts <other checkout> [--stream] [--router] [--anthropic | --responses | --responses-anthropic]`:
+ * `tsx bench/ab.ts <other checkout> [--stream] [--router | --interceptor] [--anthropic | --responses | --responses-anthropic]`:
  * this checkout's host against another checkout's (built; e.g. a `git worktree` of main), with
  * the bare pass-through for scale, in interleaved rounds: throughput at 32 connections and the
  * CPU each serving process spent per request, medians over the rounds. A change too small to
@@ -21,7 +21,7 @@ import { type Endpoint, type Throughput, throughput } from './measure.js';
 import { type Child, HOST_KEY, startHost, startMock, startPassthrough } from './processes.js';
 
 const other = process.argv[2];
-if (!other || other.startsWith('--')) throw new Error('usage: tsx bench/ab.ts <other checkout> [--stream] [--router] [--anthropic | --responses | --responses-anthropic]');
+if (!other || other.startsWith('--')) throw new Error('usage: tsx bench/ab.ts <other checkout> [--stream] [--router | --interceptor] [--anthropic | --responses | --responses-anthropic]');
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 5);
 const SECONDS = Number(process.env.AB_SECONDS ?? 3);
 const flag = (name: string) => process.argv.includes(name);
@@ -47,11 +47,12 @@ function hostPath(mockUrl: string): { path: string; body: string; headers: Recor
   return { path: '/v1/chat/completions', body: chatBody('gpt-4.1', stream), headers: {} };
 }
 
-/** A plugins dir with the no-op router when asked for one. */
+/** A plugins dir with the no-op router or the no-op stream interceptor, when asked for one. */
 async function plugins(): Promise<string | undefined> {
-  if (!flag('--router')) return undefined;
+  const plugin = flag('--router') ? 'noop-router' : flag('--interceptor') ? 'noop-stream' : undefined;
+  if (!plugin) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-ab-'));
-  await cp(new URL('./plugins/noop-router', import.meta.url).pathname, join(dir, 'noop-router'), { recursive: true });
+  await cp(new URL(`./plugins/${plugin}`, import.meta.url).pathname, join(dir, plugin), { recursive: true });
   return dir;
 }
 

@@ -48,7 +48,7 @@ export const HOST_KEY = 'bench-client-key';
 export interface HostOptions {
   /** Plugins dir (default: an empty one). */
   plugins?: string;
-  /** Checkout whose built CLI runs (default this one). */
+  /** Checkout whose built CLI runs (default BENCH_HOST_ROOT, else this one). */
   root?: string;
   /** `state:` config (default the memory store). */
   state?: Record<string, unknown>;
@@ -66,7 +66,8 @@ export interface HostOptions {
  */
 export async function startHost(mockUrl: string, port: number, options: HostOptions = {}): Promise<Child> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
-  const root = options.root ?? ROOT;
+  // BENCH_HOST_ROOT runs every host of a bench from another (built) checkout: the same bench, an older build.
+  const root = options.root ?? process.env.BENCH_HOST_ROOT ?? ROOT;
   const config = {
     host: '127.0.0.1',
     port,
