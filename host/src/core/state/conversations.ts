@@ -120,8 +120,9 @@ export class FileConversationStore implements ConversationStore {
   async delete(id: string): Promise<boolean> {
     if (!SAFE_ID.test(id)) return false;
     // Out of both, so a response deleted before its turn ended is never written.
-    const dropped = [this.#memory.delete(id), this.#unwritten.delete(id)].includes(true);
-    const known = dropped || (await this.#read(id)) !== undefined;
+    const inMemory = this.#memory.delete(id);
+    const unwritten = this.#unwritten.delete(id);
+    const known = inMemory || unwritten || (await this.#read(id)) !== undefined;
     this.#deleted.add(id);
     if (this.#dir !== undefined) this.#track(rm(this.#file(id), { force: true }));
     return known;

@@ -20,11 +20,14 @@ export interface RouteDecision {
   routerId: string;
 }
 
-/** Asks the routers; undefined when none decided (the model name decides). */
-export function askRouters(ctx: RequestContext): Promise<RouteDecision | undefined> {
+/**
+ * Asks the routers; resolves undefined when none decided (the model name decides). Returns
+ * undefined, not a promise, when there is no router to ask: that request awaits nothing.
+ */
+export function askRouters(ctx: RequestContext): Promise<RouteDecision | undefined> | undefined {
   const { rt } = ctx;
   const routers = rt.plugins.active('modelRouter').filter((r) => r.id !== ctx.skipRouter);
-  if (routers.length === 0) return Promise.resolve(undefined);
+  if (routers.length === 0) return undefined;
   const requestedModel = ctx.decoded.request.model;
   const request = {
     requestId: ctx.requestId,

@@ -10,8 +10,9 @@ import { askRouters } from '../plugins/route.js';
 
 /** Sets the chain; a promise only when router plugins are asked (without one nothing is awaited). */
 export function route(ctx: RequestContext): Promise<void> | undefined {
-  if (ctx.rt.plugins.active('modelRouter').length === 0) return byModel(ctx);
-  return askRouters(ctx).then((decision) => {
+  const asked = askRouters(ctx);
+  if (!asked) return byModel(ctx);
+  return asked.then((decision) => {
     if (!decision) return byModel(ctx);
     ctx.chain = decision.chain;
     ctx.routerId = decision.routerId;
