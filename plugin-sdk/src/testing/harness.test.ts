@@ -104,6 +104,16 @@ describe('a plugin package with every capability', () => {
     expect(answers.map((a) => (a as { event: { data: { event: unknown } } }).event.data.event)).toEqual([{ data: { a: [1] } }, { event: 'e', data: '{not json' }]);
   });
 
+  it('gives a lazily parsed batch event the ways of a plain object: spread, serialised, assigned, mutated', async () => {
+    const lazy = await start({ plugin: fixture('lazy-events.mjs') });
+    const events = [{ event: 'delta', json: '{"n":0}' }, { json: '{"n":1}' }, { json: '{"n":2}' }];
+    expect(await lazy.interceptStreamBatch({ events })).toEqual([
+      { event: { data: { spread: { event: 'delta', data: { n: 0 } }, serialised: { event: 'delta', data: { n: 0 } }, keys: ['event', 'data'] } } },
+      { event: { data: { replaced: true } } },
+      { event: { data: { n: 2, seen: 2 } } },
+    ]);
+  });
+
   it('schedules for the first candidate provider', async () => {
     const candidate: SchedulerCandidate = { id: 'c1', provider: 'openai', label: 'one', priority: 0, weight: 1, status: 'active', inFlight: 0, successes: 0, failures: 0 };
     expect(await kitchen.schedule({ candidates: [candidate, { ...candidate, id: 'c2' }] })).toEqual({ credentialId: 'openai:test-model:2' });

@@ -28,6 +28,15 @@ const STREAM_WAITING = 1024;
 /** Plugins whose protocol satisfies this take a whole batch in one call. */
 const BATCH_PROTOCOL = '>=1.2.0';
 
+/** Protocol versions seen so far: whether each takes batches (semver parses its range on every call, ~25 µs). */
+const batchProtocols = new Map<string, boolean>();
+
+function takesBatches(protocol: string): boolean {
+  let takes = batchProtocols.get(protocol);
+  if (takes === undefined) batchProtocols.set(protocol, (takes = semver.satisfies(protocol, BATCH_PROTOCOL)));
+  return takes;
+}
+
 /**
  * Passes a stream's batches through the stream interceptors, one interception at a time per
  * stream: events that arrive while one is under way go together in the next. A stream pays one
@@ -64,7 +73,7 @@ export async function interceptBatch(plugins: PluginDirectory, events: readonly 
   await dispatch(interceptors, {}, {
     call: (plugin, options) => intercept(plugin, slots, meta, options),
     answer(_plugin, answers: StreamInterceptBatchResult) {
-      slots = slots.flatMap((slot, i) => applied(slot, answers[i]));
+      slots = applyAnswers(slots, answers);
       return slots.length === 0 ? ALL_DROPPED : undefined;
     },
   });
@@ -79,7 +88,7 @@ export async function interceptBatch(plugins: PluginDirectory, events: readonly 
 
 /** One plugin's answers for `slots`, one per event, in order. */
 function intercept(plugin: ActivePlugin, slots: readonly Slot[], meta: StreamMeta, options: CallOptions): Promise<StreamInterceptBatchResult> {
-  if (semver.satisfies(plugin.protocol ?? '0.0.0', BATCH_PROTOCOL)) {
+  if (takesBatches(plugin.protocol ?? '0.0.0')) {
     const indices = slots.map((slot) => slot.index);
     // Indices are implied unless a drop or a raw frame left a gap.
     const consecutive = indices.every((index, i) => index === indices[0] + i);
@@ -94,12 +103,24 @@ function intercept(plugin: ActivePlugin, slots: readonly Slot[], meta: StreamMet
   );
 }
 
+/** What `answers` leave of `slots`: `slots` itself when every event was kept as it was (the usual answer). */
+function applyAnswers(slots: Slot[], answers: StreamInterceptBatchResult): Slot[] {
+  let changed: Slot[] | undefined;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]!;
+    const left = applied(slot, answers[i]!);
+    if (left !== slot) changed ??= slots.slice(0, i);
+    if (changed && left) changed.push(left);
+  }
+  return changed ?? slots;
+}
+
 /** What one answer leaves of an event: itself (no change, or the handler failed on it), its replacement, or nothing. */
-function applied(slot: Slot, answer: StreamInterceptBatchEntry): Slot[] {
-  if (answer === null || 'error' in answer) return [slot];
+function applied(slot: Slot, answer: StreamInterceptBatchEntry): Slot | undefined {
+  if (answer === null || 'error' in answer) return slot;
   // A stream's ending is not an interceptor's to drop: the client would get no end at all.
-  if ('drop' in answer) return isTerminal(slot.event) ? [slot] : [];
-  return [{ index: slot.index, event: answer.event }];
+  if ('drop' in answer) return isTerminal(slot.event) ? slot : undefined;
+  return { index: slot.index, event: answer.event };
 }
 
 /** Event types that end a stream, for good or with an error, in each format. */
