@@ -50,6 +50,9 @@ export interface BenchPath {
   upstreamTag: string;
 }
 
+/** The pass-through that makes one bare worker round trip per request (`passthrough.ts --hop`). */
+export const BARE_HOP_PATH = 'bare pass-through + bare worker hop';
+
 const OPENAI_UPSTREAM = { model: 'gpt-4.1', upstreamTag: '[openai:gpt-4.1]' };
 const ANTHROPIC_UPSTREAM = { model: 'claude-sonnet-4-6', upstreamTag: '[anthropic:claude-sonnet-4-6]' };
 
@@ -64,7 +67,7 @@ export async function pluginsDir(names: string[]): Promise<string> {
  * Starts every host (and the redis-server) the paths need and lists the paths. `idleHostMb` is the plain host's RSS
  * after a second idle, read before the other hosts start.
  */
-export async function startPaths(mock: Child, passthrough: Child): Promise<{ paths: BenchPath[]; children: Child[]; idleHostMb: number }> {
+export async function startPaths(mock: Child, passthrough: Child, passthroughHop: Child): Promise<{ paths: BenchPath[]; children: Child[]; idleHostMb: number }> {
   const children: Child[] = [];
   const start = async (port: number, options?: Parameters<typeof startHost>[2]) => {
     const host = await startHost(mock.url, port, options);
@@ -90,6 +93,8 @@ export async function startPaths(mock: Child, passthrough: Child): Promise<{ pat
   const paths: BenchPath[] = [
     { name: 'direct', endpoint: { origin: mock.url, path: '/openai/v1/chat/completions', headers: bearer('bench-upstream') }, pid: mock.pid, format: CHAT, ...OPENAI_UPSTREAM },
     { name: 'bare pass-through', endpoint: { origin: passthrough.url, path: '/v1/chat/completions', headers: {} }, pid: passthrough.pid, format: CHAT, ...OPENAI_UPSTREAM },
+    // The floor of a plugin hop where a router runs: inside a serving process, between its requests.
+    { name: BARE_HOP_PATH, endpoint: { origin: passthroughHop.url, path: '/v1/chat/completions', headers: {} }, pid: passthroughHop.pid, format: CHAT, ...OPENAI_UPSTREAM },
     { name: 'switchyard', ...at(host), ...OPENAI_UPSTREAM },
     { name: 'switchyard + no-op router plugin', ...at(routed), ...OPENAI_UPSTREAM },
     { name: 'switchyard + stream interceptor plugin', ...at(intercepted), ...OPENAI_UPSTREAM },

@@ -40,7 +40,8 @@ async function startScript(script: string, args: string[]): Promise<Child> {
 }
 
 export const startMock = (chunkDelayMs = 0) => startScript('mock-server.ts', [String(chunkDelayMs)]);
-export const startPassthrough = (upstreamBase: string) => startScript('passthrough.ts', [upstreamBase]);
+/** The bare pass-through; `hop`: with one bare worker round trip per request. */
+export const startPassthrough = (upstreamBase: string, hop = false) => startScript('passthrough.ts', hop ? [upstreamBase, '--hop'] : [upstreamBase]);
 
 export const HOST_KEY = 'bench-client-key';
 

@@ -8,6 +8,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ratio, targetChecks, times, whole } from './checks.js';
+import { BARE_HOP_PATH } from './paths.js';
 import type { HopFloor, Latency, Throughput } from './measure.js';
 
 export interface PathResult {
@@ -78,6 +79,7 @@ export function tables(r: BenchResults): string {
   const host = byName('switchyard');
   const router = byName('switchyard + no-op router plugin');
   const streamPlugin = byName('switchyard + stream interceptor plugin');
+  const bareHop = r.paths.find((p) => p.name === BARE_HOP_PATH);
   const rows = r.paths.map((p) =>
     [
       p.name,
@@ -108,9 +110,10 @@ export function tables(r: BenchResults): string {
     `Plugin hop: a no-op router adds ${hop.toFixed(3)} ms p50 per request; a stream interceptor adds ${((streamPlugin.streamLatency.p50 - host.streamLatency.p50) / 1000).toFixed(3)} ms p50 per stream.`,
     ...(r.floor
       ? [
-          `Hop floor on this machine: a bare piscina round trip (a worker that answers at once, the same router request) costs ${ms(r.floor.hot)} ms p50 back to back and ${ms(r.floor.idle)} ms p50 after ${r.floor.idleMs} ms idle, as a router is between sequential requests.`,
+          `Hop floor on this machine: a bare piscina round trip (a worker that answers at once, the same router request) costs ${ms(r.floor.hot)} ms p50 back to back and ${ms(r.floor.idle)} ms p50 after ${r.floor.idleMs} ms idle in a process that does nothing else.`,
         ]
       : []),
+    ...(bareHop ? [`In a serving process (the pass-through making it before each request) the same round trip adds ${((bareHop.latency.p50 - bare.latency.p50) / 1000).toFixed(3)} ms p50: the floor the router hop is held to.`] : []),
     `Memory: idle host ${r.memory.idleHostMb.toFixed(1)} MB RSS; each plugin worker about ${r.memory.perWorkerMb.toFixed(1)} MB.`,
     scaleLine(r.scale),
     '',

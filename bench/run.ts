@@ -53,9 +53,10 @@ async function main(): Promise<void> {
   const scalePlan = planScale(fdLimit, process.env.BENCH_SCALE_STREAMS ? Number(process.env.BENCH_SCALE_STREAMS) : undefined);
   const mock = await startMock();
   const passthrough = await startPassthrough(`${mock.url}/openai/v1`);
-  const children: Child[] = [mock, passthrough];
+  const passthroughHop = await startPassthrough(`${mock.url}/openai/v1`, true);
+  const children: Child[] = [mock, passthrough, passthroughHop];
   try {
-    const started = await startPaths(mock, passthrough);
+    const started = await startPaths(mock, passthrough, passthroughHop);
     children.push(...started.children);
     process.stderr.write('smoke test...\n');
     await smokeTest(started.paths);
