@@ -7,14 +7,10 @@
 import type { Dispatcher } from 'undici';
 import { ERROR_BODY_MAX_CHARS, UpstreamError, fromTransportError, retryAfterMs } from './errors.js';
 import type { UpstreamEndpoint } from './endpoint.js';
+import { bodyText, exchange, type UpstreamResponse } from './exchange.js';
 import { readRateLimits } from './rate-limits.js';
 
-/** A successful (2xx) upstream response whose body is still to be read. */
-export interface UpstreamResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
-}
+export type { UpstreamResponse } from './exchange.js';
 
 /**
  * Sends one upstream call. Resolves with a 2xx response; rejects with an {@link UpstreamError}
@@ -27,32 +23,35 @@ export async function sendUpstream(
   call: { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> },
   signal: AbortSignal,
 ): Promise<UpstreamResponse> {
-  let res: Dispatcher.ResponseData;
+  let res: UpstreamResponse;
   try {
-    res = await agent.request({
-      origin: endpoint.origin,
-      path: call.path,
-      method: call.method,
-      headers: call.headers ? { ...endpoint.headers, ...call.headers } : endpoint.headers,
-      body: call.body,
+    res = await exchange(
+      agent,
+      {
+        origin: endpoint.origin,
+        path: call.path,
+        method: call.method,
+        headers: call.headers ? { ...endpoint.headers, ...call.headers } : endpoint.headers,
+        body: call.body,
+      },
       signal,
-    });
+    );
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     throw transportError(endpoint, err);
   }
-  if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, body: res.body };
+  if (res.status >= 200 && res.status < 300) return res;
   let text = '';
   try {
-    text = await res.body.text();
+    text = await bodyText(res.body);
   } catch {
     // A body cut short still leaves the status to go on.
   }
   // The message goes to clients, logs and management: never with the key an upstream may echo.
   const body = { format: endpoint.format.name, text: endpoint.redact(text.slice(0, ERROR_BODY_MAX_CHARS)) };
-  const message = endpoint.redact(describeError(res.statusCode, text, endpoint.format.errorMessage));
+  const message = endpoint.redact(describeError(res.status, text, endpoint.format.errorMessage));
   const hint = retryAfterMs(res.headers) ?? endpoint.format.upstream.retryDelay?.(body.text);
-  const error = new UpstreamError('http', message, res.statusCode, hint, body, endpoint.format.upstream.errorKind(res.statusCode, body.text));
+  const error = new UpstreamError('http', message, res.status, hint, body, endpoint.format.upstream.errorKind(res.status, body.text));
   const limits = readRateLimits(res.headers, Date.now());
   if (limits.length > 0) error.limits = limits;
   throw error;
@@ -82,7 +81,7 @@ function describeError(status: number, text: string, errorMessage: (body: unknow
 /** Reads a whole upstream body as text. A body cut short is a network-class failure. */
 export async function readText(response: UpstreamResponse): Promise<string> {
   try {
-    return await response.body.text();
+    return await bodyText(response.body);
   } catch (err) {
     throw fromTransportError(err);
   }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Readable } from 'node:stream';
-import { collect } from '../streams/flow.js';
+import { Channel, collect } from '../streams/flow.js';
 import { SseParser, sseFlow } from './sse.js';
 
 describe('SseParser', () => {
@@ -29,48 +28,34 @@ describe('SseParser', () => {
   });
 
   it('flushes a final event without a blank line at the end', async () => {
-    async function* body() {
-      yield Buffer.from('data: {"a":');
-      yield Buffer.from('1}');
-    }
-    const out = [];
-    out.push(...(await collect(sseFlow(Readable.from(body(), { objectMode: false })))));
-    expect(out).toEqual([{ data: '{"a":1}' }]);
+    expect(await collect(sseFlow(bytes('data: {"a":', '1}')))).toEqual([{ data: '{"a":1}' }]);
   });
 
   it('keeps multi-byte characters split across chunks intact', async () => {
-    const bytes = Buffer.from('data: héllo ✓\n\n');
-    async function* body() {
-      for (const b of bytes) yield Buffer.from([b]);
-    }
-    const out = [];
-    out.push(...(await collect(sseFlow(Readable.from(body(), { objectMode: false })))));
-    expect(out).toEqual([{ data: 'héllo ✓' }]);
+    const split = [...Buffer.from('data: héllo ✓\n\n')].map((b) => Buffer.from([b]));
+    expect(await collect(sseFlow(bytes(...split)))).toEqual([{ data: 'héllo ✓' }]);
   });
 
-  it('delivers what arrived together as one batch, however many chunks it came in', async () => {
-    const body = new Readable({ read() {} });
+  it('turns each batch of bytes (one socket read) into one batch of events, however many chunks it holds', async () => {
+    const body = new Channel<Buffer>();
     const seen: unknown[][] = [];
     const ended = new Promise((resolve, reject) => sseFlow(body).start({ batch: (items) => seen.push([...items]), end: () => resolve(seen), fail: reject }));
-    // Two chunks in one tick, as the HTTP chunks of one socket read arrive.
-    body.push('data: a\n\n');
-    body.push('data: b\n\n');
-    await new Promise((r) => setImmediate(r));
-    body.push('event: x\ndata: c\n\n');
-    body.push(null);
+    body.push([Buffer.from('data: a\n\n'), Buffer.from('data: b\n\n')]);
+    body.push([Buffer.from('event: x\ndata: c\n\n')]);
+    body.end();
     await ended;
     expect(seen).toEqual([[{ data: 'a' }, { data: 'b' }], [{ event: 'x', data: 'c' }]]);
   });
 
-  it('reads nothing while paused, and what was held once resumed', async () => {
-    const body = new Readable({ read() {} });
+  it('pauses its body while paused, and hands over what was held once resumed', async () => {
+    const body = new Channel<Buffer>();
     const flow = sseFlow(body);
     const seen: unknown[][] = [];
     const ended = new Promise((resolve, reject) => flow.start({ batch: (items) => seen.push([...items]), end: () => resolve(seen), fail: reject }));
     flow.pause();
-    body.push('data: a\n\n');
-    body.push(null);
-    await new Promise((r) => setImmediate(r));
+    expect(body.paused).toBe(true);
+    body.push([Buffer.from('data: a\n\n')]);
+    body.end();
     expect(seen).toEqual([]);
     flow.resume();
     await ended;
@@ -78,16 +63,25 @@ describe('SseParser', () => {
   });
 
   it('fails when the body is cut, and releases it when cancelled', async () => {
-    const cut = new Readable({ read() {} });
+    const cut = new Channel<Buffer>();
     const failed = new Promise((resolve) => sseFlow(cut).start({ batch: () => undefined, end: () => resolve('end'), fail: (err) => resolve((err as Error).message) }));
-    cut.push('data: a\n\n');
-    cut.destroy(new Error('socket hang up'));
+    cut.push([Buffer.from('data: a\n\n')]);
+    cut.fail(new Error('socket hang up'));
     expect(await failed).toBe('socket hang up');
 
-    const open = new Readable({ read() {} });
+    let released = false;
+    const open = new Channel<Buffer>({ cancel: () => (released = true) });
     const flow = sseFlow(open);
     flow.start({ batch: () => undefined, end: () => undefined, fail: () => undefined });
     flow.cancel();
-    expect(open.destroyed).toBe(true);
+    expect(released).toBe(true);
   });
 });
+
+/** A body that hands over each chunk as a batch of its own, then ends. */
+function bytes(...chunks: (string | Buffer)[]): Channel<Buffer> {
+  const body = new Channel<Buffer>();
+  for (const chunk of chunks) body.push([Buffer.from(chunk)]);
+  body.end();
+  return body;
+}

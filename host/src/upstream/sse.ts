@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { Readable } from 'node:stream';
 import type { SseEvent } from '../formats/wire-format.js';
 import { Channel, type Flow } from '../streams/flow.js';
 
@@ -73,36 +72,31 @@ export class SseParser {
 }
 
 /**
- * The SSE events of an upstream body as a {@link Flow}, parsed in the body's own callbacks. The
- * body is read in paused mode: each `readable` hands over everything that arrived since the
- * last one as one buffer, so the dozens of HTTP chunks of one socket read make one batch (and
- * one write to the client), not one each. Pausing the flow stops the reading (TCP back-pressure
- * reaches the upstream); cancelling destroys the body, which releases the connection.
+ * The SSE events of an upstream body as a {@link Flow}, parsed in the body's own callbacks: each
+ * batch of bytes (one socket read) becomes one batch of events, so one read makes one write to
+ * the client. Pausing and cancelling go through to the body, which pauses the socket or
+ * releases the connection.
  */
-export function sseFlow(body: Readable): Flow<SseEvent> {
+export function sseFlow(body: Flow<Buffer>): Flow<SseEvent> {
   const parser = new SseParser();
   const decoder = new TextDecoder();
-  const read = () => {
-    // Checked before each read: a chunk read while paused would be lost.
-    while (!channel.paused && !channel.closed) {
-      const chunk = body.read() as Buffer | string | null;
-      if (chunk === null) return;
-      channel.push(parser.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })));
-    }
-  };
-  const channel = new Channel<SseEvent>({
-    start() {
-      body.on('readable', read);
-      body.once('end', () => {
-        channel.push([...parser.push(decoder.decode()), ...parser.end()]);
-        channel.end();
-      });
-      body.once('error', (err) => channel.fail(err));
-      // Destroyed without an error or an end: the stream was cut all the same.
-      body.once('close', () => channel.fail(new Error('upstream stream closed before its end')));
-    },
-    resume: read,
-    cancel: () => body.destroy(),
+  const channel: Channel<SseEvent> = new Channel<SseEvent>({
+    start: () =>
+      body.start({
+        batch(chunks) {
+          let text = '';
+          for (const chunk of chunks) text += decoder.decode(chunk, { stream: true });
+          channel.push(parser.push(text));
+        },
+        end() {
+          channel.push([...parser.push(decoder.decode()), ...parser.end()]);
+          channel.end();
+        },
+        fail: (err) => channel.fail(err),
+      }),
+    pause: () => body.pause(),
+    resume: () => body.resume(),
+    cancel: () => body.cancel(),
   });
   return channel;
 }

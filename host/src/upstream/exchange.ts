@@ -1,0 +1,118 @@
+/**
+ * One upstream HTTP exchange on undici's dispatch handler API: the response's status and
+ * headers, then its body as a {@link Flow} of the buffers undici parsed. The request API would
+ * wrap the body in a Readable (a stream object, its buffering and its events per chunk) only
+ * for the host to take the bytes back out; here they go straight to whoever reads them.
+ *
+ * @module
+ */
+import type { Dispatcher } from 'undici';
+import { Channel, collect, type Flow } from '../streams/flow.js';
+
+/** An upstream's answer: its status and headers, and its body still to come. */
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /**
+   * The body's bytes, one batch per socket read. Pausing it stops reading the socket (TCP
+   * back-pressure reaches the upstream); cancelling it aborts the exchange, which releases the
+   * connection. A body cut short fails the flow with undici's error.
+   */
+  body: Flow<Buffer>;
+}
+
+/**
+ * Sends one request on `agent`. Resolves once the response's headers are in; rejects with the
+ * transport's error, or with the signal's reason when aborted. Aborting later fails the body.
+ */
+export function exchange(agent: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) => {
+    agent.dispatch(options, new ExchangeHandler(signal, resolve, reject));
+  });
+}
+
+/** Thrown into the exchange when its reader cancels the body. */
+const CANCELLED = new Error('the upstream body was cancelled by its reader');
+
+class ExchangeHandler implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  #body: Channel<Buffer> | undefined;
+  /**
+   * Chunks not yet handed over: those of the socket read under way, handed over together once
+   * it is parsed, and those that arrive while the reader is paused, handed over together when
+   * it resumes (one batch, so one write to the client, not one per read it missed).
+   */
+  #pending: Buffer[] = [];
+  #paused = false;
+  readonly #abort = () => this.#controller?.abort(this.signal.reason as Error);
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly resolve: (response: UpstreamResponse) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    signal.addEventListener('abort', this.#abort, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.signal.aborted) controller.abort(this.signal.reason as Error);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+    this.#body = new Channel<Buffer>({
+      pause: () => {
+        this.#paused = true;
+        controller.pause();
+      },
+      resume: () => {
+        this.#paused = false;
+        this.#flush();
+        controller.resume();
+      },
+      cancel: () => controller.abort(CANCELLED),
+    });
+    this.resolve({ status, headers, body: this.#body });
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    // undici parses every HTTP chunk of a socket read in one go: the first schedules the hand-over.
+    if (this.#pending.push(chunk) === 1 && !this.#paused) queueMicrotask(this.#flush);
+  }
+
+  onResponseEnd(): void {
+    this.#done();
+    this.#handOver();
+    this.#body?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.#done();
+    const cause = this.signal.aborted ? this.signal.reason : err;
+    if (!this.#body) return this.reject(cause);
+    this.#handOver();
+    this.#body.fail(cause);
+  }
+
+  readonly #flush = (): void => {
+    if (!this.#paused) this.#handOver();
+  };
+
+  /** Pushes what is pending (a paused body holds it until its reader resumes). */
+  #handOver(): void {
+    if (this.#pending.length === 0) return;
+    const chunks = this.#pending;
+    this.#pending = [];
+    this.#body!.push(chunks);
+  }
+
+  #done(): void {
+    this.signal.removeEventListener('abort', this.#abort);
+  }
+}
+
+/** Reads a whole body as UTF-8 text; rejects with what the body failed with. */
+export async function bodyText(body: Flow<Buffer>): Promise<string> {
+  const chunks = await collect(body);
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+}
