@@ -1,6 +1,8 @@
 /**
  * `tsx bench/ab.ts <other checkout> [--stream] [--router | --interceptor] [--anthropic | --responses | --responses-anthropic]`:
- * this checkout's host against another checkout's (built; e.g. a `git worktree` of main), with
+ * this checkout's host against another checkout's (built; e.g. a `git worktree` of main: give
+ * it a node_modules of its own, or at least its own `@switchyard` links, since a worktree that
+ * links this checkout's node_modules runs this checkout's plugin SDK and worker runtime), with
  * the bare pass-through for scale, in interleaved rounds: throughput at 32 connections and the
  * CPU each serving process spent per request, medians over the rounds. A change too small to
  * see across two `npm run bench` runs on a noisy machine shows here, since both builds face the

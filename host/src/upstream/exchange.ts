@@ -14,8 +14,8 @@ export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   /**
-   * The body's bytes, one batch per socket read. Pausing it stops reading the socket (TCP
-   * back-pressure reaches the upstream); cancelling it aborts the exchange, which releases the
+   * The body's bytes, one batch per socket read. Pausing it stops reading the socket once 64 KB
+   * are held (TCP back-pressure reaches the upstream); cancelling it aborts the exchange, which releases the
    * connection. A body cut short fails the flow with undici's error.
    */
   body: Flow<Buffer>;
@@ -31,6 +31,13 @@ export function exchange(agent: Dispatcher, options: Dispatcher.DispatchOptions,
   });
 }
 
+/**
+ * Bytes held for a paused reader before the socket itself is paused, as a Readable's high-water
+ * mark would: a reader pauses whenever its client's socket is full, most answers are smaller
+ * than this, and pausing and resuming the upstream socket each time costs system calls.
+ */
+const HIGH_WATER = 64 * 1024;
+
 /** Thrown into the exchange when its reader cancels the body. */
 const CANCELLED = new Error('the upstream body was cancelled by its reader');
 
@@ -43,7 +50,11 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
    * it resumes (one batch, so one write to the client, not one per read it missed).
    */
   #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** The reader paused. */
   #paused = false;
+  /** The socket paused, once a paused reader left {@link HIGH_WATER} bytes pending. */
+  #socketPaused = false;
   readonly #abort = () => this.#controller?.abort(this.signal.reason as Error);
 
   constructor(
@@ -63,11 +74,12 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     this.#body = new Channel<Buffer>({
       pause: () => {
         this.#paused = true;
-        controller.pause();
       },
       resume: () => {
         this.#paused = false;
         this.#flush();
+        if (!this.#socketPaused) return;
+        this.#socketPaused = false;
         controller.resume();
       },
       cancel: () => controller.abort(CANCELLED),
@@ -75,9 +87,14 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     this.resolve({ status, headers, body: this.#body });
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     // undici parses every HTTP chunk of a socket read in one go: the first schedules the hand-over.
     if (this.#pending.push(chunk) === 1 && !this.#paused) queueMicrotask(this.#flush);
+    this.#pendingBytes += chunk.length;
+    if (this.#paused && !this.#socketPaused && this.#pendingBytes >= HIGH_WATER) {
+      this.#socketPaused = true;
+      controller.pause();
+    }
   }
 
   onResponseEnd(): void {
@@ -103,6 +120,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     if (this.#pending.length === 0) return;
     const chunks = this.#pending;
     this.#pending = [];
+    this.#pendingBytes = 0;
     this.#body!.push(chunks);
   }
 

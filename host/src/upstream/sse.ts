@@ -84,9 +84,7 @@ export function sseFlow(body: Flow<Buffer>): Flow<SseEvent> {
     start: () =>
       body.start({
         batch(chunks) {
-          let text = '';
-          for (const chunk of chunks) text += decoder.decode(chunk, { stream: true });
-          channel.push(parser.push(text));
+          channel.push(parser.push(decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), { stream: true })));
         },
         end() {
           channel.push([...parser.push(decoder.decode()), ...parser.end()]);
