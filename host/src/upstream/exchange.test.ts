@@ -100,6 +100,17 @@ describe('exchange', () => {
     expect(seen.flat().join('')).toBe(`a${big}`);
   });
 
+  it('holds a body nobody has started reading like a paused one', async () => {
+    const { answer, socket } = await send();
+    socket.write(HEAD);
+    const { body } = await answer;
+    const big = 'x'.repeat(16 * 1024 * 1024);
+    socket.end(`${chunk(big)}${LAST}`);
+    await sleep(100);
+    expect(socket.writableLength).toBeGreaterThan(0);
+    expect(await bodyText(body)).toBe(big);
+  });
+
   it('fails the body when the upstream cuts it short', async () => {
     const { answer: sent, socket } = await send();
     socket.write(`${HEAD}${chunk('a')}`);

@@ -51,8 +51,8 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
    */
   #pending: Buffer[] = [];
   #pendingBytes = 0;
-  /** The reader paused. */
-  #paused = false;
+  /** The reader paused, or has not started yet: a body nobody reads is held like a paused one. */
+  #paused = true;
   /** The socket paused, once a paused reader left {@link HIGH_WATER} bytes pending. */
   #socketPaused = false;
   readonly #abort = () => this.#controller?.abort(this.signal.reason as Error);
@@ -71,17 +71,19 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
+    const resume = () => {
+      this.#paused = false;
+      this.#flush();
+      if (!this.#socketPaused) return;
+      this.#socketPaused = false;
+      controller.resume();
+    };
     this.#body = new Channel<Buffer>({
+      start: resume,
       pause: () => {
         this.#paused = true;
       },
-      resume: () => {
-        this.#paused = false;
-        this.#flush();
-        if (!this.#socketPaused) return;
-        this.#socketPaused = false;
-        controller.resume();
-      },
+      resume,
       cancel: () => controller.abort(CANCELLED),
     });
     this.resolve({ status, headers, body: this.#body });
