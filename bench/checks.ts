@@ -39,6 +39,13 @@ function cpuCheck(name: string, path: PathResult | undefined, bare: PathResult, 
   return [name, cpu.includes(undefined) ? undefined : cpu.every((c) => c! <= max), measured];
 }
 
+/** Which floor the router hop's budget stands on, and the standalone one beside it when both were measured. */
+function floorText(floorMs: number, inServer: boolean, standalone: BenchResults['floor']): string {
+  const idle = standalone && `the round trip after ${standalone.idleMs} ms idle`;
+  if (!inServer) return `${idle}, ${ms(floorMs, 3)}, + 0.1 ms`;
+  return `the bare hop in a serving process, ${ms(floorMs, 3)}, + 0.1 ms${standalone ? `; standalone, ${idle}: ${ms(standalone.idle / 1000, 3)}` : ''}`;
+}
+
 /** Every target of the run, in the order the report lists them. */
 export function targetChecks(r: BenchResults): Check[] {
   const byName = (n: string) => r.paths.find((p) => p.name === n);
@@ -67,7 +74,7 @@ export function targetChecks(r: BenchResults): Check[] {
     [
       'no-op router plugin adds <= a bare worker round trip + 0.1 ms p50',
       hopBudget === undefined ? undefined : hop <= hopBudget,
-      `${ms(hop, 3)}${hopBudget === undefined ? '' : ` (budget ${ms(hopBudget, 3)}: ${bareHop ? 'the bare hop in a serving process' : `the round trip after ${r.floor!.idleMs} ms idle`}, ${ms(floorMs, 3)}, + 0.1 ms${bareHop && r.floor ? `; standalone, after ${r.floor.idleMs} ms idle: ${ms(r.floor.idle / 1000, 3)}` : ''})`}`,
+      `${ms(hop, 3)}${hopBudget === undefined ? '' : ` (budget ${ms(hopBudget, 3)}: ${floorText(floorMs!, bareHop !== undefined, r.floor)})`}`,
     ],
     [
       'stream interceptor plugin: CPU per ~300-event stream <= 1.5x without it',
