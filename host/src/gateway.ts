@@ -16,7 +16,7 @@ import { ConfigError, type LoadOptions, type LoadedConfig, loadConfig } from './
 import type { Config } from './config/schema.js';
 import { type ConfigWatcher, watchConfig } from './config/watch.js';
 import { ModelDiscovery } from './core/discovery.js';
-import type { ConductorShared } from './core/conductor/conductor.js';
+import type { ConductorShared, CredentialChange } from './core/conductor/shared.js';
 import type { ConversationStore } from './core/state/conversations.js';
 import { openStores } from './core/state/open.js';
 import type { StateBackend } from './core/state/replica/backend.js';
@@ -31,7 +31,6 @@ import { type Runtime, type RuntimeDeps, buildRuntime } from './pipeline/runtime
 import { serve } from './pipeline/serve.js';
 import { type LiveEvent, EventHub } from './pipeline/events.js';
 import { TraceRing } from './pipeline/trace/ring.js';
-import type { CredentialChange } from './core/conductor/conductor.js';
 import type { PluginSnapshot } from './plugins/supervisor.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import type { WorkerLink } from './workers/worker.js';

@@ -10,8 +10,6 @@ import type { UpstreamEndpoint } from './endpoint.js';
 import { bodyText, exchange, type UpstreamResponse } from './exchange.js';
 import { readRateLimits } from './rate-limits.js';
 
-export type { UpstreamResponse } from './exchange.js';
-
 /**
  * Sends one upstream call. Resolves with a 2xx response; rejects with an {@link UpstreamError}
  * for any other status (its message taken from the error body by the format) or transport

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { SchedulerHook } from '../../core/conductor/conductor.js';
+import type { SchedulerHook } from '../../core/conductor/shared.js';
 import type { PoolMember } from '../../core/conductor/pool.js';
 import type { PluginDirectory } from './directory.js';
 import { dispatch } from './dispatch.js';
