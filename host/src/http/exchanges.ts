@@ -17,6 +17,7 @@ import type { AccessLine } from '../pipeline/observer.js';
 import type { EventHub } from '../pipeline/events.js';
 import type { TraceRing } from '../pipeline/trace/ring.js';
 import type { DecisionTrace } from '../pipeline/trace/trace.js';
+import { type Link, LiveSet } from './live-set.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,13 +53,14 @@ export function keepAnswer(request: FastifyRequest, text: string): void {
   if (mode !== undefined && mode !== 'none') request.answerText = text;
 }
 
-/** Where a tracked response keeps its request, for the one close listener every response shares. */
-const REQUEST = Symbol('request');
-type TrackedResponse = ServerResponse & { [REQUEST]: FastifyRequest };
+/** Where a tracked response keeps its request's place among those open, for the one close listener every response shares. */
+const OPEN = Symbol('open');
+type TrackedResponse = ServerResponse & { [OPEN]: Link<FastifyRequest> };
 
 /** Tracks the client API requests of one server. */
 export class Exchanges {
-  readonly #open = new Set<FastifyRequest>();
+  /** Not a `Set`: see `live-set.ts` for what a `Set` of requests costs the garbage collector. */
+  readonly #open = new LiveSet<FastifyRequest>();
   /** One listener for every response (no closure and no once-wrapper per request); `this` is the response. */
   readonly #onClose: (this: TrackedResponse) => void;
 
@@ -67,17 +69,20 @@ export class Exchanges {
     private readonly traces: TraceRing,
     private readonly events: EventHub,
   ) {
+    const open = this.#open;
     const closed = (request: FastifyRequest, res: ServerResponse) => this.#closed(request, res);
     this.#onClose = function () {
-      closed(this[REQUEST], this);
+      const link = this[OPEN];
+      const request = link.member!;
+      open.remove(link);
+      closed(request, this);
     };
   }
 
   /** Tracks a client API request of the route `endpoint` from its arrival; call once, before anything can answer it. */
   open(request: FastifyRequest, res: ServerResponse, endpoint: string): void {
-    this.#open.add(request);
     request.endpoint = endpoint;
-    (res as TrackedResponse)[REQUEST] = request;
+    (res as TrackedResponse)[OPEN] = this.#open.add(request);
     // 'close' fires once whichever way the response ends, unlike 'finish'.
     res.on('close', this.#onClose);
   }
@@ -97,7 +102,6 @@ export class Exchanges {
   }
 
   #closed(request: FastifyRequest, res: ServerResponse): void {
-    this.#open.delete(request);
     const complete = res.writableFinished;
     if (!complete) request.abort?.abort(new Error('client closed the connection'));
     const served = request.served;
