@@ -61,8 +61,16 @@ export interface CallOptions {
  */
 const EAGER_PORT = new Set<string>([Methods.executorExecute, Methods.executorStream, Methods.authRefresh]);
 
-/** Portless calls in flight, by JSON-RPC id, waiting for a port their handler may open. */
-const awaitingPort = new Map<number, (port: MessagePort) => void>();
+/**
+ * Portless calls in flight, by JSON-RPC id, waiting for a port their handler may open. Each
+ * waits in a slot it empties when it ends: a long-lived Map that gains and loses an entry per
+ * call leaves discarded hash tables behind that still hold their entries, and a young-generation
+ * GC takes whatever an old-generation table points to as alive. A slot keeps nothing of its call.
+ */
+const awaitingPort = new Map<number, PortSlot>();
+interface PortSlot {
+  attach: ((port: MessagePort) => void) | undefined;
+}
 
 /**
  * Hands a port a worker opened for a portless call (a `$/callPort` message from `parentPort`)
@@ -73,7 +81,7 @@ export function acceptCallPort(message: unknown): boolean {
   if (m?.method !== Methods.callPort) return false;
   const port = m.params?.port as MessagePort | undefined;
   if (!port) return true;
-  const attach = typeof m.params?.id === 'number' ? awaitingPort.get(m.params.id) : undefined;
+  const attach = typeof m.params?.id === 'number' ? awaitingPort.get(m.params.id)?.attach : undefined;
   if (attach) attach(port);
   else port.close();
   return true;
@@ -102,6 +110,7 @@ export function runCall(pool: Piscina, method: string, params: unknown, timeoutM
   const channel = EAGER_PORT.has(method) ? new MessageChannel() : undefined;
   /** The host's end of the call's callback channel, once there is one. */
   let port: MessagePort | undefined = channel?.port1;
+  const slot: PortSlot = { attach: undefined };
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (err: PluginCallError | undefined, value?: unknown) => {
@@ -109,7 +118,10 @@ export function runCall(pool: Piscina, method: string, params: unknown, timeoutM
       settled = true;
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
-      if (!channel) awaitingPort.delete(id);
+      if (!channel) {
+        slot.attach = undefined;
+        awaitingPort.delete(id);
+      }
       if (port) {
         // The answer came on piscina's port, so chunks posted just before it may still be queued on ours.
         for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) onPortMessage(port, m.message, opts);
@@ -128,7 +140,10 @@ export function runCall(pool: Piscina, method: string, params: unknown, timeoutM
       if (opts.signal?.aborted) onAbort();
     };
     if (channel) listen(channel.port1);
-    else awaitingPort.set(id, listen);
+    else {
+      slot.attach = listen;
+      awaitingPort.set(id, slot);
+    }
     const task = channel ? { request, port: channel.port2 } : { request };
     pool.run(task, { transferList: channel ? [channel.port2] : [] }).then(
       (response: unknown) => finish(...interpret(method, response, schema)),
