@@ -75,4 +75,19 @@ describe('FileConversationStore', () => {
     expect(await store.get('resp_bad')).toBeUndefined();
     expect(errors.join()).toContain('resp_bad');
   });
+
+  it('treats a file a crash cut short as unknown, and removes it at the next start', async () => {
+    const dir = await folder();
+    const first = await FileConversationStore.open({ dir });
+    first.put(entry('resp_whole', Date.now() + 60_000));
+    await first.close();
+    // What a crash in the middle of writing leaves: the start of a stored response.
+    await writeFile(join(dir, 'resp_cut.json'), JSON.stringify(entry('resp_cut', Date.now() + 60_000)).slice(0, 40));
+    const errors: string[] = [];
+    const second = await FileConversationStore.open({ dir, onError: (e) => errors.push(e.message) });
+    expect(await second.get('resp_cut')).toBeUndefined();
+    expect((await second.get('resp_whole'))?.id).toBe('resp_whole');
+    expect(errors.join()).toContain('resp_cut');
+    expect((await readdir(dir)).sort()).toEqual(['resp_whole.json']);
+  });
 });
