@@ -36,6 +36,16 @@ describe('SseParser', () => {
     expect(await collect(sseFlow(bytes(...split)))).toEqual([{ data: 'héllo ✓' }]);
   });
 
+  it('drops one leading byte order mark, even split across chunks, and keeps any later one', async () => {
+    const split = [...Buffer.from('\uFEFFdata: a\n\ndata: \uFEFFb\n\n')].map((b) => Buffer.from([b]));
+    expect(await collect(sseFlow(bytes(...split)))).toEqual([{ data: 'a' }, { data: '\uFEFFb' }]);
+  });
+
+  it('turns invalid UTF-8 into replacement characters, also when the body ends mid-character', async () => {
+    const events = await collect(sseFlow(bytes(Buffer.from([0x64, 0x61, 0x74, 0x61, 0x3a, 0x20, 0xff, 0x0a, 0x0a]), Buffer.from('data: x'), Buffer.from([0xe2, 0x9c]))));
+    expect(events).toEqual([{ data: '\uFFFD' }, { data: 'x\uFFFD' }]);
+  });
+
   it('turns each batch of bytes (one socket read) into one batch of events, however many chunks it holds', async () => {
     const body = new Channel<Buffer>();
     const seen: unknown[][] = [];

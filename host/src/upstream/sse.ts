@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { StringDecoder } from 'node:string_decoder';
 import type { SseEvent } from '../formats/wire-format.js';
 import { Channel, type Flow } from '../streams/flow.js';
 
@@ -79,15 +80,25 @@ export class SseParser {
  */
 export function sseFlow(body: Flow<Buffer>): Flow<SseEvent> {
   const parser = new SseParser();
-  const decoder = new TextDecoder();
+  // Not a TextDecoder: decoding in streaming mode costs it ~0.5 µs a call, StringDecoder ~0.1.
+  const decoder = new StringDecoder('utf8');
+  let first = true;
+  const parse = (text: string): SseEvent[] => {
+    // UTF-8 decoding drops one leading byte order mark, as the event-stream rules ask.
+    if (first && text !== '') {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    return parser.push(text);
+  };
   const channel: Channel<SseEvent> = new Channel<SseEvent>({
     start: () =>
       body.start({
         batch(chunks) {
-          channel.push(parser.push(decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), { stream: true })));
+          channel.push(parse(decoder.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
         },
         end() {
-          channel.push([...parser.push(decoder.decode()), ...parser.end()]);
+          channel.push([...parse(decoder.end()), ...parser.end()]);
           channel.end();
         },
         fail: (err) => channel.fail(err),
