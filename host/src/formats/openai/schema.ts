@@ -1,8 +1,9 @@
 /**
  * Zod schemas of the OpenAI Chat Completions bodies: the client request (what the official
  * `openai` SDK sends) and the upstream response and stream chunk (what OpenAI-compatible
- * upstreams return). Objects are loose so fields we do not map never fail validation; only the
- * types of mapped fields are checked, so a 400 names exactly the field the client got wrong.
+ * upstreams return). Fields we do not map never fail validation (objects are loose; the stream
+ * chunk's strip them); only the types of mapped fields are checked, so a 400 names exactly the
+ * field the client got wrong.
  *
  * @module
  */
@@ -148,17 +149,23 @@ export const responseSchema = z.looseObject({
 /** A validated upstream response. */
 export type OpenAIResponse = z.infer<typeof responseSchema>;
 
-/** An upstream `chat.completion.chunk`; `choices` may be empty, null or absent (usage-only chunk). */
-export const chunkSchema = z.looseObject({
+/**
+ * An upstream `chat.completion.chunk`; `choices` may be empty, null or absent (usage-only chunk).
+ * Unlike the rest of this file its objects strip the fields they do not name: a chunk is only
+ * read, never passed on, and copying every chunk's unknown fields (`object`, `created`,
+ * `system_fingerprint`, `logprobs` ...) cost as much as the rest of its validation, hundreds of
+ * times a stream.
+ */
+export const chunkSchema = z.object({
   id: z.string().nullish(),
   model: z.string().nullish(),
   choices: z
     .array(
-      z.looseObject({
+      z.object({
         index: z.number().nullish(),
         finish_reason: z.string().nullish(),
         delta: z
-          .looseObject({
+          .object({
             content: z.string().nullish(),
             refusal: z.string().nullish(),
             reasoning_content: z.string().nullish(),
