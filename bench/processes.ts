@@ -83,7 +83,8 @@ export async function startHost(mockUrl: string, port: number, options: HostOpti
   const workers = options.workers === undefined ? [] : ['--workers', String(options.workers)];
   const nodeArgs = [...(options.nodeArgs ?? []), ...(process.env.BENCH_HOST_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const child = spawn(process.execPath, [...nodeArgs, join(root, 'host/dist/cli/main.js'), 'serve', '--config', join(dir, 'switchyard.yaml'), ...workers], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_HOST_STDOUT shows what V8 prints there (`BENCH_HOST_NODE_ARGS=--trace-gc-nvp`: each GC, with what it promoted).
+    stdio: ['ignore', process.env.BENCH_HOST_STDOUT ? 'inherit' : 'ignore', 'inherit'],
     env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn' },
   });
   const url = `http://127.0.0.1:${port}`;
