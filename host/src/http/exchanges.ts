@@ -18,6 +18,7 @@ import type { EventHub } from '../pipeline/events.js';
 import type { TraceRing } from '../pipeline/trace/ring.js';
 import type { DecisionTrace } from '../pipeline/trace/trace.js';
 import { type Link, LiveSet } from './live-set.js';
+import { RequestSignal } from './request-signal.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,8 +26,8 @@ declare module 'fastify' {
     startedAt: number;
     /** The route's path (`/v1/chat/completions`), as metrics, usage and traces name the endpoint. */
     endpoint: string;
-    /** Aborts the request's pipeline; set by the handlers that run one. */
-    abort: AbortController | null;
+    /** The signal the request's pipeline runs under, and what aborts it; set by the handlers that run one. */
+    abort: RequestSignal | null;
     /** The model the client asked for, when the request names one. */
     requestedModel: string | null;
     streamed: boolean;
@@ -91,8 +92,8 @@ export class Exchanges {
   start(request: FastifyRequest, model: string | undefined, stream: boolean): AbortSignal {
     request.requestedModel = model ?? null;
     request.streamed = stream;
-    request.abort = new AbortController();
-    return request.abort.signal;
+    request.abort = new RequestSignal();
+    return request.abort;
   }
 
   /** Aborts the pipeline of every request in flight with `reason`; returns how many were open. */

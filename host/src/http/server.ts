@@ -125,7 +125,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     // The client left: its request was aborted on purpose and there is no one to answer.
     if (reply.raw.destroyed) return;
     // A request the host ended (shutdown) answers with why, whatever the aborted call made of it.
-    const ended = request.abort?.signal.reason;
+    const ended = request.abort?.reason;
     const gerr = toGatewayError(isGatewayError(ended) ? ended : err);
     if (gerr.status >= 500 && gerr.code === 'internal') request.log.error({ requestId: request.id, err }, 'unhandled error');
     sendError(reply, routeFormat(request), gerr, request.id);

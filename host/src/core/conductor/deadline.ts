@@ -22,7 +22,17 @@ export interface AttemptPlan {
 export function planAttempt(request: AbortSignal, remaining: number, others: boolean): AttemptPlan | undefined {
   const budget = others ? remaining / 2 : remaining;
   if (budget >= UNCUT_BUDGET_MS) return undefined;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`cut by the deadline plan after ${Math.round(budget)} ms`)), Math.max(0, budget));
-  return { signal: AbortSignal.any([request, controller.signal]), cut: controller.signal, budget, done: () => clearTimeout(timer) };
+  const cut = new AbortController();
+  const either = new AbortController();
+  // Linked by a listener, not `AbortSignal.any`: the request's signal may be the host's own
+  // (http/request-signal.ts), which `any` cannot follow. The link outlives `done`, as the
+  // attempt's stream does.
+  if (request.aborted) either.abort(request.reason);
+  else request.addEventListener('abort', () => either.abort(request.reason), { once: true });
+  const timer = setTimeout(() => {
+    const reason = new Error(`cut by the deadline plan after ${Math.round(budget)} ms`);
+    cut.abort(reason);
+    either.abort(reason);
+  }, Math.max(0, budget));
+  return { signal: either.signal, cut: cut.signal, budget, done: () => clearTimeout(timer) };
 }
