@@ -1,12 +1,15 @@
 /**
  * `tsx bench/ab-stream.ts <other checkout> [client format]`: the CPU one ~300-event Chat
- * Completions upstream stream costs the host's stream path in process (SSE parsing, decoding,
- * translation to the client's format, `openai-responses` by default), this checkout's build
- * against another's, in alternating rounds. No sockets, no load generator and no other process
- * share the measurement, so a change of a few percent that `bench/ab.ts` cannot tell from this
- * VM's noise shows here. Framing the events as SSE text for the client is not included.
+ * Completions upstream stream (the mock upstream's, as `npm run bench` streams it) costs the
+ * host's stream path in process (SSE parsing, decoding, translation to the client's format,
+ * `openai-responses` by default), this checkout's build against another's, in alternating
+ * rounds. No sockets, no load generator and no other process share the measurement, so a
+ * change of a few percent that `bench/ab.ts` cannot tell from this VM's noise shows here.
+ * Framing the events as SSE text for the client is not included.
  */
 import { resolve } from 'node:path';
+import { startMockUpstream } from '../test/mock-upstream/index.js';
+import { chatBody } from './body.js';
 import type { FormatName } from '../host/src/formats/ir.js';
 import type { WireFormat } from '../host/src/formats/wire-format.js';
 
@@ -35,19 +38,30 @@ async function load(root: string, name: string): Promise<Build> {
   };
 }
 
-/** The upstream's bytes: 300 one-word deltas, the finish, usage and `[DONE]`, three events a socket read. */
-function upstreamReads(): Buffer[] {
-  const chunk = (choices: unknown[], usage?: unknown) =>
-    `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1700000000, model: 'gpt-4.1', system_fingerprint: 'fp_bench', choices, ...(usage ? { usage } : {}) })}\n\n`;
-  const events: string[] = [];
-  for (let i = 0; i < 300; i++) events.push(chunk([{ index: 0, delta: i === 0 ? { role: 'assistant', content: '' } : { content: `word${i} ` }, logprobs: null, finish_reason: null }]));
-  events.push(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]), chunk([], { prompt_tokens: 600, completion_tokens: 300, total_tokens: 900 }), 'data: [DONE]\n\n');
-  const reads: Buffer[] = [];
-  for (let i = 0; i < events.length; i += 3) reads.push(Buffer.from(events.slice(i, i + 3).join('')));
-  return reads;
+/**
+ * The upstream's bytes, three events a socket read: the mock upstream's own answer to the
+ * bench's streamed request (one word an event, ~300 events, the finish, usage and `[DONE]`).
+ */
+async function upstreamReads(): Promise<Buffer[]> {
+  const mock = await startMockUpstream();
+  try {
+    const body = JSON.parse(chatBody('gpt-4.1', true)) as Record<string, unknown>;
+    const res = await fetch(`${mock.baseUrl('openai')}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bench-upstream' },
+      body: JSON.stringify({ ...body, stream_options: { include_usage: true } }),
+    });
+    if (res.status !== 200) throw new Error(`the mock upstream answered ${res.status}`);
+    const events = (await res.text()).split(/(?<=\n\n)/);
+    const reads: Buffer[] = [];
+    for (let i = 0; i < events.length; i += 3) reads.push(Buffer.from(events.slice(i, i + 3).join('')));
+    return reads;
+  } finally {
+    await mock.close();
+  }
 }
 
-const reads = upstreamReads();
+const reads = await upstreamReads();
 
 async function stream(b: Build): Promise<void> {
   const body = new b.Channel<Buffer>();
