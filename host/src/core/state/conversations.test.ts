@@ -1,9 +1,10 @@
 import { readdirSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileConversationStore, type StoredResponse } from './conversations.js';
+import { ResponseLog } from './response-log.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -37,22 +38,27 @@ describe('FileConversationStore', () => {
     expect(await store.delete('resp_b')).toBe(false);
   });
 
-  it('survives a restart through its folder, reads back what left memory, and sweeps expired files at start', async () => {
+  it('survives a restart through its folder, reads back what left memory, and removes a segment once all of it expired', async () => {
     const dir = await folder();
     let now = 1000;
     const first = await FileConversationStore.open({ dir, maxInMemory: 2, now: () => now });
     for (const id of ['resp_1', 'resp_2', 'resp_3']) first.put(entry(id, id === 'resp_1' ? 2000 : 10_000));
-    // resp_1 left memory; its file answers.
+    // resp_1 left memory; its line answers.
     expect((await first.get('resp_1'))?.id).toBe('resp_1');
     await first.close();
     now = 3000;
     const second = await FileConversationStore.open({ dir, now: () => now });
     expect(await second.get('resp_1')).toBeUndefined();
-    expect((await second.get('resp_3'))?.response).toEqual({ id: 'resp_3', object: 'response' });
-    expect((await readdir(dir)).sort()).toEqual(['resp_2.json', 'resp_3.json']);
+    expect(await second.get('resp_3')).toEqual(entry('resp_3', 10_000));
+    await second.close();
+    expect(await segments(dir)).toHaveLength(1);
+    now = 10_000;
+    const third = await FileConversationStore.open({ dir, now: () => now });
+    expect(await third.get('resp_2')).toBeUndefined();
+    expect(await readdir(dir)).toEqual([]);
   });
 
-  it('writes the answers of one turn together: readable before their files exist, and a deleted one is never written', async () => {
+  it('writes the answers of one turn together: readable before they are written, and a deleted one is never written', async () => {
     const dir = await folder();
     const store = await FileConversationStore.open({ dir, maxInMemory: 1 });
     for (const id of ['resp_x', 'resp_y', 'resp_z']) store.put(entry(id, Date.now() + 60_000));
@@ -63,31 +69,93 @@ describe('FileConversationStore', () => {
     expect((await kept)?.id).toBe('resp_x');
     expect(await deleted).toBe(true);
     await store.close();
-    expect((await readdir(dir)).sort()).toEqual(['resp_x.json', 'resp_z.json']);
+    const [segment] = await segments(dir);
+    const ids = segment!.trimEnd().split('\n').map((line) => (JSON.parse(line) as { id: string }).id);
+    expect(ids).toEqual(['resp_x', 'resp_z']);
   });
 
-  it('ignores ids that cannot be ours and files that are not stored responses', async () => {
+  it('writes a response the host stored with its output once, and reads it back whole', async () => {
     const dir = await folder();
+    const output = [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'the only copy' }] }];
+    const stored: StoredResponse = { id: 'resp_own', owner: 'key:abcd1234', expiresAt: Date.now() + 60_000, input: [], output, response: { id: 'resp_own', object: 'response', output } };
+    const first = await FileConversationStore.open({ dir });
+    first.put(stored);
+    await first.close();
+    const [segment] = await segments(dir);
+    expect(segment!.split('the only copy')).toHaveLength(2);
+    expect(await (await FileConversationStore.open({ dir })).get('resp_own')).toEqual(stored);
+  });
+
+  it('erases a deleted response from the disk at once', async () => {
+    const dir = await folder();
+    const first = await FileConversationStore.open({ dir, maxInMemory: 1 });
+    first.put(entry('resp_gone', Date.now() + 60_000));
+    first.put(entry('resp_kept', Date.now() + 60_000));
+    await first.close();
+    const second = await FileConversationStore.open({ dir });
+    expect(await second.delete('resp_gone')).toBe(true);
+    expect((await segments(dir)).join()).not.toContain('answer resp_gone');
+    expect(await second.delete('resp_gone')).toBe(false);
+    await second.close();
+    const third = await FileConversationStore.open({ dir });
+    expect(await third.get('resp_gone')).toBeUndefined();
+    expect((await third.get('resp_kept'))?.id).toBe('resp_kept');
+  });
+
+  it('moves the files of the one-file-each layout into its log', async () => {
+    const dir = await folder();
+    const old = entry('resp_old', Date.now() + 60_000);
+    await writeFile(join(dir, 'resp_old.json'), JSON.stringify(old));
+    await writeFile(join(dir, 'resp_stale.json'), JSON.stringify(entry('resp_stale', Date.now() - 1)));
+    const store = await FileConversationStore.open({ dir });
+    expect(await store.get('resp_old')).toEqual(old);
+    expect(await store.get('resp_stale')).toBeUndefined();
+    expect((await readdir(dir)).filter((name) => name.endsWith('.json'))).toEqual([]);
+    await store.close();
+    expect((await (await FileConversationStore.open({ dir })).get('resp_old'))?.id).toBe('resp_old');
+  });
+
+  it('ignores ids that cannot be ours and lines that are not stored responses', async () => {
+    const dir = await folder();
+    const expiresAt = Date.now() + 60_000;
+    const lines = [
+      '{"id": 1}',
+      ResponseLog.line('resp_bad', expiresAt, '"owner":7,"input":[],"output":[],"response":{}'),
+      ResponseLog.line('resp_good', expiresAt, '"owner":"key:abcd1234","input":[],"output":[],"response":{}'),
+    ];
+    await writeFile(join(dir, '1.jsonl'), `${lines.join('\n')}\n`);
     const errors: string[] = [];
     const store = await FileConversationStore.open({ dir, onError: (e) => errors.push(e.message) });
     expect(await store.get('../../etc/passwd')).toBeUndefined();
-    await writeFile(join(dir, 'resp_bad.json'), '{"id": 1}');
     expect(await store.get('resp_bad')).toBeUndefined();
+    expect((await store.get('resp_good'))?.id).toBe('resp_good');
+    expect(errors.join()).toContain('1.jsonl at byte 0');
     expect(errors.join()).toContain('resp_bad');
   });
 
-  it('treats a file a crash cut short as unknown, and removes it at the next start', async () => {
+  it('ignores a line a crash cut short, and goes on in a segment of its own', async () => {
     const dir = await folder();
     const first = await FileConversationStore.open({ dir });
     first.put(entry('resp_whole', Date.now() + 60_000));
     await first.close();
-    // What a crash in the middle of writing leaves: the start of a stored response.
-    await writeFile(join(dir, 'resp_cut.json'), JSON.stringify(entry('resp_cut', Date.now() + 60_000)).slice(0, 40));
+    // What a crash in the middle of writing leaves: the start of a line.
+    const [name] = await readdir(dir);
+    const expiresAt = Date.now() + 60_000;
+    await appendFile(join(dir, name!), `{"id":"resp_cut","expiresAt":${expiresAt},"owner":"key:ab`);
     const errors: string[] = [];
     const second = await FileConversationStore.open({ dir, onError: (e) => errors.push(e.message) });
     expect(await second.get('resp_cut')).toBeUndefined();
     expect((await second.get('resp_whole'))?.id).toBe('resp_whole');
-    expect(errors.join()).toContain('resp_cut');
-    expect((await readdir(dir)).sort()).toEqual(['resp_whole.json']);
+    expect(errors.join()).toContain('cut short');
+    second.put(entry('resp_next', expiresAt));
+    await second.close();
+    expect(await segments(dir)).toHaveLength(2);
+    expect((await (await FileConversationStore.open({ dir })).get('resp_next'))?.id).toBe('resp_next');
   });
 });
+
+/** The segment files of a folder, oldest first, as text. */
+async function segments(dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).filter((name) => name.endsWith('.jsonl')).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+  return Promise.all(names.map((name) => readFile(join(dir, name), 'utf8')));
+}

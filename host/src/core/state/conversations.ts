@@ -2,16 +2,16 @@
  * Stored Responses conversations (`previous_response_id`, `GET`/`DELETE /v1/responses/{id}`):
  * each response the host served with `store` not false, with the input it answered (its own
  * history expanded) and its output, owned by the client that made it, kept for `responses.ttl`.
- * The default store keeps the newest in memory and every one in a file of its own under
- * `authDir/responses/`, written in the background, so they survive restarts without one large
- * file being rewritten per response.
+ * The default store keeps the newest in memory and every one on disk under `authDir/responses/`
+ * (see `response-log.ts`), appended at the end of the event-loop turn that put it, so they
+ * survive restarts without one large file being rewritten per response.
  *
  * @module
  */
-import { writeFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { type LogLine, ResponseLog } from './response-log.js';
 
 /** One stored response. */
 export interface StoredResponse {
@@ -50,8 +50,10 @@ export const storedSchema = z.object({
   response: z.unknown(),
 });
 
-/** Response ids become file names: only what an id of ours can hold. */
+/** Response ids are what ids of ours can hold (they name lines on disk and keys in Redis). */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,200}$/;
+/** How often the files of expired responses are looked for. */
+const SWEEP_MS = 60_000;
 
 export interface FileConversationStoreOptions {
   /** Folder of the files; without it, responses live in memory only. */
@@ -59,42 +61,50 @@ export interface FileConversationStoreOptions {
   /** Responses kept in memory at most (the newest); older ones are read from their files. */
   maxInMemory?: number;
   now?: () => number;
-  /** Reports a failed write or an unreadable file; the store carries on. */
+  /** Reports a failed write or an unreadable line; the store carries on. */
   onError?: (err: Error) => void;
 }
 
-/** {@link ConversationStore} in memory (bounded) with a file per response. */
+/** {@link ConversationStore} in memory (bounded) over a {@link ResponseLog}. */
 export class FileConversationStore implements ConversationStore {
   readonly #memory = new Map<string, StoredResponse>();
-  readonly #deleted = new Set<string>();
-  readonly #pending = new Set<Promise<void>>();
-  /** Responses put since the last flush, by id, to be written at the end of this event-loop turn. */
+  /** Responses put since the last flush, by id, to be appended at the end of this event-loop turn. */
   readonly #unwritten = new Map<string, StoredResponse>();
   #flush: NodeJS.Immediate | undefined;
-  readonly #dir: string | undefined;
+  readonly #log: ResponseLog | undefined;
+  readonly #reads = new Set<Promise<unknown>>();
+  readonly #sweeper: NodeJS.Timeout | undefined;
   readonly #max: number;
   readonly #now: () => number;
   readonly #onError: (err: Error) => void;
 
-  private constructor(options: FileConversationStoreOptions) {
-    this.#dir = options.dir;
+  private constructor(options: FileConversationStoreOptions, log: ResponseLog | undefined) {
+    this.#log = log;
     this.#max = options.maxInMemory ?? 1000;
     this.#now = options.now ?? Date.now;
     this.#onError = options.onError ?? (() => {});
+    if (log) this.#sweeper = setInterval(() => void log.sweep(this.#now()), SWEEP_MS).unref();
   }
 
-  /** Opens the store, creating its folder and removing the files of expired responses. */
+  /**
+   * Opens the store, creating its folder and removing the files of expired responses. The
+   * files of an earlier layout, one `<id>.json` per response, are moved into the log.
+   */
   static async open(options: FileConversationStoreOptions = {}): Promise<FileConversationStore> {
-    const store = new FileConversationStore(options);
+    const onError = options.onError ?? (() => {});
+    const now = (options.now ?? Date.now)();
+    let log: ResponseLog | undefined;
     if (options.dir !== undefined) {
       await mkdir(options.dir, { recursive: true });
-      await store.#sweep();
+      log = await ResponseLog.open(options.dir, now, onError);
     }
+    const store = new FileConversationStore(options, log);
+    if (options.dir !== undefined) await store.#migrate(options.dir, now);
     return store;
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
-    if (!SAFE_ID.test(id) || this.#deleted.has(id)) return undefined;
+    if (!SAFE_ID.test(id)) return undefined;
     let entry = this.#memory.get(id) ?? this.#unwritten.get(id) ?? (await this.#read(id));
     if (entry && entry.expiresAt <= this.#now()) {
       await this.delete(id);
@@ -105,12 +115,11 @@ export class FileConversationStore implements ConversationStore {
 
   put(entry: StoredResponse): void {
     if (!SAFE_ID.test(entry.id)) return;
-    this.#deleted.delete(entry.id);
     this.#memory.delete(entry.id);
     this.#memory.set(entry.id, entry);
-    // The oldest leave memory first (Maps iterate in insertion order); their files stay.
+    // The oldest leave memory first (Maps iterate in insertion order); their lines stay.
     if (this.#memory.size > this.#max) this.#memory.delete(this.#memory.keys().next().value!);
-    if (this.#dir !== undefined) {
+    if (this.#log) {
       this.#unwritten.delete(entry.id);
       this.#unwritten.set(entry.id, entry);
       this.#flush ??= setImmediate(() => this.#writeAll());
@@ -122,74 +131,78 @@ export class FileConversationStore implements ConversationStore {
     // Out of both, so a response deleted before its turn ended is never written.
     const inMemory = this.#memory.delete(id);
     const unwritten = this.#unwritten.delete(id);
-    const known = inMemory || unwritten || (await this.#read(id)) !== undefined;
-    this.#deleted.add(id);
-    if (this.#dir !== undefined) this.#track(rm(this.#file(id), { force: true }));
-    return known;
+    const onDisk = this.#log?.has(id, this.#now()) ?? false;
+    this.#log?.erase(id);
+    return inMemory || unwritten || onDisk;
   }
 
   async close(): Promise<void> {
     this.#writeAll();
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
-  }
-
-  #file(id: string): string {
-    return join(this.#dir!, `${id}.json`);
-  }
-
-  #track(work: Promise<unknown>): void {
-    const done = work.then(
-      () => undefined,
-      (err: unknown) => this.#onError(err instanceof Error ? err : new Error(String(err))),
-    );
-    this.#pending.add(done);
-    void done.finally(() => this.#pending.delete(done));
+    clearInterval(this.#sweeper);
+    while (this.#reads.size > 0) await Promise.all(this.#reads);
+    this.#log?.close();
   }
 
   /**
-   * Writes the responses put during this event-loop turn, a file each. Synchronously, in one
-   * batch: promise-based file operations cost a thread-pool round trip each (~150 µs of CPU a
-   * response), these system calls ~35 µs, and a batch holds at most the answers of one turn.
-   * Straight to the file, not to a temporary one renamed over it: a response is written once,
-   * so there is no older version to keep, and a file a crash cut short reads as unreadable,
-   * which `get` treats as unknown and the sweep at the next start removes. The rename doubled
-   * the cost.
+   * Appends the responses put during this event-loop turn, in one write. Synchronously:
+   * promise-based file operations cost a thread-pool round trip each (~150 µs of CPU a
+   * response), the write's system call ~9 µs a batch, and a batch holds at most the answers of
+   * one turn.
    */
   #writeAll(): void {
     clearImmediate(this.#flush);
     this.#flush = undefined;
-    for (const entry of this.#unwritten.values()) {
-      try {
-        writeFileSync(this.#file(entry.id), JSON.stringify(entry));
-      } catch (err) {
-        this.#onError(err as Error);
-      }
-    }
+    if (this.#unwritten.size === 0) return;
+    const lines: LogLine[] = [];
+    for (const entry of this.#unwritten.values()) lines.push({ id: entry.id, expiresAt: entry.expiresAt, text: ResponseLog.line(entry.id, entry.expiresAt, members(entry)) });
     this.#unwritten.clear();
+    this.#log!.append(lines, this.#now());
   }
 
   async #read(id: string): Promise<StoredResponse | undefined> {
-    if (this.#dir === undefined) return undefined;
-    let text: string;
-    try {
-      text = await readFile(this.#file(id), 'utf8');
-    } catch {
-      return undefined;
-    }
-    try {
-      return storedSchema.parse(JSON.parse(text)) as StoredResponse;
-    } catch (err) {
-      this.#onError(new Error(`ignoring unreadable stored response ${id}: ${(err as Error).message}`));
-      return undefined;
-    }
+    if (!this.#log?.has(id, this.#now())) return undefined;
+    const reading = this.#log.read(id);
+    this.#reads.add(reading);
+    const value = await reading.finally(() => this.#reads.delete(reading));
+    if (value === undefined) return undefined;
+    const parsed = storedSchema.safeParse(withOutput(value));
+    if (parsed.success) return parsed.data as StoredResponse;
+    this.#onError(new Error(`ignoring unreadable stored response ${id}: ${parsed.error.message}`));
+    return undefined;
   }
 
-  async #sweep(): Promise<void> {
-    const now = this.#now();
-    for (const name of await readdir(this.#dir!)) {
+  /** Moves the responses of the one-file-each layout into the log (the live ones) and removes their files. */
+  async #migrate(dir: string, now: number): Promise<void> {
+    for (const name of await readdir(dir)) {
       if (!name.endsWith('.json')) continue;
-      const entry = await this.#read(name.slice(0, -'.json'.length));
-      if (!entry || entry.expiresAt <= now) await rm(join(this.#dir!, name), { force: true });
+      const file = join(dir, name);
+      try {
+        const entry = storedSchema.parse(JSON.parse(await readFile(file, 'utf8'))) as StoredResponse;
+        if (entry.expiresAt > now && SAFE_ID.test(entry.id)) this.#unwritten.set(entry.id, entry);
+      } catch (err) {
+        this.#onError(new Error(`ignoring unreadable stored response file ${name}: ${(err as Error).message}`));
+      }
+      // Written before they are removed, so a crash in between loses nothing.
+      this.#writeAll();
+      await rm(file, { force: true });
     }
   }
+}
+
+/**
+ * A stored response's members after its id and expiry, as its line holds them. Its output is
+ * left out when it is the response's own (always, for what the host stores): it would be written
+ * twice, and reading the line takes it back from the response.
+ */
+function members(entry: StoredResponse): string {
+  const own = (entry.response as { output?: unknown } | null)?.output === entry.output;
+  const text = JSON.stringify(own ? { owner: entry.owner, input: entry.input, response: entry.response } : { owner: entry.owner, input: entry.input, output: entry.output, response: entry.response });
+  return text.slice(1, -1);
+}
+
+/** A line read back, with its output taken from its response when the line left it out. */
+function withOutput(value: unknown): unknown {
+  const line = value as { output?: unknown; response?: { output?: unknown } } | null;
+  if (line === null || typeof line !== 'object' || line.output !== undefined) return value;
+  return { ...line, output: line.response?.output };
 }

@@ -1,0 +1,234 @@
+/**
+ * The files of the file conversation store: stored responses appended, one JSON line each, to
+ * segment files (`<ms>.jsonl`) under `authDir/responses/`. A batch of responses is one write
+ * system call on the segment being filled (~9 µs); a file per response cost an open, a write and
+ * a close, and a new inode, each time (~35 µs). A segment is filled for an hour or up to 128 MiB
+ * and removed whole once every response in it has expired. A deleted response's line is
+ * overwritten with spaces where it stands, so its content leaves the disk at once.
+ *
+ * Every line starts `{"id":"<id>","expiresAt":<ms>,` so that opening the folder indexes a segment
+ * without parsing its lines; a response is parsed when it is read. Only one process writes a
+ * folder (the primary, under `serve --workers`). Memory: the index holds ~150 bytes a response.
+ *
+ * @module
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { open, readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** A segment is filled for this long at most, so that it expires about this long after its first response. */
+const SEGMENT_MS = 3_600_000;
+/** And up to this size. */
+const SEGMENT_BYTES = 128 * 1024 * 1024;
+/** What an indexed line starts with: the id and the expiry, before everything else. */
+const HEAD = /^\{"id":"([A-Za-z0-9_-]{1,200})","expiresAt":(\d{1,16}),/;
+/** Longest head worth decoding to match {@link HEAD}. */
+const HEAD_BYTES = 256;
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+
+interface Segment {
+  readonly file: string;
+  /** Bytes written so far (the offset of the next line). */
+  size: number;
+  /** When it was started, epoch ms. */
+  readonly started: number;
+  /** The latest expiry of a response in it: the whole file goes once that has passed. */
+  expiresAt: number;
+}
+
+/** Where a response's line is. */
+interface Place {
+  readonly segment: Segment;
+  readonly offset: number;
+  /** Bytes, without the newline. */
+  readonly length: number;
+  readonly expiresAt: number;
+}
+
+/** A response to append: its id, its expiry and its line (see {@link ResponseLog.line}). */
+export interface LogLine {
+  id: string;
+  expiresAt: number;
+  text: string;
+}
+
+export class ResponseLog {
+  readonly #dir: string;
+  readonly #index = new Map<string, Place>();
+  readonly #segments: Segment[] = [];
+  /** The segment being filled, and its descriptor (older segments are opened only to read or blank a line). */
+  #current: { segment: Segment; fd: number } | undefined;
+  readonly #onError: (err: Error) => void;
+
+  private constructor(dir: string, onError: (err: Error) => void) {
+    this.#dir = dir;
+    this.#onError = onError;
+  }
+
+  /**
+   * The line of a response: its fields after the id and the expiry, a JSON object's members
+   * (`"owner":...,"input":[...]` and so on, no braces), become the rest of the object.
+   */
+  static line(id: string, expiresAt: number, members: string): string {
+    return `{"id":${JSON.stringify(id)},"expiresAt":${expiresAt},${members}}`;
+  }
+
+  /**
+   * Indexes the segments in `dir` (created if missing), removing those whose responses have all
+   * expired by `now`. A line that is not one of ours, or that a crash cut short, is reported and
+   * left unindexed.
+   */
+  static async open(dir: string, now: number, onError: (err: Error) => void): Promise<ResponseLog> {
+    const log = new ResponseLog(dir, onError);
+    const names = (await readdir(dir)).filter((name) => name.endsWith('.jsonl')).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+    for (const name of names) await log.#load(name, now);
+    return log;
+  }
+
+  /** Whether `id` has a line that has not expired by `now`. */
+  has(id: string, now: number): boolean {
+    const place = this.#index.get(id);
+    return place !== undefined && place.expiresAt > now;
+  }
+
+  /** Appends responses, in one write. A failed write is reported; those responses are not kept on disk. */
+  append(lines: readonly LogLine[], now: number): void {
+    if (lines.length === 0) return;
+    const current = this.#filling(now);
+    if (!current) return;
+    const { segment, fd } = current;
+    let text = '';
+    let offset = segment.size;
+    const places: [string, Place][] = [];
+    for (const line of lines) {
+      const length = Buffer.byteLength(line.text);
+      places.push([line.id, { segment, offset, length, expiresAt: line.expiresAt }]);
+      text += `${line.text}\n`;
+      offset += length + 1;
+    }
+    const bytes = Buffer.from(text);
+    try {
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, segment.size + done);
+    } catch (err) {
+      // What part of the batch reached the file is unknown: nothing more goes after it.
+      this.#onError(err as Error);
+      this.#close();
+      return;
+    }
+    segment.size = offset;
+    for (const [id, place] of places) {
+      // A response stored again leaves no older copy behind, which a delete would miss.
+      if (this.#index.has(id)) this.erase(id);
+      this.#index.set(id, place);
+      if (place.expiresAt > segment.expiresAt) segment.expiresAt = place.expiresAt;
+    }
+  }
+
+  /** The line of `id` (parsed), or undefined when it has none or it cannot be read. */
+  async read(id: string): Promise<unknown> {
+    const place = this.#index.get(id);
+    if (!place) return undefined;
+    const buffer = Buffer.allocUnsafe(place.length);
+    let file;
+    try {
+      file = await open(place.segment.file, 'r');
+      await file.read(buffer, 0, place.length, place.offset);
+    } catch (err) {
+      this.#onError(err as Error);
+      return undefined;
+    } finally {
+      await file?.close();
+    }
+    try {
+      return JSON.parse(buffer.toString('utf8'));
+    } catch (err) {
+      this.#onError(new Error(`ignoring unreadable stored response ${id}: ${(err as Error).message}`));
+      return undefined;
+    }
+  }
+
+  /** Overwrites the line of `id` with spaces; false when it had none. */
+  erase(id: string): boolean {
+    const place = this.#index.get(id);
+    if (!place) return false;
+    this.#index.delete(id);
+    const current = this.#current?.segment === place.segment ? this.#current.fd : undefined;
+    let fd = current;
+    try {
+      fd ??= openSync(place.segment.file, 'r+');
+      writeSync(fd, Buffer.alloc(place.length, SPACE), 0, place.length, place.offset);
+    } catch (err) {
+      this.#onError(err as Error);
+    } finally {
+      if (fd !== undefined && fd !== current) closeSync(fd);
+    }
+    return true;
+  }
+
+  /** Removes the segments whose responses have all expired by `now`, and forgets their lines. */
+  async sweep(now: number): Promise<void> {
+    for (const segment of this.#segments.filter((s) => s.expiresAt <= now)) {
+      if (this.#current?.segment === segment) this.#close();
+      this.#segments.splice(this.#segments.indexOf(segment), 1);
+      for (const [id, place] of this.#index) if (place.segment === segment) this.#index.delete(id);
+      await rm(segment.file, { force: true }).catch((err: Error) => this.#onError(err));
+    }
+  }
+
+  close(): void {
+    this.#close();
+  }
+
+  /** The segment to append to at `now`: the current one, or a new one once it is full or old. */
+  #filling(now: number): { segment: Segment; fd: number } | undefined {
+    const current = this.#current;
+    if (current && current.segment.size < SEGMENT_BYTES && now - current.segment.started < SEGMENT_MS) return current;
+    this.#close();
+    // Names order segments by when they were started; never reuse one.
+    const last = this.#segments.at(-1)?.started ?? 0;
+    const started = Math.max(now, last + 1);
+    const segment: Segment = { file: join(this.#dir, `${started}.jsonl`), size: 0, started, expiresAt: 0 };
+    try {
+      this.#current = { segment, fd: openSync(segment.file, 'wx') };
+    } catch (err) {
+      this.#onError(err as Error);
+      return undefined;
+    }
+    this.#segments.push(segment);
+    return this.#current;
+  }
+
+  #close(): void {
+    if (this.#current) closeSync(this.#current.fd);
+    this.#current = undefined;
+  }
+
+  async #load(name: string, now: number): Promise<void> {
+    const file = join(this.#dir, name);
+    const bytes = await readFile(file);
+    const segment: Segment = { file, size: bytes.length, started: parseInt(name, 10) || 0, expiresAt: 0 };
+    const places: [string, Place][] = [];
+    for (let start = 0; start < bytes.length; ) {
+      const end = bytes.indexOf(NEWLINE, start);
+      if (end < 0) {
+        this.#onError(new Error(`ignoring a stored response cut short at the end of ${name}`));
+        break;
+      }
+      // An erased line is spaces; an empty line is nothing.
+      if (end > start && bytes[start] !== SPACE) {
+        const head = HEAD.exec(bytes.toString('latin1', start, Math.min(end, start + HEAD_BYTES)));
+        if (!head) this.#onError(new Error(`ignoring a line of ${name} at byte ${start} that is not a stored response`));
+        else places.push([head[1]!, { segment, offset: start, length: end - start, expiresAt: Number(head[2]) }]);
+      }
+      start = end + 1;
+    }
+    for (const [, place] of places) if (place.expiresAt > segment.expiresAt) segment.expiresAt = place.expiresAt;
+    if (segment.expiresAt <= now) {
+      await rm(file, { force: true });
+      return;
+    }
+    this.#segments.push(segment);
+    for (const [id, place] of places) if (place.expiresAt > now) this.#index.set(id, place);
+  }
+}
