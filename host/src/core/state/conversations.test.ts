@@ -107,8 +107,12 @@ describe('FileConversationStore', () => {
     const old = entry('resp_old', Date.now() + 60_000);
     await writeFile(join(dir, 'resp_old.json'), JSON.stringify(old));
     await writeFile(join(dir, 'resp_stale.json'), JSON.stringify(entry('resp_stale', Date.now() - 1)));
-    const store = await FileConversationStore.open({ dir });
+    await writeFile(join(dir, 'resp_torn.json'), '{"id":"resp_torn","input":[{"content":"private words');
+    const errors: string[] = [];
+    const store = await FileConversationStore.open({ dir, onError: (e) => errors.push(e.message) });
     expect(await store.get('resp_old')).toEqual(old);
+    // Reported without the parser's quote of the file: a conversation's content stays out of the log.
+    expect(errors).toEqual(['ignoring unreadable stored response file resp_torn.json: not JSON']);
     expect(await store.get('resp_stale')).toBeUndefined();
     expect((await readdir(dir)).filter((name) => name.endsWith('.json'))).toEqual([]);
     await store.close();

@@ -180,7 +180,9 @@ export class FileConversationStore implements ConversationStore {
         const entry = storedSchema.parse(JSON.parse(await readFile(file, 'utf8'))) as StoredResponse;
         if (entry.expiresAt > now && SAFE_ID.test(entry.id)) this.#unwritten.set(entry.id, entry);
       } catch (err) {
-        this.#onError(new Error(`ignoring unreadable stored response file ${name}: ${(err as Error).message}`));
+        // A parser's message quotes the text, a conversation's content.
+        const why = err instanceof SyntaxError ? 'not JSON' : (err as Error).message;
+        this.#onError(new Error(`ignoring unreadable stored response file ${name}: ${why}`));
       }
       // Written before they are removed, so a crash in between loses nothing.
       this.#writeAll();

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -60,5 +60,16 @@ describe('ResponseLog', () => {
     expect(again.has('resp_a', 0)).toBe(false);
     expect(await again.read('resp_b')).toMatchObject({ expiresAt: 2 * HOUR });
     again.close();
+  });
+
+  it('reports a line that is not JSON without quoting it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-log-'));
+    dirs.push(dir);
+    await writeFile(join(dir, '1.jsonl'), `{"id":"resp_torn","expiresAt":${HOUR},"owner":"private words\n`);
+    const errors: string[] = [];
+    const log = await ResponseLog.open(dir, 0, (e) => errors.push(e.message));
+    expect(await log.read('resp_torn')).toBeUndefined();
+    expect(errors).toEqual(['ignoring unreadable stored response resp_torn: its line is not JSON']);
+    log.close();
   });
 });

@@ -129,7 +129,7 @@ export class ResponseLog {
   async read(id: string): Promise<unknown> {
     const place = this.#index.get(id);
     if (!place) return undefined;
-    const buffer = Buffer.allocUnsafe(place.length);
+    const buffer = Buffer.alloc(place.length);
     let file;
     try {
       file = await open(place.segment.file, 'r');
@@ -142,8 +142,9 @@ export class ResponseLog {
     }
     try {
       return JSON.parse(buffer.toString('utf8'));
-    } catch (err) {
-      this.#onError(new Error(`ignoring unreadable stored response ${id}: ${(err as Error).message}`));
+    } catch {
+      // Not the parser's message: it quotes the text, a conversation's content.
+      this.#onError(new Error(`ignoring unreadable stored response ${id}: its line is not JSON`));
       return undefined;
     }
   }
@@ -168,10 +169,13 @@ export class ResponseLog {
 
   /** Removes the segments whose responses have all expired by `now`, and forgets their lines. */
   async sweep(now: number): Promise<void> {
-    for (const segment of this.#segments.filter((s) => s.expiresAt <= now)) {
+    const expired = this.#segments.filter((s) => s.expiresAt <= now);
+    if (expired.length === 0) return;
+    // Out of the list before the first await, so a sweep that overlaps this one finds none of them.
+    this.#segments.splice(0, this.#segments.length, ...this.#segments.filter((s) => s.expiresAt > now));
+    for (const [id, place] of this.#index) if (place.segment.expiresAt <= now) this.#index.delete(id);
+    for (const segment of expired) {
       if (this.#current?.segment === segment) this.#close();
-      this.#segments.splice(this.#segments.indexOf(segment), 1);
-      for (const [id, place] of this.#index) if (place.segment === segment) this.#index.delete(id);
       await rm(segment.file, { force: true }).catch((err: Error) => this.#onError(err));
     }
   }
