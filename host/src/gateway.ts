@@ -20,7 +20,7 @@ import type { ConductorShared, CredentialChange } from './core/conductor/shared.
 import type { ConversationStore } from './core/state/conversations.js';
 import { openStores } from './core/state/open.js';
 import type { StateBackend } from './core/state/replica/backend.js';
-import { StateUrlError } from './core/state/redis/connection.js';
+import { StateUrlError } from './core/state/redis/url.js';
 import { gatewayError } from './errors/registry.js';
 import { createServer } from './http/server.js';
 import { createLogger } from './log.js';

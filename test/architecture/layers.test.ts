@@ -71,6 +71,31 @@ describe('host/src import graph', () => {
   });
 });
 
+describe('host/src static imports', () => {
+  it('reach the Redis client only through the dynamic import of the Redis store: a host on the memory store does not hold its ~24 MB', async () => {
+    const statics = await madge(join(ROOT, 'host/src'), {
+      fileExtensions: ['ts'],
+      tsConfig: join(ROOT, 'host/tsconfig.json'),
+      includeNpm: true,
+      excludeRegExp: [/\.test\.ts$/, /\.test-suite\.ts$/, /\/fixtures\//],
+      detectiveOptions: { ts: { skipTypeImports: true, skipAsyncImports: true } },
+    });
+    const deps = statics.obj();
+    const importsRedis = (file: string) => (deps[file] ?? []).some((to) => to.includes('node_modules/redis/'));
+    expect(importsRedis('core/state/redis/connection.ts')).toBe(true);
+    const reached = new Set<string>();
+    const todo = ['cli/main.ts'];
+    while (todo.length > 0) {
+      const file = todo.pop()!;
+      if (reached.has(file)) continue;
+      reached.add(file);
+      todo.push(...(deps[file] ?? []).filter((to) => !to.includes('node_modules/')));
+    }
+    expect(reached.has('gateway.ts')).toBe(true);
+    expect([...reached].filter(importsRedis)).toEqual([]);
+  }, 60_000);
+});
+
 describe('plugin-sdk/src import graph', () => {
   it('has no import cycles', async () => {
     expect((await graph('plugin-sdk/src')).circular()).toEqual([]);

@@ -12,10 +12,6 @@ import { type ConversationStore, FileConversationStore } from './conversations.j
 import { MemoryStateStore } from './memory-store.js';
 import type { StateBackend } from './replica/backend.js';
 import { ReplicatedStateStore } from './replica/replicated-store.js';
-import { RedisBackend } from './redis/backend.js';
-import { connectRedis } from './redis/connection.js';
-import { RedisConversationStore } from './redis/conversations.js';
-import { RedisSharedTokens } from './redis/tokens.js';
 import type { SharedTokens } from '../auth/shared-tokens.js';
 import { FileSharedTokens } from '../auth/file-tokens.js';
 import type { StateStore, StoreHealth } from './types.js';
@@ -48,19 +44,9 @@ export interface OpenStoresOptions {
 export async function openStores(config: Pick<Config, 'authDir' | 'state'>, options: OpenStoresOptions): Promise<OpenedStores> {
   const warn = (what: string) => (err: Error) => options.warn(err.message, what);
   if (config.state.store === 'redis') {
-    let backend: RedisBackend | undefined;
-    let conversations: RedisConversationStore | undefined;
-    const redis = await connectRedis(config.state.url!, {
-      onUp: () => {
-        backend?.linkUp();
-        conversations?.linkUp();
-      },
-      onDown: (err) => backend?.linkDown(err),
-    });
-    backend = new RedisBackend(redis, { keyPrefix: config.state.keyPrefix, heartbeatMs: RECONCILE_MS });
-    conversations = new RedisConversationStore(redis, { keyPrefix: config.state.keyPrefix, onError: warn('stored response could not be read or saved') });
-    const state = await ReplicatedStateStore.open({ backend, reconcileMs: RECONCILE_MS, onStatus: options.onStatus });
-    return { state, conversations, tokens: new RedisSharedTokens(redis, config.state.keyPrefix) };
+    // Loaded only here: the Redis client costs a host ~24 MB of memory it would hold for nothing.
+    const { openRedisStores } = await import('./redis/open.js');
+    return openRedisStores(config.state, { reconcileMs: RECONCILE_MS, warn, onStatus: options.onStatus });
   }
   const conversations =
     options.workersConversations ??

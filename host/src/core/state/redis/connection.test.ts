@@ -13,7 +13,8 @@ import {
   startRedisCluster,
   startSentinel,
 } from '../../../../../test/helpers/redis-server.js';
-import { type ConnectOptions, type RedisConnection, StateUrlError, connectRedis, scriptOf } from './connection.js';
+import { type ConnectOptions, type RedisConnection, connectRedis, scriptOf } from './connection.js';
+import { StateUrlError } from './url.js';
 
 import { sleep, within } from '../../../../../test/helpers/wait.js';
 
