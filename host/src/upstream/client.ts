@@ -10,17 +10,20 @@ import type { UpstreamEndpoint } from './endpoint.js';
 import { bodyText, exchange, type UpstreamResponse } from './exchange.js';
 import { readRateLimits } from './rate-limits.js';
 
+/** One upstream call: its method, its path below the endpoint's origin, its body and the headers it adds to the endpoint's. */
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
 /**
  * Sends one upstream call. Resolves with a 2xx response; rejects with an {@link UpstreamError}
  * for any other status (its message taken from the error body by the format) or transport
  * fault, and with the signal's reason when aborted.
  */
-export async function sendUpstream(
-  agent: Dispatcher,
-  endpoint: UpstreamEndpoint,
-  call: { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> },
-  signal: AbortSignal,
-): Promise<UpstreamResponse> {
+export async function sendUpstream(agent: Dispatcher, endpoint: UpstreamEndpoint, call: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
   let res: UpstreamResponse;
   try {
     res = await exchange(

@@ -9,7 +9,8 @@
 import type { Dispatcher } from 'undici';
 import { JsonBody } from '../formats/json-body.js';
 import type { WireFormat } from '../formats/wire-format.js';
-import { readJson, readJsonText, sendUpstream } from './client.js';
+import { readJson, readJsonText, sendUpstream, type UpstreamRequest } from './client.js';
+import type { UpstreamResponse } from './exchange.js';
 import { type UpstreamEndpoint, upstreamEndpoint } from './endpoint.js';
 import { sseFlow } from './sse.js';
 import { UpstreamError } from './errors.js';
@@ -45,9 +46,13 @@ export class HttpUpstream implements Upstream {
   }
 
   /** Sends one call with the credential's auth: a token source's headers go on top of the call's. */
-  async #send(call: { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> }, signal: AbortSignal) {
+  #send(call: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
     const source = this.#source;
-    if (!source) return sendUpstream(this.agent, this.#endpoint, call, signal);
+    // An API key is in the endpoint's headers already: the call goes as it is, with no await of its own.
+    return source ? this.#sendWithToken(source, call, signal) : sendUpstream(this.agent, this.#endpoint, call, signal);
+  }
+
+  async #sendWithToken(source: TokenSource, call: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
     const auth = await source.headers(signal);
     try {
       return await sendUpstream(this.agent, this.#endpoint, { ...call, headers: { ...call.headers, ...auth } }, signal);

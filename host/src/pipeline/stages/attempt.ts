@@ -28,15 +28,19 @@ export type Served =
 
 /** One generate attempt on `member`. Throws what the upstream failed with. */
 export async function attemptGenerate(ctx: RequestContext, member: PoolMember, signal: AbortSignal = ctx.signal): Promise<Served> {
-  const { call, translation } = await prepare(ctx, member);
+  const prepared = prepare(ctx, member);
+  const { call, translation } = prepared instanceof Promise ? await prepared : prepared;
   const upstream = member.credential.upstream;
   const client = ctx.format;
   const sentAt = performance.now();
   try {
-    const answer = await generateOrRepair(ctx, member, call, translation, signal).catch((err: unknown) => {
+    let answer: UpstreamAnswer;
+    try {
+      answer = await generateOrRepair(ctx, member, call, translation, signal);
+    } catch (err) {
       if (err instanceof UpstreamError && err.limits) headroom(ctx, member, err.limits);
       throw err;
-    });
+    }
     if (answer.limits) headroom(ctx, member, answer.limits);
     if (answer.kind === 'json') {
       // Same format: the answer goes back as the upstream wrote it, never parsed.
@@ -93,7 +97,8 @@ async function generateOrRepair(ctx: RequestContext, member: PoolMember, call: U
 
 /** One token count attempt on `member`: the upstream counts, or the host estimates. */
 export async function attemptCount(ctx: RequestContext, member: PoolMember, signal: AbortSignal = ctx.signal): Promise<Served> {
-  const { call } = await prepare(ctx, member);
+  const prepared = prepare(ctx, member);
+  const { call } = prepared instanceof Promise ? await prepared : prepared;
   const sentAt = performance.now();
   try {
     const tokens = await member.credential.upstream.countTokens(call, signal);
@@ -103,33 +108,42 @@ export async function attemptCount(ctx: RequestContext, member: PoolMember, sign
   }
 }
 
-/** The upstream call for `member`: the translated body, through the `afterAuth` interceptors. */
-async function prepare(ctx: RequestContext, member: PoolMember): Promise<{ call: UpstreamCall; translation: Translation }> {
+/** What an attempt sends: the upstream call, and the translation it was made from. */
+interface Prepared {
+  call: UpstreamCall;
+  translation: Translation;
+}
+
+/**
+ * The upstream call for `member`: the translated body, through the `afterAuth` interceptors. A
+ * promise only when such an interceptor is active: without one, nothing is awaited.
+ */
+function prepare(ctx: RequestContext, member: PoolMember): Prepared | Promise<Prepared> {
   const translation = translationFor(ctx, member);
-  let body = translation.body;
-  let headers = ctx.upstreamHeaders;
   const plugins = ctx.rt.plugins;
+  if (!plugins.active('requestInterceptor').some((p) => p.interceptorPhase === 'afterAuth')) return callFor(ctx, member, translation, translation.body, ctx.upstreamHeaders);
   const request = ctx.decoded.request;
-  if (plugins.active('requestInterceptor').some((p) => p.interceptorPhase === 'afterAuth')) {
-    const out = await interceptRequest(
-      plugins,
-      'afterAuth',
-      {
-        requestId: ctx.requestId,
-        sourceFormat: ctx.format.name,
-        model: member.model,
-        requestedModel: request.model,
-        stream: request.stream,
-        headers,
-        body: body.value,
-        provider: member.provider,
-        credentialId: member.id,
-      },
-      ctx.pluginCall,
-    );
-    headers = out.headers;
-    if (out.bodyChanged) body = JsonBody.fromValue(out.body);
-  }
+  return interceptRequest(
+    plugins,
+    'afterAuth',
+    {
+      requestId: ctx.requestId,
+      sourceFormat: ctx.format.name,
+      model: member.model,
+      requestedModel: request.model,
+      stream: request.stream,
+      headers: ctx.upstreamHeaders,
+      body: translation.body.value,
+      provider: member.provider,
+      credentialId: member.id,
+    },
+    ctx.pluginCall,
+  ).then((out) => callFor(ctx, member, translation, out.bodyChanged ? JsonBody.fromValue(out.body) : translation.body, out.headers));
+}
+
+/** The call of `translation` to `member` with `body` and `headers`: the translation's own, or what the interceptors made of them. */
+function callFor(ctx: RequestContext, member: PoolMember, translation: Translation, body: JsonBody, headers: Record<string, string>): Prepared {
+  const request = ctx.decoded.request;
   const call: UpstreamCall = { requestId: ctx.requestId, model: member.model, requestedModel: request.model, credentialId: member.id, stream: request.stream, body, headers };
   const { hostRequest } = ctx.pluginCall;
   const plugin = member.providerRuntime.plugin;
