@@ -86,6 +86,25 @@ describe('FileConversationStore', () => {
     expect(await (await FileConversationStore.open({ dir })).get('resp_own')).toEqual(stored);
   });
 
+  it('writes the response as it was served when that text fits on a line, and serialises it when it does not', async () => {
+    const dir = await folder();
+    const output: unknown[] = [];
+    const served = (id: string) => ({ id, object: 'response', output });
+    const expiresAt = Date.now() + 60_000;
+    const stored = (id: string): StoredResponse => ({ id, owner: 'key:abcd1234', expiresAt, input: [], output, response: served(id) });
+    const first = await FileConversationStore.open({ dir });
+    // As an upstream may have written it: spaced, and in the second case pretty-printed.
+    first.put(stored('resp_flat'), () => '{"id": "resp_flat", "object": "response", "output": []}');
+    first.put(stored('resp_pretty'), () => JSON.stringify(served('resp_pretty'), null, 2));
+    await first.close();
+    const [segment] = await segments(dir);
+    expect(segment).toContain('"response":{"id": "resp_flat", "object": "response", "output": []}}');
+    expect(segment!.trimEnd().split('\n')).toHaveLength(2);
+    const second = await FileConversationStore.open({ dir });
+    expect(await second.get('resp_flat')).toEqual(stored('resp_flat'));
+    expect(await second.get('resp_pretty')).toEqual(stored('resp_pretty'));
+  });
+
   it('erases a deleted response from the disk at once', async () => {
     const dir = await folder();
     const first = await FileConversationStore.open({ dir, maxInMemory: 1 });

@@ -32,8 +32,12 @@ export interface StoredResponse {
 export interface ConversationStore {
   /** The response with `id`, unless unknown, expired or deleted. */
   get(id: string): Promise<StoredResponse | undefined>;
-  /** Keeps a response; persisting happens in the background. */
-  put(entry: StoredResponse): void;
+  /**
+   * Keeps a response; persisting happens in the background. `responseJson`, when given, is the
+   * JSON text of `entry.response` (the answer as it was served): a store may use it, by the end
+   * of the turn, instead of serialising the response again.
+   */
+  put(entry: StoredResponse, responseJson?: () => string): void;
   /** Forgets a response; false when there was none. */
   delete(id: string): Promise<boolean>;
   /** Waits for pending writes. */
@@ -68,8 +72,13 @@ export interface FileConversationStoreOptions {
 /** {@link ConversationStore} in memory (bounded) over a {@link ResponseLog}. */
 export class FileConversationStore implements ConversationStore {
   readonly #memory = new Map<string, StoredResponse>();
-  /** Responses put since the last flush, by id, to be appended at the end of this event-loop turn. */
-  readonly #unwritten = new Map<string, StoredResponse>();
+  /**
+   * Responses put since the last flush, by id, to be appended at the end of this event-loop turn.
+   * A new `Map` each turn, never a cleared one: a long-lived `Map` that is cleared keeps its old
+   * table, entries and all, and a young-generation GC then keeps those entries alive (see
+   * `http/live-set.ts`).
+   */
+  #unwritten = new Map<string, Unwritten>();
   #flush: NodeJS.Immediate | undefined;
   readonly #log: ResponseLog | undefined;
   readonly #reads = new Set<Promise<unknown>>();
@@ -105,7 +114,7 @@ export class FileConversationStore implements ConversationStore {
 
   async get(id: string): Promise<StoredResponse | undefined> {
     if (!SAFE_ID.test(id)) return undefined;
-    let entry = this.#memory.get(id) ?? this.#unwritten.get(id) ?? (await this.#read(id));
+    let entry = this.#memory.get(id) ?? this.#unwritten.get(id)?.entry ?? (await this.#read(id));
     if (entry && entry.expiresAt <= this.#now()) {
       await this.delete(id);
       entry = undefined;
@@ -113,7 +122,7 @@ export class FileConversationStore implements ConversationStore {
     return entry;
   }
 
-  put(entry: StoredResponse): void {
+  put(entry: StoredResponse, responseJson?: () => string): void {
     if (!SAFE_ID.test(entry.id)) return;
     this.#memory.delete(entry.id);
     this.#memory.set(entry.id, entry);
@@ -121,7 +130,7 @@ export class FileConversationStore implements ConversationStore {
     if (this.#memory.size > this.#max) this.#memory.delete(this.#memory.keys().next().value!);
     if (this.#log) {
       this.#unwritten.delete(entry.id);
-      this.#unwritten.set(entry.id, entry);
+      this.#unwritten.set(entry.id, { entry, responseJson });
       this.#flush ??= setImmediate(() => this.#writeAll());
     }
   }
@@ -153,9 +162,12 @@ export class FileConversationStore implements ConversationStore {
     clearImmediate(this.#flush);
     this.#flush = undefined;
     if (this.#unwritten.size === 0) return;
+    const unwritten = this.#unwritten;
+    this.#unwritten = new Map();
     const lines: LogLine[] = [];
-    for (const entry of this.#unwritten.values()) lines.push({ id: entry.id, expiresAt: entry.expiresAt, text: ResponseLog.line(entry.id, entry.expiresAt, members(entry)) });
-    this.#unwritten.clear();
+    for (const { entry, responseJson } of unwritten.values()) {
+      lines.push({ id: entry.id, expiresAt: entry.expiresAt, text: ResponseLog.line(entry.id, entry.expiresAt, members(entry, responseJson)) });
+    }
     this.#log!.append(lines, this.#now());
   }
 
@@ -178,7 +190,7 @@ export class FileConversationStore implements ConversationStore {
       const file = join(dir, name);
       try {
         const entry = storedSchema.parse(JSON.parse(await readFile(file, 'utf8'))) as StoredResponse;
-        if (entry.expiresAt > now && SAFE_ID.test(entry.id)) this.#unwritten.set(entry.id, entry);
+        if (entry.expiresAt > now && SAFE_ID.test(entry.id)) this.#unwritten.set(entry.id, { entry });
       } catch (err) {
         // A parser's message quotes the text, a conversation's content.
         const why = err instanceof SyntaxError ? 'not JSON' : (err as Error).message;
@@ -191,15 +203,24 @@ export class FileConversationStore implements ConversationStore {
   }
 }
 
+/** A response put and not yet written, with its served JSON text when the caller had it. */
+interface Unwritten {
+  entry: StoredResponse;
+  responseJson?: () => string;
+}
+
 /**
  * A stored response's members after its id and expiry, as its line holds them. Its output is
  * left out when it is the response's own (always, for what the host stores): it would be written
- * twice, and reading the line takes it back from the response.
+ * twice, and reading the line takes it back from the response. The response is the text it was
+ * served as, when there is one that fits on a line (an upstream's own bytes may be pretty-printed).
  */
-function members(entry: StoredResponse): string {
+function members(entry: StoredResponse, responseJson?: () => string): string {
   const own = (entry.response as { output?: unknown } | null)?.output === entry.output;
-  const text = JSON.stringify(own ? { owner: entry.owner, input: entry.input, response: entry.response } : { owner: entry.owner, input: entry.input, output: entry.output, response: entry.response });
-  return text.slice(1, -1);
+  const head = JSON.stringify(own ? { owner: entry.owner, input: entry.input } : { owner: entry.owner, input: entry.input, output: entry.output });
+  let response = responseJson?.();
+  if (response === undefined || response.includes('\n')) response = JSON.stringify(entry.response) ?? 'null';
+  return `${head.slice(1, -1)},"response":${response}`;
 }
 
 /** A line read back, with its output taken from its response when the line left it out. */

@@ -107,9 +107,15 @@ export class ResponseLog {
       text += `${line.text}\n`;
       offset += length + 1;
     }
-    const bytes = Buffer.from(text);
+    const size = offset - segment.size;
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, segment.size + done);
+      // The string is encoded straight into the write: a Buffer of the batch cost as much again as the write.
+      let done = writeSync(fd, text, segment.size, 'utf8');
+      if (done < size) {
+        // A short write, rare on a regular file: the rest from the batch's bytes.
+        const bytes = Buffer.from(text);
+        while (done < size) done += writeSync(fd, bytes, done, size - done, segment.size + done);
+      }
     } catch (err) {
       // What part of the batch reached the file is unknown: nothing more goes after it.
       this.#onError(err as Error);

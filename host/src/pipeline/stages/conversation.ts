@@ -33,13 +33,15 @@ export function recordConversation(rt: Runtime, input: PipelineInput, dialect: C
   const store = rt.conversations;
   const body = input.body.value as Record<string, unknown>;
   if (!store || !dialect.stores(body)) return result;
-  const keep = (answer: unknown) => {
+  const keep = (answer: unknown, json?: () => string) => {
     const of = dialect.answerOf(answer);
     if (!of) return;
-    store.put({ id: of.id, owner: input.client, expiresAt: Date.now() + rt.config.responses.ttl, input: dialect.inputOf(body), output: of.output, response: answer });
+    store.put({ id: of.id, owner: input.client, expiresAt: Date.now() + rt.config.responses.ttl, input: dialect.inputOf(body), output: of.output, response: answer }, json);
   };
   if (result.kind === 'json') {
-    keep(result.body.value);
+    // Its text is made once, to serve it; the store writes that text instead of making its own.
+    const answer = result.body;
+    keep(answer.value, () => answer.text);
     return result;
   }
   return { ...result, events: tap(result.events, (event) => {
