@@ -53,6 +53,7 @@ export interface LogLine {
   text: string;
 }
 
+/** The stored responses of one folder on disk, indexed in memory (see the module comment). */
 export class ResponseLog {
   readonly #dir: string;
   readonly #index = new Map<string, Place>();
@@ -75,7 +76,7 @@ export class ResponseLog {
   }
 
   /**
-   * Indexes the segments in `dir` (created if missing), removing those whose responses have all
+   * Indexes the segments in `dir` (which must exist), removing those whose responses have all
    * expired by `now`. A line that is not one of ours, or that a crash cut short, is reported and
    * left unindexed.
    */
