@@ -8,7 +8,8 @@
  *
  * Every line starts `{"id":"<id>","expiresAt":<ms>,` so that opening the folder indexes a segment
  * without parsing its lines; a response is parsed when it is read. Only one process writes a
- * folder (the primary, under `serve --workers`). Memory: the index holds ~150 bytes a response.
+ * folder (the primary, under `serve --workers`). Memory: the index holds ~320 bytes a response
+ * (measured with ids of 37 characters), ~32 MB for 100,000 stored responses.
  *
  * @module
  */
