@@ -11,7 +11,7 @@
  */
 
 /** This SDK's protocol version. */
-export const PROTOCOL_VERSION = '1.2.0';
+export const PROTOCOL_VERSION = '1.3.0';
 
 /** JSON-RPC method names (CONTRACT section 6). */
 export const Methods = {
@@ -28,6 +28,7 @@ export const Methods = {
   /**
    * host -> plugin (1.2): several events of one stream (one upstream read) through the stream
    * interceptor in one call; the worker runs the plugin's per-event handler on each in turn.
+   * 1.3 adds the `packed` form of the events: their texts as one string.
    */
   streamInterceptBatch: 'stream.interceptBatch',
   schedulerPick: 'scheduler.pick',

@@ -154,7 +154,7 @@ export type StreamInterceptParams = z.infer<typeof streamInterceptParamsSchema>;
 export const streamInterceptResultSchema = z.union([z.null(), z.object({ drop: z.literal(true) }), z.object({ event: wireEventSchema })]);
 export type StreamInterceptResult = z.infer<typeof streamInterceptResultSchema>;
 
-// ---------------------------------------------------------------- stream.interceptBatch (protocol 1.2)
+// ---------------------------------------------------------------- stream.interceptBatch (protocol 1.2; `packed` 1.3)
 
 /**
  * An event of a batch. An event the host holds as JSON text (a same-format stream passes the
@@ -165,20 +165,52 @@ export type StreamInterceptResult = z.infer<typeof streamInterceptResultSchema>;
 export const batchEventSchema = wireEventSchema.extend({ data: z.unknown().optional(), json: z.string().optional() });
 export type BatchEvent = z.infer<typeof batchEventSchema>;
 
+/**
+ * A batch's events as one text (protocol 1.3), sent when every event's `data` is a string (a
+ * same-format stream's events, `[DONE]`): the strings end to end. Cloning one string to the
+ * worker costs a fraction of cloning an object and a string per event, and the worker slices an
+ * event's text out only when the handler reads it. A text that is a JSON object reaches the
+ * handler parsed, as `json` does; any other text as it is, as `data` does.
+ */
+export const packedEventsSchema = z
+  .object({
+    /** The events' texts, end to end. */
+    text: z.string(),
+    /** Where each event's text ends in `text`: event i is `text.slice(ends[i - 1] ?? 0, ends[i])`. */
+    ends: z.array(z.number().int().min(0)),
+    /** Each event's SSE name (null for none), sent only when some event has one. */
+    names: z.array(z.string().nullable()).optional(),
+  })
+  .refine((packed) => packed.ends.every((end, i) => end >= (packed.ends[i - 1] ?? 0)) && (packed.ends.at(-1) ?? 0) <= packed.text.length, {
+    message: 'ends must rise and stay within text',
+    path: ['ends'],
+  })
+  .refine((packed) => packed.names === undefined || packed.names.length === packed.ends.length, { message: 'names must have one entry per event', path: ['names'] });
+export type PackedEvents = z.infer<typeof packedEventsSchema>;
+
+/** How many events a batch carries, in either form. */
+export function batchSize(batch: { events?: readonly unknown[]; packed?: { ends: readonly number[] } }): number {
+  return batch.packed?.ends.length ?? batch.events?.length ?? 0;
+}
+
 export const streamInterceptBatchParamsSchema = z
   .object({
     requestId: z.string(),
     sourceFormat: formatSchema,
-    /** The stream index of `events[0]`; event i has index `index + i` unless `indices` says otherwise. */
+    /** The stream index of the first event; event i has index `index + i` unless `indices` says otherwise. */
     index: z.number().int().min(0),
-    events: z.array(batchEventSchema),
+    /** The events one by one (1.2); exactly one of `events` and `packed` is sent. */
+    events: z.array(batchEventSchema).optional(),
+    /** The events as one text (1.3, see {@link packedEventsSchema}). */
+    packed: packedEventsSchema.optional(),
     /**
      * Each event's stream index, sent only when they are not consecutive: an earlier
      * interceptor dropped some, or transport frames sat between them.
      */
     indices: z.array(z.number().int().min(0)).optional(),
   })
-  .refine((batch) => batch.indices === undefined || batch.indices.length === batch.events.length, {
+  .refine((batch) => (batch.events === undefined) !== (batch.packed === undefined), { message: 'send either events or packed', path: ['events'] })
+  .refine((batch) => batch.indices === undefined || batch.indices.length === batchSize(batch), {
     message: 'indices must have one entry per event',
     path: ['indices'],
   });

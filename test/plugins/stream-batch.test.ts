@@ -1,8 +1,9 @@
 /**
  * Stream interceptor batches through real plugin workers (the SDK's worker runtime, protocol
- * 1.2): two fixture interceptors (`stream-edit` first by priority, then `stream-index`), one
- * `stream.interceptBatch` call per plugin per batch, each event at its stream index, a handler
- * throwing on one event, and a plugin whose worker dies mid-batch.
+ * 1.3): two fixture interceptors (`stream-edit` first by priority, then `stream-index`), one
+ * `stream.interceptBatch` call per plugin per batch, each event at its stream index, a
+ * same-format stream's texts packed as one, a handler throwing on one event, and a plugin whose
+ * worker dies mid-batch.
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +38,7 @@ const DONE: WireEvent = { data: '[DONE]' };
 const counters = () => Object.fromEntries(host.list().map(({ id, state, calls, errors }) => [id, { state, calls, errors }]));
 
 describe('stream interceptor batches in real workers', () => {
-  it('register protocol 1.2 and run in priority order', () => {
+  it('register the protocol of the worker runtime and run in priority order', () => {
     expect(host.active('streamInterceptor').map((p) => [p.id, p.protocol])).toEqual([
       ['stream-edit', PROTOCOL_VERSION],
       ['stream-index', PROTOCOL_VERSION],
@@ -52,6 +53,16 @@ describe('stream interceptor batches in real workers', () => {
       'stream-edit': { ...before['stream-edit'], calls: before['stream-edit'].calls + 1 },
       'stream-index': { ...before['stream-index'], calls: before['stream-index'].calls + 1 },
     });
+  });
+
+  it("edit a same-format stream's texts, sent packed as one, and leave the events they keep as the very same texts", async () => {
+    const json = (content: string) => JSON.stringify(text(content).data);
+    const kept: WireEvent = { data: '{"choices":[]}' };
+    const named: WireEvent = { event: 'delta', data: json('n') };
+    const events: WireEvent[] = [{ data: json('a') }, { data: json(' drop') }, kept, named, DONE];
+    const out = await interceptBatch(host, events, meta, 0);
+    expect(out).toEqual([text('A#0'), kept, { event: 'delta', data: text('N#3').data }, DONE]);
+    expect(out[1]).toBe(kept);
   });
 
   it('keep an event whose handler threw, count it as a failure, and intercept the others', async () => {

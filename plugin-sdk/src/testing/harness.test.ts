@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, PROTOCOL_VERSION } from '../protocol.js';
 import type { AuthCredential, SchedulerCandidate } from '../schema.js';
 import { buildSdk, waitFor } from '../worker/harness.test-suite.js';
-import { HarnessError, createHarness, type HarnessOptions, type PluginHarness } from './harness.js';
+import { HarnessError, createHarness, type BatchRequest, type HarnessOptions, type PluginHarness } from './harness.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).href;
 const started: PluginHarness[] = [];
@@ -112,6 +112,33 @@ describe('a plugin package with every capability', () => {
       { event: { data: { replaced: true } } },
       { event: { data: { n: 2, seen: 2 } } },
     ]);
+  });
+
+  it('hands the events of a packed batch (1.3) to the handler as the same events sent one by one', async () => {
+    const texts = ['{"a":[1]}', '[DONE]', '{not json', 'plain'];
+    const packed = { text: texts.join(''), ends: texts.map((_, i) => texts.slice(0, i + 1).join('').length), names: [null, null, 'e', null] };
+    const answers = await kitchen.interceptStreamBatch({ packed, index: 3, indices: [3, 5, 6, 9] });
+    expect(answers.map((a) => (a as { event: { data: unknown } }).event.data)).toEqual([
+      { requestId: 'test', sourceFormat: 'openai', index: 3, event: { data: { a: [1] } } },
+      { requestId: 'test', sourceFormat: 'openai', index: 5, event: { data: '[DONE]' } },
+      { requestId: 'test', sourceFormat: 'openai', index: 6, event: { event: 'e', data: '{not json' } },
+      { requestId: 'test', sourceFormat: 'openai', index: 9, event: { data: 'plain' } },
+    ]);
+    const lazy = await start({ plugin: fixture('lazy-events.mjs') });
+    const events = [{ event: 'delta', json: '{"n":0}' }, { json: '{"n":1}' }, { json: '{"n":2}' }];
+    const one = events.map((e) => e.json);
+    const asPacked = { text: one.join(''), ends: [7, 14, 21], names: ['delta', null, null] };
+    expect(await lazy.interceptStreamBatch({ packed: asPacked })).toEqual(await lazy.interceptStreamBatch({ events }));
+  });
+
+  it("refuses a packed batch that does not add up with the worker's -32602", async () => {
+    const refused = async (batch: BatchRequest, why: string) =>
+      expect(await failure(kitchen.interceptStreamBatch(batch))).toMatchObject({ kind: 'error', code: -32602, message: expect.stringContaining(why) });
+    await refused({ packed: { text: '{}', ends: [3] } }, 'ends must rise and stay within text');
+    await refused({ packed: { text: '{}{}', ends: [4, 2] } }, 'ends must rise and stay within text');
+    await refused({ packed: { text: '{}', ends: [2], names: [] } }, 'names must have one entry per event');
+    await refused({ packed: { text: '{}', ends: [2] }, events: [{ data: 'x' }] }, 'send either events or packed');
+    await refused({ packed: { text: '{}', ends: [2] }, indices: [0, 1] }, 'indices must have one entry per event');
   });
 
   it('schedules for the first candidate provider', async () => {

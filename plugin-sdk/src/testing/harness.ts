@@ -36,20 +36,20 @@ import {
   type SchedulerCandidate,
   type SchedulerPickParams,
   type SchedulerPickResult,
-  type StreamInterceptBatchParams,
   type StreamInterceptBatchResult,
   type StreamInterceptParams,
   type StreamInterceptResult,
   type WireEvent,
-  type BatchEvent,
 } from '../schema.js';
 import type { CallOptions } from '../transport/call.js';
 import { Generation, workerEntry } from '../transport/generation.js';
 import { HarnessError, toHarnessError, type HarnessFailure } from './error.js';
 import { resolvePlugin } from './plugin.js';
 import * as requests from './requests.js';
+import type { BatchRequest } from './requests.js';
 
 export { HarnessError, type HarnessErrorKind } from './error.js';
+export type { BatchRequest } from './requests.js';
 
 /** How to start the plugin under test. */
 export interface HarnessOptions {
@@ -88,9 +88,10 @@ export interface PluginHarness {
   /**
    * Calls `stream.interceptBatch` (protocol 1.2) the way the host hands over the events of one
    * upstream read: one answer per event, in order, `{error}` for an event the handler threw on.
-   * Indices run from `index` (default 0) unless `indices` names each one.
+   * Indices run from `index` (default 0) unless `indices` names each one. The events go one by
+   * one (`events`) or as one text (`packed`, 1.3), as the host sends a same-format stream's.
    */
-  interceptStreamBatch(batch: Partial<StreamInterceptBatchParams> & { events: BatchEvent[] }): Promise<StreamInterceptBatchResult>;
+  interceptStreamBatch(batch: BatchRequest): Promise<StreamInterceptBatchResult>;
   /** Calls the scheduler; the provider defaults to the first candidate's. */
   schedule(req: Partial<SchedulerPickParams> & { candidates: SchedulerCandidate[] }): Promise<SchedulerPickResult>;
   /** Calls executor.execute; the model defaults to the body's `model`, else the executor's first model. */

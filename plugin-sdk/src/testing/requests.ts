@@ -9,6 +9,7 @@ import type {
   AuthCredential,
   BatchEvent,
   ExecutorRequest,
+  PackedEvents,
   RegisterResult,
   RequestInterceptParams,
   ResponseInterceptParams,
@@ -51,8 +52,11 @@ export function streamIntercept(chunk: Partial<StreamInterceptParams> & { event:
   return { ...common, index: 0, ...chunk };
 }
 
+/** What a test gives for a `stream.interceptBatch` call: the events, one by one or packed, and any other params. */
+export type BatchRequest = Partial<StreamInterceptBatchParams> & ({ events: BatchEvent[] } | { packed: PackedEvents });
+
 /** A full `stream.interceptBatch` request: events from the first of the stream on. */
-export function streamInterceptBatch(batch: Partial<StreamInterceptBatchParams> & { events: BatchEvent[] }): StreamInterceptBatchParams {
+export function streamInterceptBatch(batch: BatchRequest): StreamInterceptBatchParams {
   return { ...common, index: 0, ...batch };
 }
 

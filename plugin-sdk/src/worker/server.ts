@@ -15,6 +15,8 @@ import {
   type HostMethod,
   type RegisterResult,
   type BatchEvent,
+  batchSize,
+  type PackedEvents,
   type StreamInterceptBatchParams,
   type StreamInterceptBatchResult,
   type StreamInterceptParams,
@@ -103,11 +105,13 @@ async function answer<M extends HostMethod>(method: M, handler: Handler<M> | und
  * (or answers invalidly for) one event fails that event alone: the others are still served.
  */
 async function interceptEach(batch: StreamInterceptBatchParams, intercept: (chunk: StreamInterceptParams) => unknown): Promise<StreamInterceptBatchResult> {
-  const { requestId, sourceFormat, index, indices, events } = batch;
+  const { requestId, sourceFormat, index, indices, events, packed } = batch;
   const answers: StreamInterceptBatchResult = [];
-  for (let i = 0; i < events.length; i++) {
+  const count = batchSize(batch);
+  for (let i = 0; i < count; i++) {
     try {
-      let result = intercept({ requestId, index: indices?.[i] ?? index + i, sourceFormat, event: wireEvent(events[i]!) });
+      const event = packed ? packedEvent(packed, i) : wireEvent(events![i]!);
+      let result = intercept({ requestId, index: indices?.[i] ?? index + i, sourceFormat, event });
       // Most handlers answer synchronously, and most answers keep the event: neither needs more work.
       if (isThenable(result)) result = await result;
       if (result === undefined || result === null) {
@@ -127,6 +131,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
+/** `{`: a text that starts with it is a JSON object's, parsed when the handler reads it. */
+const OPEN_BRACE = 0x7b;
+
 /**
  * The event a handler sees for a batch event: one sent as JSON text gets a `data` parsed on
  * first read (text that is not JSON stays text), so a handler that never looks at it costs no
@@ -134,25 +141,38 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 function wireEvent({ event, data, json }: BatchEvent): WireEvent {
   if (json === undefined) return (event === undefined ? { data } : { event, data }) as WireEvent;
-  return new LazyEvent(json, event) as unknown as WireEvent;
+  return new LazyEvent(json, 0, json.length, event) as unknown as WireEvent;
+}
+
+/** Event `i` of a packed batch, read as {@link wireEvent} reads a `json` or a `data` string. */
+function packedEvent({ text, ends, names }: PackedEvents, i: number): WireEvent {
+  const start = i === 0 ? 0 : ends[i - 1]!;
+  const event = names?.[i] ?? undefined;
+  if (text.charCodeAt(start) === OPEN_BRACE) return new LazyEvent(text, start, ends[i]!, event) as unknown as WireEvent;
+  const data = text.slice(start, ends[i]);
+  return (event === undefined ? { data } : { event, data }) as WireEvent;
 }
 
 /**
- * A batch event whose `data` is parsed from its JSON text on first read. `data` is an own,
- * enumerable accessor (a spread, `JSON.stringify` or the reply's structured clone see it like
- * a plain property), and every instance shares one accessor pair: accessors made per event
- * would give each object a map of its own, which cost a 100-event batch ~200 µs and kept the
- * worker's young generation promoting.
+ * A batch event whose `data` is parsed from its JSON text (`source` from `start` to `end`) on
+ * first read. `data` is an own, enumerable accessor (a spread, `JSON.stringify` or the reply's
+ * structured clone see it like a plain property), and every instance shares one accessor pair:
+ * accessors made per event would give each object a map of its own, which cost a 100-event
+ * batch ~200 µs and kept the worker's young generation promoting.
  */
 class LazyEvent {
   declare event?: string;
-  #json: string;
+  #source: string;
+  #start: number;
+  #end: number;
   #data: unknown;
   #parsed = false;
 
-  constructor(json: string, event: string | undefined) {
+  constructor(source: string, start: number, end: number, event: string | undefined) {
     if (event !== undefined) this.event = event;
-    this.#json = json;
+    this.#source = source;
+    this.#start = start;
+    this.#end = end;
     Object.defineProperty(this, 'data', LazyEvent.#dataAccessor);
   }
 
@@ -162,10 +182,11 @@ class LazyEvent {
     get(this: LazyEvent): unknown {
       if (!this.#parsed) {
         this.#parsed = true;
+        const json = this.#source.slice(this.#start, this.#end);
         try {
-          this.#data = JSON.parse(this.#json);
+          this.#data = JSON.parse(json);
         } catch {
-          this.#data = this.#json;
+          this.#data = json;
         }
       }
       return this.#data;

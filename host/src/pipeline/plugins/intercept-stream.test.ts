@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import type { BatchEvent, StreamInterceptParams, StreamInterceptResult } from '@switchyard/plugin-sdk';
+import type { BatchEvent, PackedEvents, StreamInterceptBatchParams, StreamInterceptParams, StreamInterceptResult } from '@switchyard/plugin-sdk';
 import { PluginCallError } from '@switchyard/plugin-sdk/transport';
 import type { WireEvent } from '../../formats/wire-format.js';
 import { Channel, collect } from '../../streams/flow.js';
@@ -25,7 +25,8 @@ interface FakePlugin extends ActivePlugin {
 /**
  * A stream interceptor answering the way the worker runtime does: per event for
  * `stream.intercept`, and (protocol 1.2 on) each event of a batch in turn for
- * `stream.interceptBatch`, with `{error}` for an event its handler threw on.
+ * `stream.interceptBatch`, one by one or packed (1.3), with `{error}` for an event its handler
+ * threw on.
  */
 function fakePlugin(id: string, handler: Handler, protocol = '1.2.0'): FakePlugin {
   const calls: FakePlugin['calls'] = [];
@@ -34,9 +35,9 @@ function fakePlugin(id: string, handler: Handler, protocol = '1.2.0'): FakePlugi
     calls.push({ method, params: structuredClone(params) });
     if (method === 'stream.intercept') return run(params as StreamInterceptParams);
     if (method !== 'stream.interceptBatch' || semver.lt(protocol, '1.2.0')) throw new PluginCallError('error', -32601, `${method} not found`);
-    const { events, index, indices, ...rest } = params as { events: BatchEvent[]; index: number; indices?: number[] } & StreamInterceptParams;
+    const { events, packed, index, indices, ...rest } = params as StreamInterceptBatchParams & StreamInterceptParams;
     const answers = [];
-    for (const [i, { json, ...event }] of events.entries()) {
+    for (const [i, { json, ...event }] of (packed ? unpack(packed) : events!).entries()) {
       // JSON text reaches the handler parsed, as the worker runtime does it.
       const seen = json === undefined ? event : { ...event, data: JSON.parse(json) as unknown };
       answers.push(await run({ ...rest, index: indices?.[i] ?? index + i, event: seen }).catch((err: Error) => ({ error: err.message })));
@@ -44,6 +45,15 @@ function fakePlugin(id: string, handler: Handler, protocol = '1.2.0'): FakePlugi
     return answers;
   };
   return { id, priority: 0, failClosed: false, protocol, calls, call } as unknown as FakePlugin;
+}
+
+/** A packed batch's events one by one, as the worker runtime reads them: a JSON object's text as `json`, any other text as `data`. */
+function unpack({ text, ends, names }: PackedEvents): BatchEvent[] {
+  return ends.map((end, i) => {
+    const body = text.slice(ends[i - 1] ?? 0, end);
+    const name = names?.[i] ?? undefined;
+    return { ...(name === undefined ? {} : { event: name }), ...(body.startsWith('{') ? { json: body } : { data: body }) };
+  });
 }
 
 /** A directory whose stream interceptors are `list`, in that order; the list may change between reads. */
@@ -96,6 +106,22 @@ describe('interceptBatch', () => {
     const kept = { data: JSON.stringify({ choices: [] }) };
     const [same] = await interceptBatch(directory([plugin]), [kept], meta, 3);
     expect(same).toBe(kept);
+  });
+
+  it('hands a plugin of protocol 1.3 a batch of texts packed as one, names and gaps kept; a batch with an object, or a 1.2 plugin, one by one', async () => {
+    const packer = indexer('1.3.0');
+    const [a, b] = [JSON.stringify(text('a').data), JSON.stringify(text('b').data)];
+    const named: WireEvent = { event: 'delta', data: b };
+    const raw: WireEvent = { data: 'frame', raw: true };
+    expect(await interceptBatch(directory([packer]), [{ data: a }, raw, named, DONE], meta, 4)).toEqual([text('a#4'), raw, text('b#6'), DONE]);
+    expect(packer.calls[0].params).toEqual({ ...meta, index: 4, packed: { text: `${a}${b}[DONE]`, ends: [a.length, a.length + b.length, a.length + b.length + 6], names: [null, 'delta', null] }, indices: [4, 6, 7] });
+    await interceptBatch(directory([packer]), [{ data: a }, DONE], meta, 0);
+    expect(packer.calls[1].params).toEqual({ ...meta, index: 0, packed: { text: `${a}[DONE]`, ends: [a.length, a.length + 6] } });
+    await interceptBatch(directory([packer]), [{ data: a }, text('c')], meta, 0);
+    expect(packer.calls[2].params).toEqual({ ...meta, index: 0, events: [{ json: a }, text('c')] });
+    const older = indexer('1.2.0');
+    await interceptBatch(directory([older]), [{ data: a }, DONE], meta, 0);
+    expect(older.calls[0].params).toEqual({ ...meta, index: 0, events: [{ json: a }, DONE] });
   });
 
   it('leaves events untouched without interceptors, and makes no call for a batch of raw frames', async () => {

@@ -2,14 +2,15 @@
  * The stream interceptors: each event of a successful stream goes through every active stream
  * interceptor in priority order, which may keep, replace or drop it. Events travel in batches
  * (the events of one upstream read): one worker call per plugin per batch, `stream.interceptBatch`
- * for plugins of protocol 1.2 on, per-event `stream.intercept` calls for older ones. A stream's
- * ending is never dropped, raw transport frames skip the interceptors, and a failing interceptor
- * leaves the events it failed on as they were.
+ * for plugins of protocol 1.2 on (their texts as one string from 1.3), per-event
+ * `stream.intercept` calls for older ones. A stream's ending is never dropped, raw transport
+ * frames skip the interceptors, and a failing interceptor leaves the events it failed on as
+ * they were.
  *
  * @module
  */
 import semver from 'semver';
-import { type BatchEvent, Methods, type StreamInterceptBatchEntry, type StreamInterceptBatchResult } from '@switchyard/plugin-sdk';
+import { type BatchEvent, Methods, type PackedEvents, type StreamInterceptBatchEntry, type StreamInterceptBatchResult } from '@switchyard/plugin-sdk';
 import type { WireEvent } from '../../formats/wire-format.js';
 import { type Flow, mapAsync } from '../../streams/flow.js';
 import type { FormatName } from '../../formats/ir.js';
@@ -25,16 +26,19 @@ export interface StreamMeta {
 /** Events that may wait for the interceptor call under way before the stream pauses. */
 const STREAM_WAITING = 1024;
 
-/** Plugins whose protocol satisfies this take a whole batch in one call. */
-const BATCH_PROTOCOL = '>=1.2.0';
+/** How a plugin takes a batch: one call with the events one by one (1.2) or as one text (1.3), or a call per event (older). */
+type BatchForm = 'packed' | 'events' | 'single';
 
-/** Protocol versions seen so far: whether each takes batches (semver parses its range on every call, ~25 µs). */
-const batchProtocols = new Map<string, boolean>();
+/** Protocol versions seen so far, with the batch form each takes (semver parses its range on every call, ~25 µs). */
+const batchForms = new Map<string, BatchForm>();
 
-function takesBatches(protocol: string): boolean {
-  let takes = batchProtocols.get(protocol);
-  if (takes === undefined) batchProtocols.set(protocol, (takes = semver.satisfies(protocol, BATCH_PROTOCOL)));
-  return takes;
+function batchForm(protocol: string): BatchForm {
+  let form = batchForms.get(protocol);
+  if (form === undefined) {
+    form = semver.satisfies(protocol, '>=1.3.0') ? 'packed' : semver.satisfies(protocol, '>=1.2.0') ? 'events' : 'single';
+    batchForms.set(protocol, form);
+  }
+  return form;
 }
 
 /**
@@ -88,12 +92,15 @@ export async function interceptBatch(plugins: PluginDirectory, events: readonly 
 
 /** One plugin's answers for `slots`, one per event, in order. */
 function intercept(plugin: ActivePlugin, slots: readonly Slot[], meta: StreamMeta, options: CallOptions): Promise<StreamInterceptBatchResult> {
-  if (takesBatches(plugin.protocol ?? '0.0.0')) {
-    const indices = slots.map((slot) => slot.index);
+  const form = batchForm(plugin.protocol ?? '0.0.0');
+  if (form !== 'single') {
+    const first = slots[0]!.index;
     // Indices are implied unless a drop or a raw frame left a gap.
-    const consecutive = indices.every((index, i) => index === indices[0] + i);
-    const events = slots.map((slot) => batchEvent(slot.event));
-    return plugin.call(Methods.streamInterceptBatch, { ...meta, index: indices[0], events, ...(consecutive ? {} : { indices }) }, options);
+    const consecutive = slots.every((slot, i) => slot.index === first + i);
+    const indices = consecutive ? {} : { indices: slots.map((slot) => slot.index) };
+    const packed = form === 'packed' ? pack(slots) : undefined;
+    const events = packed ? { packed } : { events: slots.map((slot) => batchEvent(slot.event)) };
+    return plugin.call(Methods.streamInterceptBatch, { ...meta, index: first, ...events, ...indices }, options);
   }
   // An older plugin serves one event per call: all sent at once, each failure that event's alone.
   return Promise.all(
@@ -101,6 +108,22 @@ function intercept(plugin: ActivePlugin, slots: readonly Slot[], meta: StreamMet
       plugin.call(Methods.streamIntercept, { ...meta, index, event: asObjectEvent(event) }, options).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
     ),
   );
+}
+
+/** The slots' events as one text (protocol 1.3), when every event's data is a string: a same-format stream's JSON texts, `[DONE]`. */
+function pack(slots: readonly Slot[]): PackedEvents | undefined {
+  let text = '';
+  const ends: number[] = [];
+  let names: (string | null)[] | undefined;
+  for (let i = 0; i < slots.length; i++) {
+    const { data, event } = slots[i]!.event;
+    if (typeof data !== 'string') return undefined;
+    text += data;
+    ends.push(text.length);
+    if (event !== undefined) (names ??= new Array<string | null>(i).fill(null)).push(event);
+    else names?.push(null);
+  }
+  return names ? { text, ends, names } : { text, ends };
 }
 
 /** What `answers` leave of `slots`: `slots` itself when every event was kept as it was (the usual answer). */
