@@ -5,14 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { anthropicClient, geminiClient, openaiClient } from '../helpers/clients.js';
-import { CLIENT_KEY, UPSTREAM_MODEL, useGateway } from '../helpers/host.js';
+import { CLIENT_KEY, type LogLines, UPSTREAM_MODEL, useGateway } from '../helpers/host.js';
+import { within } from '../helpers/wait.js';
 
 type Format = 'openai' | 'anthropic' | 'gemini';
 const FORMATS: Format[] = ['openai', 'anthropic', 'gemini'];
 
 // These tests are about stream framing, not cooldowns: failures must not cool credentials for
 // the tests after them, and a 429 must be answered at once rather than waited out.
-const gateway = useGateway({ cooldown: { transientSeconds: 0 }, retry: { maxRetryInterval: 0 } });
+const logs: LogLines = [];
+const gateway = useGateway({ cooldown: { transientSeconds: 0 }, retry: { maxRetryInterval: 0 } }, undefined, logs);
 
 /** A streaming request in `client` format for `model` (a long question so the stream has many chunks). */
 function streamRequest(client: Format, model: string, signal?: AbortSignal): Promise<Response> {
@@ -65,6 +67,7 @@ describe.each(FORMATS)('%s client', (client) => {
   });
 
   it('a client that disconnects mid-stream aborts the upstream request', async () => {
+    const since = logs.length;
     gateway.mock.reset();
     gateway.mock.fault({ kind: 'slow', delayMs: 200 });
     const controller = new AbortController();
@@ -74,6 +77,10 @@ describe.each(FORMATS)('%s client', (client) => {
     controller.abort();
     await gateway.mock.waitFor((reqs) => reqs[0]?.aborted === true, 3000);
     expect(gateway.mock.requests[0]!.finished).toBe(false);
+    // A client leaving is no error of the host's: its access line says 200, and nothing logs an error.
+    const requestId = res.headers.get('x-switchyard-request-id');
+    await within(3000, () => logs.some((line) => line.requestId === requestId && line.status === 200));
+    expect(logs.slice(since).filter((line) => Number(line.level) >= 50)).toEqual([]);
   });
 });
 

@@ -89,18 +89,20 @@ export function responsesProvider(mock: MockUpstream): Record<string, unknown> {
 
 /**
  * Registers `beforeAll`/`afterAll` hooks that start a mock upstream and a host serving
- * {@link mockProviders} (plus `extra` config), and close both afterwards. Read `mock` and `host`
+ * {@link mockProviders} (plus `extra` config), and close both afterwards; with `logs`, the
+ * host's log lines land there. Read `mock` and `host`
  * inside tests or hooks: they are only set once `beforeAll` has run.
  */
 export function useGateway(
   extra: Record<string, unknown> = {},
   providers: (mock: MockUpstream) => Record<string, unknown>[] = mockProviders,
+  logs?: LogLines,
 ): { readonly mock: MockUpstream; readonly host: TestHost } {
   let mock: MockUpstream | undefined;
   let host: TestHost | undefined;
   beforeAll(async () => {
     mock = await startMockUpstream();
-    host = await startHost({ providers: providers(mock), ...extra });
+    host = await startHost({ providers: providers(mock), ...extra }, { logs });
   });
   afterAll(async () => {
     await host?.close();

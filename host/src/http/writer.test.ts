@@ -87,4 +87,15 @@ describe('writeStream', () => {
     expect(res.destroyed).toBe(true);
     expect(res.writes).toEqual(['data: a\n\n']);
   });
+
+  it('resolves when the flow fails because the client left: the request signal aborts before the response closes', async () => {
+    const res = new FakeResponse();
+    const { channel } = source();
+    // As the host's own close listener, registered first, aborts the pipeline and so fails the flow.
+    res.on('close', () => channel.fail(new Error('client closed the connection')));
+    const done = writeStream(res as unknown as ServerResponse, {}, channel, framing);
+    channel.push([{ data: 'a' }]);
+    res.destroy();
+    await expect(done).resolves.toBeUndefined();
+  });
 });

@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { StreamFraming, WireEvent } from '../formats/wire-format.js';
 import type { Flow } from '../streams/flow.js';
 
-/** Streams `events` to `res`, framed by `framing`. Resolves when the stream ended or the client left. */
+/** Streams `events` to `res`, framed by `framing`. Resolves when the stream ended or the client left; rejects when it failed. */
 export function writeStream(res: ServerResponse, headers: Record<string, string>, events: Flow<WireEvent>, framing: StreamFraming): Promise<void> {
   res.writeHead(200, { ...framing.headers, ...headers });
   let count = 0;
@@ -50,8 +50,11 @@ export function writeStream(res: ServerResponse, headers: Record<string, string>
         resolve();
       },
       fail(err) {
-        // Not a clean end: the client must not take a failed stream for a whole one.
         settle();
+        // The flow fails when the client leaves (the request's signal aborts first): no error of
+        // the host's, and nothing is left to answer.
+        if (res.destroyed) return resolve();
+        // Not a clean end: the client must not take a failed stream for a whole one.
         res.destroy();
         reject(err);
       },
