@@ -13,6 +13,11 @@ function inputOf(body: Record<string, unknown>): unknown[] {
   return Array.isArray(input) ? input : [];
 }
 
+/** The events that end a stream with an answer to store. */
+const FINAL_EVENTS = new Set(['response.completed', 'response.incomplete']);
+/** The text of an event whose type may be a final one (a string value, so never inside an escaped text). */
+const FINAL_TYPE = /"response\.(?:completed|incomplete)"/;
+
 export const responsesConversation: ConversationDialect = {
   url: '/v1/responses',
   previousId: (body) => (typeof body.previous_response_id === 'string' && body.previous_response_id !== '' ? body.previous_response_id : undefined),
@@ -28,6 +33,9 @@ export const responsesConversation: ConversationDialect = {
     return { id: r.id, output: r.output };
   },
   finalAnswer(event: WireEvent) {
+    // Events held as text (a passed-through stream's, the encoder's deltas) are parsed only when they may be the final
+    // one: by their SSE name, which Responses streams give every event, else by their text.
+    if (typeof event.data === 'string' && (event.event === undefined ? !FINAL_TYPE.test(event.data) : !FINAL_EVENTS.has(event.event))) return undefined;
     const data = (typeof event.data === 'string' ? safeParse(event.data) : event.data) as { type?: unknown; response?: unknown } | undefined;
     return data?.type === 'response.completed' || data?.type === 'response.incomplete' ? data.response : undefined;
   },

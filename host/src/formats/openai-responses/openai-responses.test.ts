@@ -170,7 +170,8 @@ function encodeStream(events: IRStreamEvent[], fail?: string): WireEvent[] {
   return [...events.flatMap((e) => encoder.encode(e)), ...(fail === undefined ? encoder.end() : encoder.fail(fail))];
 }
 
-const data = (e: WireEvent) => e.data as Record<string, any>;
+/** An encoded event's data as an object (text deltas are made as JSON text). */
+const data = (e: WireEvent) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as Record<string, any>;
 
 /** Client events read back by one decoder, as from a Responses upstream. */
 function decodeWire(wire: WireEvent[]): IRStreamEvent[] {
@@ -227,6 +228,17 @@ describe('openai-responses stream encoder', () => {
       output: [{ id: itemId, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hello', annotations: [] }] }],
       usage: { input_tokens: 10, input_tokens_details: { cached_tokens: 4 }, output_tokens: 2, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 12 },
     });
+  });
+
+  it('writes a text delta as the JSON text of the event it stands for, whatever the text holds', () => {
+    const text = 'say "hi"\n\\ tab\t \u0001 😀 \ud800 </script>';
+    const wire = encodeStream([{ type: 'start', id: 'x', model: 'm' }, { type: 'text', text }, { type: 'finish', stopReason: 'end_turn' }]);
+    const delta = wire.find((e) => e.event === 'response.output_text.delta')!;
+    expect(typeof delta.data).toBe('string');
+    const itemId = data(wire[2]!).item.id;
+    const object = { type: 'response.output_text.delta', sequence_number: 4, item_id: itemId, output_index: 0, content_index: 0, delta: text, logprobs: [] };
+    expect(delta.data).toBe(JSON.stringify(object));
+    expect(data(wire.find((e) => e.event === 'response.output_text.done')!).text).toBe(text);
   });
 
   it('sends a tool call as a function_call item with argument deltas', () => {
@@ -338,6 +350,28 @@ describe('openai-responses stream encoder', () => {
     expect(data(wire.at(-1)!).response).toMatchObject({ status: 'failed', error: { code: 'server_error', message: 'upstream cut' } });
     // Failing before anything was sent still opens the stream the way the SDK needs.
     expect(encodeStream([], 'early').map((e) => data(e).type)).toEqual(['response.created', 'response.in_progress', 'response.failed']);
+  });
+});
+
+describe('openai-responses stored conversations', () => {
+  const { finalAnswer } = responses.conversation!;
+  const response = { id: 'resp_1', object: 'response', status: 'completed', output: [] };
+
+  it('takes the answer of a final event, held as an object or as its text', () => {
+    for (const type of ['response.completed', 'response.incomplete']) {
+      expect(finalAnswer({ event: type, data: { type, response } })).toEqual(response);
+      expect(finalAnswer({ event: type, data: JSON.stringify({ type, response }) })).toEqual(response);
+      expect(finalAnswer({ data: JSON.stringify({ type, sequence_number: 9, response }) })).toEqual(response);
+    }
+  });
+
+  it('takes nothing from any other event, even one whose text speaks of a final event', () => {
+    const delta = { type: 'response.output_text.delta', delta: 'see "response.completed" and "type":"response.completed"' };
+    expect(finalAnswer({ event: delta.type, data: JSON.stringify(delta) })).toBeUndefined();
+    expect(finalAnswer({ event: delta.type, data: delta })).toBeUndefined();
+    expect(finalAnswer({ event: 'response.failed', data: JSON.stringify({ type: 'response.failed', response }) })).toBeUndefined();
+    expect(finalAnswer({ data: '[DONE]' })).toBeUndefined();
+    expect(finalAnswer({ data: '{"type":"response.completed", not json' })).toBeUndefined();
   });
 });
 

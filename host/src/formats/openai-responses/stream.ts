@@ -156,6 +156,8 @@ interface OpenItem {
   signature?: string;
   /** Function calls: the IR's index, the call id and name. */
   call?: { irIndex: number; callId: string; name: string };
+  /** Messages: the members of each text delta between its sequence number and its text. */
+  deltaAt?: string;
 }
 
 /** Creates an encoder for one client stream. */
@@ -175,6 +177,15 @@ export function createStreamEncoder(): StreamEncoder {
   let nextIndex = 0;
 
   const ev = (type: string, fields: Record<string, unknown>): WireEvent => ({ event: type, data: { type, sequence_number: seq++, ...fields } });
+  /**
+   * A text delta, most of a stream's events, made as its JSON text: one short string to escape
+   * instead of an object built and serialised (~0.15 against ~0.6 µs an event). The same
+   * members, in the same order, as {@link ev} would write.
+   */
+  const textDelta = (item: OpenItem, delta: string): WireEvent => {
+    item.deltaAt ??= `,"item_id":${JSON.stringify(item.id)},"output_index":${item.index},"content_index":0,"delta":`;
+    return { event: 'response.output_text.delta', data: `{"type":"response.output_text.delta","sequence_number":${seq++}${item.deltaAt}${JSON.stringify(delta)},"logprobs":[]}` };
+  };
   const snapshot = (status: string, extra: Record<string, unknown> = {}) =>
     responseObject(id, model, createdAt, { status, output: output.filter(Boolean), usage: null, ...extra });
 
@@ -251,7 +262,7 @@ export function createStreamEncoder(): StreamEncoder {
             out.push(ev('response.content_part.added', { ...at, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } }));
           }
           current.text += event.text;
-          out.push(ev('response.output_text.delta', { item_id: current.id, output_index: current.index, content_index: 0, delta: event.text, logprobs: [] }));
+          out.push(textDelta(current, event.text));
           break;
         }
         case 'thinking': {
