@@ -21,8 +21,11 @@ function decodeAll(events: SseEvent[]): IRStreamEvent[] {
   return events.flatMap((e) => decoder.decode(e));
 }
 
+/** An encoded event's data as an object (text deltas are made as JSON text). */
+const data = (e: WireEvent) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as Record<string, unknown>;
+
 function toSseText(events: WireEvent[]): string {
-  return events.map((e) => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`).join('');
+  return events.map((e) => `event: ${e.event}\ndata: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`).join('');
 }
 
 describe('anthropic stream decoder', () => {
@@ -162,8 +165,8 @@ describe('anthropic stream encoder', () => {
       ].flatMap((e) => encoder.encode(e as IRStreamEvent)),
       ...encoder.end(),
     ];
-    for (const e of wire) expect(e.event).toBe((e.data as { type: string }).type);
-    expect(wire.map((e) => e.data)).toEqual([
+    for (const e of wire) expect(e.event).toBe(data(e).type);
+    expect(wire.map(data)).toEqual([
       {
         type: 'message_start',
         message: {
@@ -191,6 +194,13 @@ describe('anthropic stream encoder', () => {
       },
       { type: 'message_stop' },
     ]);
+  });
+
+  it('writes a text delta as the JSON text of the event it stands for, whatever the text holds', () => {
+    const text = 'say "hi"\n\\ tab\t \u0001 😀 \ud800 </script>';
+    const encoder = codec.createStreamEncoder();
+    const delta = encoder.encode({ type: 'text', text }).find((e) => e.event === 'content_block_delta')!;
+    expect(delta.data).toBe(JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }));
   });
 
   it('starts lazily, defaults the stop reason to end_turn and ends only once', () => {

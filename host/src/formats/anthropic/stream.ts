@@ -167,6 +167,15 @@ function wire(data: { type: string } & Json): WireEvent {
   return { event: data.type, data };
 }
 
+/**
+ * A text delta, most of a stream's events, made as its JSON text: one short string to escape
+ * instead of an object built and serialised. The same members, in the same order, as the
+ * object {@link wire} would take.
+ */
+function textDelta(index: number, text: string): WireEvent {
+  return { event: 'content_block_delta', data: `{"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}` };
+}
+
 type OpenBlock = { kind: 'text' | 'thinking' | 'tool'; index: number; signed?: boolean };
 
 class AnthropicStreamEncoder implements StreamEncoder {
@@ -191,7 +200,7 @@ class AnthropicStreamEncoder implements StreamEncoder {
       case 'text':
         if (!event.text) break;
         this.openBlock('text', out);
-        out.push(wire({ type: 'content_block_delta', index: this.open!.index, delta: { type: 'text_delta', text: event.text } }));
+        out.push(textDelta(this.open!.index, event.text));
         break;
       case 'thinking':
         // A signature ends a thinking block: more reasoning after it is a new block.
