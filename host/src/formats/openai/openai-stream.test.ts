@@ -170,6 +170,16 @@ describe('openai stream encoder', () => {
     expect((wire[0]!.data as { id: string }).id).toMatch(/^chatcmpl-/);
   });
 
+  it('writes a text delta as the JSON text of the chunk it stands for, whatever the text holds', () => {
+    const text = 'say "hi"\n\\ tab\t \u0001 😀 \ud800 </script>';
+    const encoder = openaiFormat.createStreamEncoder();
+    const [opening] = encoder.encode({ type: 'start', id: 'r"1', model: 'm\\x' });
+    const [delta] = encoder.encode({ type: 'text', text });
+    const { created } = opening!.data as { created: number };
+    const chunk = { id: 'r"1', object: 'chat.completion.chunk', created, model: 'm\\x', choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }] };
+    expect(delta!.data).toBe(JSON.stringify(chunk));
+  });
+
   it('fails with an error chunk the SDK raises as an APIError', async () => {
     const encoder = openaiFormat.createStreamEncoder();
     const wire = [...encoder.encode({ type: 'start', id: 'r', model: 'm' }), ...encoder.encode({ type: 'text', text: 'par' }), ...encoder.fail('upstream cut')];

@@ -119,6 +119,17 @@ export function createStreamEncoder(): StreamEncoder {
   });
   const delta = (d: Record<string, unknown>, finishReason: string | null = null): WireEvent =>
     chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finishReason }]);
+  /** What a text delta's JSON text has before its text, made once the stream's id is known. */
+  let textHead = '';
+  /**
+   * A text delta, most of a stream's chunks, made as its JSON text: one short string to escape
+   * instead of an object built and serialised. The same members, in the same order, as
+   * {@link delta} would write.
+   */
+  const textDelta = (text: string): WireEvent => {
+    textHead ||= `{"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"content":`;
+    return { data: `${textHead}${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]}` };
+  };
 
   /** Emits the opening chunk once, from `start` or lazily from whatever event comes first. */
   function open(start?: { id: string; model: string }): WireEvent[] {
@@ -136,7 +147,7 @@ export function createStreamEncoder(): StreamEncoder {
       const out = open();
       switch (event.type) {
         case 'text':
-          out.push(delta({ content: event.text }));
+          out.push(textDelta(event.text));
           break;
         case 'thinking':
           out.push(delta({ reasoning_content: event.text }));
