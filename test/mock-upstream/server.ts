@@ -113,6 +113,8 @@ async function write(ex: Exchange, reply: Reply, plan: WritePlan): Promise<void>
  * Claude models, on 127.0.0.1 at a free port.
  *
  * @param options.chunkDelayMs - pause between streamed chunks (default 0); a `slow` fault overrides it
+ * @param options.record - keep every request in `requests` (default true); the bench's long-lived
+ *   mock serves millions and keeps none
  */
 /** Each key's budget window: what is left and when the window ends. */
 type Windows = Map<string, { left: number; endsAt: number }>;
@@ -141,8 +143,10 @@ function limitHeaders(format: MockFormat, limit: number, remaining: number, rese
   return { 'x-ratelimit-limit-requests': String(limit), 'x-ratelimit-remaining-requests': String(remaining), 'x-ratelimit-reset-requests': `${resetInMs}ms` };
 }
 
-export async function startMockUpstream(options: { chunkDelayMs?: number } = {}): Promise<MockUpstream> {
+export async function startMockUpstream(options: { chunkDelayMs?: number; record?: boolean } = {}): Promise<MockUpstream> {
   const windows: Windows = new Map();
+  /** Requests seen since the start or the last reset: they number the ids of the answers. */
+  let served = 0;
   let faults: ActiveFault[] = [];
   // Connections dropped by close() were not given up by their clients.
   let closing = false;
@@ -197,8 +201,8 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
       aborted: false,
       finished: false,
     };
-    mock.requests.push(rec);
-    const seq = mock.requests.length;
+    if (options.record !== false) mock.requests.push(rec);
+    const seq = ++served;
     const error = (status: number, message: string) => spec.error(status, message, seq, route);
     const ex: Exchange = { req, res, selfDestroyed: false };
     res.on('finish', () => (rec.finished = true));
@@ -287,6 +291,7 @@ export async function startMockUpstream(options: { chunkDelayMs?: number } = {})
     },
     clearFaults: () => void (faults = []),
     reset() {
+      served = 0;
       mock.requests.length = 0;
       mock.refused.length = 0;
       mock.authorize = undefined;

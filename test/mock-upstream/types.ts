@@ -86,6 +86,7 @@ export interface MockUpstream {
    * `Authorization: Bearer <token>` authenticates there.
    */
   vertexBaseUrl: string;
+  /** Every request since the start or the last reset; none when started with `record: false`. */
   requests: RecordedRequest[];
   fault(f: Fault): void;
   clearFaults(): void;

@@ -115,13 +115,14 @@ describe('a plugin package with every capability', () => {
   });
 
   it('hands the events of a packed batch (1.3) to the handler as the same events sent one by one', async () => {
-    const texts = ['{"a":[1]}', '[DONE]', '{not json', 'plain'];
-    const packed = { text: texts.join(''), ends: texts.map((_, i) => texts.slice(0, i + 1).join('').length), names: [null, null, 'e', null] };
-    const answers = await kitchen.interceptStreamBatch({ packed, index: 3, indices: [3, 5, 6, 9] });
+    const texts = ['{"a":[1]}', '[DONE]', '', '{not json', 'plain'];
+    const packed = { text: texts.join(''), ends: texts.map((_, i) => texts.slice(0, i + 1).join('').length), names: [null, null, null, 'e', null] };
+    const answers = await kitchen.interceptStreamBatch({ packed, index: 3, indices: [3, 5, 6, 7, 9] });
     expect(answers.map((a) => (a as { event: { data: unknown } }).event.data)).toEqual([
       { requestId: 'test', sourceFormat: 'openai', index: 3, event: { data: { a: [1] } } },
       { requestId: 'test', sourceFormat: 'openai', index: 5, event: { data: '[DONE]' } },
-      { requestId: 'test', sourceFormat: 'openai', index: 6, event: { event: 'e', data: '{not json' } },
+      { requestId: 'test', sourceFormat: 'openai', index: 6, event: { data: '' } },
+      { requestId: 'test', sourceFormat: 'openai', index: 7, event: { event: 'e', data: '{not json' } },
       { requestId: 'test', sourceFormat: 'openai', index: 9, event: { data: 'plain' } },
     ]);
     const lazy = await start({ plugin: fixture('lazy-events.mjs') });

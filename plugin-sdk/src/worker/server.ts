@@ -147,9 +147,10 @@ function wireEvent({ event, data, json }: BatchEvent): WireEvent {
 /** Event `i` of a packed batch, read as {@link wireEvent} reads a `json` or a `data` string. */
 function packedEvent({ text, ends, names }: PackedEvents, i: number): WireEvent {
   const start = i === 0 ? 0 : ends[i - 1]!;
+  const end = ends[i]!;
   const event = names?.[i] ?? undefined;
-  if (text.charCodeAt(start) === OPEN_BRACE) return new LazyEvent(text, start, ends[i]!, event) as unknown as WireEvent;
-  const data = text.slice(start, ends[i]);
+  if (start < end && text.charCodeAt(start) === OPEN_BRACE) return new LazyEvent(text, start, end, event) as unknown as WireEvent;
+  const data = text.slice(start, end);
   return (event === undefined ? { data } : { event, data }) as WireEvent;
 }
 
