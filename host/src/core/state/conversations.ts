@@ -11,7 +11,7 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type LogLine, ResponseLog } from './response-log.js';
+import { type LogLine, RESPONSE_ID, ResponseLog } from './response-log.js';
 
 /** One stored response. */
 export interface StoredResponse {
@@ -54,8 +54,12 @@ export const storedSchema = z.object({
   response: z.unknown(),
 });
 
-/** Response ids are what ids of ours can hold (they name lines on disk and keys in Redis). */
-const SAFE_ID = /^[A-Za-z0-9_-]{1,200}$/;
+const SAFE_ID = new RegExp(`^${RESPONSE_ID}$`);
+
+/** Whether `id` can be a stored response's id (see {@link RESPONSE_ID}); any other is unknown to every store. */
+export function isResponseId(id: string): boolean {
+  return SAFE_ID.test(id);
+}
 /** How often the files of expired responses are looked for. */
 const SWEEP_MS = 60_000;
 
@@ -113,7 +117,7 @@ export class FileConversationStore implements ConversationStore {
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
-    if (!SAFE_ID.test(id)) return undefined;
+    if (!isResponseId(id)) return undefined;
     let entry = this.#memory.get(id) ?? this.#unwritten.get(id)?.entry ?? (await this.#read(id));
     if (entry && entry.expiresAt <= this.#now()) {
       await this.delete(id);
@@ -123,7 +127,7 @@ export class FileConversationStore implements ConversationStore {
   }
 
   put(entry: StoredResponse, responseJson?: () => string): void {
-    if (!SAFE_ID.test(entry.id)) return;
+    if (!isResponseId(entry.id)) return;
     this.#memory.delete(entry.id);
     this.#memory.set(entry.id, entry);
     // The oldest leave memory first (Maps iterate in insertion order); their lines stay.
@@ -136,7 +140,7 @@ export class FileConversationStore implements ConversationStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    if (!SAFE_ID.test(id)) return false;
+    if (!isResponseId(id)) return false;
     // Out of both, so a response deleted before its turn ended is never written.
     const inMemory = this.#memory.delete(id);
     const unwritten = this.#unwritten.delete(id);
@@ -190,7 +194,7 @@ export class FileConversationStore implements ConversationStore {
       const file = join(dir, name);
       try {
         const entry = storedSchema.parse(JSON.parse(await readFile(file, 'utf8'))) as StoredResponse;
-        if (entry.expiresAt > now && SAFE_ID.test(entry.id)) this.#unwritten.set(entry.id, { entry });
+        if (entry.expiresAt > now && isResponseId(entry.id)) this.#unwritten.set(entry.id, { entry });
       } catch (err) {
         // A parser's message quotes the text, a conversation's content.
         const why = err instanceof SyntaxError ? 'not JSON' : (err as Error).message;

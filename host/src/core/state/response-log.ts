@@ -21,8 +21,10 @@ import { join } from 'node:path';
 const SEGMENT_MS = 3_600_000;
 /** And up to this size. */
 const SEGMENT_BYTES = 128 * 1024 * 1024;
+/** What a stored response's id may hold (it names a line here and a key in Redis): every store takes only these. */
+export const RESPONSE_ID = '[A-Za-z0-9_-]{1,200}';
 /** What an indexed line starts with: the id and the expiry, before everything else. */
-const HEAD = /^\{"id":"([A-Za-z0-9_-]{1,200})","expiresAt":(\d{1,16}),/;
+const HEAD = new RegExp(`^\\{"id":"(${RESPONSE_ID})","expiresAt":(\\d{1,16}),`);
 /** Longest head worth decoding to match {@link HEAD}. */
 const HEAD_BYTES = 256;
 const NEWLINE = 0x0a;

@@ -10,11 +10,9 @@
  * @module
  */
 import { LRUCache } from 'lru-cache';
-import { type ConversationStore, type StoredResponse, storedSchema } from '../conversations.js';
+import { type ConversationStore, isResponseId, type StoredResponse, storedSchema } from '../conversations.js';
 import type { RedisConnection } from './connection.js';
 
-/** Response ids become keys: only what an id of ours can hold (as the file store). */
-const SAFE_ID = /^[A-Za-z0-9_-]{1,200}$/;
 /** How often writes left over from an outage are tried again while Redis is down. */
 const RETRY_MS = 250;
 
@@ -65,7 +63,7 @@ export class RedisConversationStore implements ConversationStore {
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
-    if (!SAFE_ID.test(id)) return undefined;
+    if (!isResponseId(id)) return undefined;
     const local = this.#live(this.#local.get(id)?.entry);
     if (this.#pending.has(id)) return this.#live(this.#pending.get(id) ?? undefined);
     if (local && this.#local.get(id)!.own) return local;
@@ -87,7 +85,7 @@ export class RedisConversationStore implements ConversationStore {
   }
 
   put(entry: StoredResponse): void {
-    if (!SAFE_ID.test(entry.id) || entry.expiresAt <= this.#now()) return;
+    if (!isResponseId(entry.id) || entry.expiresAt <= this.#now()) return;
     this.#local.set(entry.id, { entry, own: true });
     if (this.#pending.size > 0 || !this.#redis.up) return this.#keep(entry.id, entry);
     // A failed write waits with the others for Redis to come back.
@@ -95,7 +93,7 @@ export class RedisConversationStore implements ConversationStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    if (!SAFE_ID.test(id)) return false;
+    if (!isResponseId(id)) return false;
     let known = this.#live(this.#local.get(id)?.entry) !== undefined || this.#live(this.#pending.get(id) ?? undefined) !== undefined;
     this.#local.delete(id);
     if (!this.#redis.up) {
