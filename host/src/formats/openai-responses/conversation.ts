@@ -34,8 +34,8 @@ export const responsesConversation: ConversationDialect = {
   },
   finalAnswer(event: WireEvent) {
     // Events held as text (a passed-through stream's, the encoder's deltas) are parsed only when they may be the final
-    // one: by their SSE name, which Responses streams give every event, else by their text.
-    if (typeof event.data === 'string' && (event.event === undefined ? !FINAL_TYPE.test(event.data) : !FINAL_EVENTS.has(event.event))) return undefined;
+    // one: by their SSE name when it is a Responses event type (OpenAI names every event by its type), else by their text.
+    if (typeof event.data === 'string' && !(event.event?.startsWith('response.') ? FINAL_EVENTS.has(event.event) : FINAL_TYPE.test(event.data))) return undefined;
     const data = (typeof event.data === 'string' ? safeParse(event.data) : event.data) as { type?: unknown; response?: unknown } | undefined;
     return data?.type === 'response.completed' || data?.type === 'response.incomplete' ? data.response : undefined;
   },

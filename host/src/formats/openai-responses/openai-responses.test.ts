@@ -362,6 +362,8 @@ describe('openai-responses stored conversations', () => {
       expect(finalAnswer({ event: type, data: { type, response } })).toEqual(response);
       expect(finalAnswer({ event: type, data: JSON.stringify({ type, response }) })).toEqual(response);
       expect(finalAnswer({ data: JSON.stringify({ type, sequence_number: 9, response }) })).toEqual(response);
+      // An upstream that names its events otherwise is read by their text.
+      expect(finalAnswer({ event: 'message', data: JSON.stringify({ type, response }) })).toEqual(response);
     }
   });
 
