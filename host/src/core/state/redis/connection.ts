@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import { ErrorReply, createClient, createCluster, createSentinel } from 'redis';
 import { type StateUrlTarget as Target, StateUrlError, maskUrl, parseStateUrl } from './url.js';
 
-
 export interface RedisConnection {
   /** Sends one command; `key` (the first key the command touches) routes it in a cluster; undefined = any node. Rejects fast while disconnected (no offline queue) and after `timeoutMs`. */
   send(key: string | undefined, args: string[]): Promise<unknown>;
