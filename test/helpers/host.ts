@@ -90,8 +90,8 @@ export function responsesProvider(mock: MockUpstream): Record<string, unknown> {
 /**
  * Registers `beforeAll`/`afterAll` hooks that start a mock upstream and a host serving
  * {@link mockProviders} (plus `extra` config), and close both afterwards; with `logs`, the
- * host's log lines land there. Read `mock` and `host`
- * inside tests or hooks: they are only set once `beforeAll` has run.
+ * host's log lines land there. Read `mock` and `host` inside tests or hooks: they are only set
+ * once `beforeAll` has run.
  */
 export function useGateway(
   extra: Record<string, unknown> = {},

@@ -108,14 +108,6 @@ async function write(ex: Exchange, reply: Reply, plan: WritePlan): Promise<void>
   else cut(ex);
 }
 
-/**
- * Starts a mock of the OpenAI, Anthropic and Gemini APIs, and of Vertex AI serving Gemini and
- * Claude models, on 127.0.0.1 at a free port.
- *
- * @param options.chunkDelayMs - pause between streamed chunks (default 0); a `slow` fault overrides it
- * @param options.record - keep every request in `requests` (default true); the bench's long-lived
- *   mock serves millions and keeps none
- */
 /** Each key's budget window: what is left and when the window ends. */
 type Windows = Map<string, { left: number; endsAt: number }>;
 
@@ -143,6 +135,14 @@ function limitHeaders(format: MockFormat, limit: number, remaining: number, rese
   return { 'x-ratelimit-limit-requests': String(limit), 'x-ratelimit-remaining-requests': String(remaining), 'x-ratelimit-reset-requests': `${resetInMs}ms` };
 }
 
+/**
+ * Starts a mock of the OpenAI, Anthropic and Gemini APIs, and of Vertex AI serving Gemini and
+ * Claude models, on 127.0.0.1 at a free port.
+ *
+ * @param options.chunkDelayMs - pause between streamed chunks (default 0); a `slow` fault overrides it
+ * @param options.record - keep every request in `requests` (default true); the bench's long-lived
+ *   mock serves millions and keeps none
+ */
 export async function startMockUpstream(options: { chunkDelayMs?: number; record?: boolean } = {}): Promise<MockUpstream> {
   const windows: Windows = new Map();
   /** Requests seen since the start or the last reset: they number the ids of the answers. */
