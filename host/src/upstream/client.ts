@@ -1,13 +1,14 @@
 /**
- * Upstream HTTP calls through an undici dispatcher (see `dispatchers.ts`). Aborting the signal
- * tears the call down at once, which is how a client disconnect reaches the upstream.
+ * Upstream HTTP calls through an undici dispatcher (see `dispatchers.ts`): a stream's, whose body
+ * is read as it comes, or one read whole. Aborting the signal tears the call down at once, which
+ * is how a client disconnect reaches the upstream.
  *
  * @module
  */
 import type { Dispatcher } from 'undici';
 import { ERROR_BODY_MAX_CHARS, UpstreamError, fromTransportError, retryAfterMs } from './errors.js';
 import type { UpstreamEndpoint } from './endpoint.js';
-import { bodyText, exchange, type UpstreamResponse } from './exchange.js';
+import { bodyText, exchange, exchangeText, type UpstreamResponse, type UpstreamText } from './exchange.js';
 import { readRateLimits } from './rate-limits.js';
 
 /** One upstream call: its method, its path below the endpoint's origin, its body and the headers it adds to the endpoint's. */
@@ -18,28 +19,20 @@ export interface UpstreamRequest {
   headers?: Record<string, string>;
 }
 
+/** How an upstream call is sent: {@link sendUpstream} or {@link sendUpstreamText}. */
+export type UpstreamSender<R> = (agent: Dispatcher, endpoint: UpstreamEndpoint, call: UpstreamRequest, signal: AbortSignal) => Promise<R>;
+
 /**
- * Sends one upstream call. Resolves with a 2xx response; rejects with an {@link UpstreamError}
- * for any other status (its message taken from the error body by the format) or transport
- * fault, and with the signal's reason when aborted.
+ * Sends one upstream call whose body is read as it comes (a stream's). Resolves with a 2xx
+ * response; rejects with an {@link UpstreamError} for any other status (its message taken from
+ * the error body by the format) or transport fault, and with the signal's reason when aborted.
  */
 export async function sendUpstream(agent: Dispatcher, endpoint: UpstreamEndpoint, call: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
   let res: UpstreamResponse;
   try {
-    res = await exchange(
-      agent,
-      {
-        origin: endpoint.origin,
-        path: call.path,
-        method: call.method,
-        headers: call.headers ? { ...endpoint.headers, ...call.headers } : endpoint.headers,
-        body: call.body,
-      },
-      signal,
-    );
+    res = await exchange(agent, dispatchOptions(endpoint, call), signal);
   } catch (err) {
-    if (signal.aborted) throw signal.reason;
-    throw transportError(endpoint, err);
+    throw callError(endpoint, err, signal);
   }
   if (res.status >= 200 && res.status < 300) return res;
   let text = '';
@@ -48,14 +41,44 @@ export async function sendUpstream(agent: Dispatcher, endpoint: UpstreamEndpoint
   } catch {
     // A body cut short still leaves the status to go on.
   }
+  throw statusError(endpoint, res.status, res.headers, text);
+}
+
+/**
+ * Sends one upstream call and reads its answer whole (see {@link sendUpstream} for what it
+ * rejects with). A body cut short is a transport fault.
+ */
+export async function sendUpstreamText(agent: Dispatcher, endpoint: UpstreamEndpoint, call: UpstreamRequest, signal: AbortSignal): Promise<UpstreamText> {
+  let res: UpstreamText;
+  try {
+    res = await exchangeText(agent, dispatchOptions(endpoint, call), signal);
+  } catch (err) {
+    throw callError(endpoint, err, signal);
+  }
+  if (res.status >= 200 && res.status < 300) return res;
+  throw statusError(endpoint, res.status, res.headers, res.text);
+}
+
+function dispatchOptions(endpoint: UpstreamEndpoint, call: UpstreamRequest): Dispatcher.DispatchOptions {
+  const headers = call.headers ? { ...endpoint.headers, ...call.headers } : endpoint.headers;
+  return { origin: endpoint.origin, path: call.path, method: call.method, headers, body: call.body };
+}
+
+/** What a call that failed without an answer rejects with: the signal's reason, else the transport fault. */
+function callError(endpoint: UpstreamEndpoint, err: unknown, signal: AbortSignal): unknown {
+  return signal.aborted ? signal.reason : transportError(endpoint, err);
+}
+
+/** The {@link UpstreamError} of an answer that is not a 2xx, read from its status, headers and body. */
+function statusError(endpoint: UpstreamEndpoint, status: number, headers: UpstreamText['headers'], text: string): UpstreamError {
   // The message goes to clients, logs and management: never with the key an upstream may echo.
   const body = { format: endpoint.format.name, text: endpoint.redact(text.slice(0, ERROR_BODY_MAX_CHARS)) };
-  const message = endpoint.redact(describeError(res.status, text, endpoint.format.errorMessage));
-  const hint = retryAfterMs(res.headers) ?? endpoint.format.upstream.retryDelay?.(body.text);
-  const error = new UpstreamError('http', message, res.status, hint, body, endpoint.format.upstream.errorKind(res.status, body.text));
-  const limits = readRateLimits(res.headers, Date.now());
+  const message = endpoint.redact(describeError(status, text, endpoint.format.errorMessage));
+  const hint = retryAfterMs(headers) ?? endpoint.format.upstream.retryDelay?.(body.text);
+  const error = new UpstreamError('http', message, status, hint, body, endpoint.format.upstream.errorKind(status, body.text));
+  const limits = readRateLimits(headers, Date.now());
   if (limits.length > 0) error.limits = limits;
-  throw error;
+  return error;
 }
 
 /**
@@ -79,35 +102,24 @@ function describeError(status: number, text: string, errorMessage: (body: unknow
   return message ? `${status} ${message}` : `HTTP ${status}`;
 }
 
-/** Reads a whole upstream body as text. A body cut short is a network-class failure. */
-export async function readText(response: UpstreamResponse): Promise<string> {
+/** A whole upstream JSON body, parsed. A body that is not JSON is a network-class failure. */
+export function parseJson(response: UpstreamText): unknown {
   try {
-    return await bodyText(response.body);
-  } catch (err) {
-    throw fromTransportError(err);
-  }
-}
-
-/** Reads a whole upstream JSON body. A body that is not JSON is a network-class failure. */
-export async function readJson(response: UpstreamResponse): Promise<unknown> {
-  const text = await readText(response);
-  try {
-    return JSON.parse(text);
+    return JSON.parse(response.text);
   } catch {
     throw notJson(response);
   }
 }
 
 /**
- * Reads a JSON object body without parsing it, for a same-format answer that goes back as it
- * came. Only its first character is checked: the client parses it anyway.
+ * A JSON object body left unparsed, for a same-format answer that goes back as it came. Only its
+ * first character is checked: the client parses it anyway.
  */
-export async function readJsonText(response: UpstreamResponse): Promise<string> {
-  const text = await readText(response);
-  if (!/^\s*\{/.test(text)) throw notJson(response);
-  return text;
+export function jsonText(response: UpstreamText): string {
+  if (!/^\s*\{/.test(response.text)) throw notJson(response);
+  return response.text;
 }
 
-function notJson(response: UpstreamResponse): UpstreamError {
+function notJson(response: UpstreamText): UpstreamError {
   return new UpstreamError('network', `upstream answered ${response.status} with a body that is not a JSON object`);
 }

@@ -1,7 +1,8 @@
 /**
  * The upstream exchange against a raw TCP server on loopback, so each test decides what arrives
  * in one socket read: status and headers, the body as batches (one per read), back-pressure,
- * a cut body, a reader cancelling, and aborts before and after the headers.
+ * a cut body, a reader cancelling, and aborts before and after the headers; and the same for an
+ * answer read whole.
  */
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
@@ -9,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Flow } from '../streams/flow.js';
-import { bodyText, exchange } from './exchange.js';
+import { bodyText, exchange, exchangeText } from './exchange.js';
 
 let server: Server;
 let agent: Agent;
@@ -45,10 +46,10 @@ const HEAD = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nx-ratelimit-
 const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
 const LAST = '0\r\n\r\n';
 
-/** Sends a request; resolves with its answer and the server's side of its connection. */
-async function send(signal = new AbortController().signal) {
+/** Sends a request (read whole with `exchangeText`, else as a flow); resolves with its answer and the server's side of its connection. */
+async function send<R = Awaited<ReturnType<typeof exchange>>>(signal = new AbortController().signal, how: typeof exchange | typeof exchangeText = exchange) {
   const socket = nextRequest();
-  const answer = exchange(agent, { origin, path: '/x', method: 'POST', body: '{}' }, signal);
+  const answer = how(agent, { origin, path: '/x', method: 'POST', body: '{}' }, signal) as Promise<R>;
   // Settled by the test (after the socket answers), never left unhandled meanwhile.
   answer.catch(() => undefined);
   return { answer, socket: await socket };
@@ -146,5 +147,56 @@ describe('exchange', () => {
   it('rejects at once when the signal was aborted before the call', async () => {
     const signal = AbortSignal.abort(new Error('already gone'));
     await expect(exchange(agent, { origin, path: '/x', method: 'GET' }, signal)).rejects.toThrow('already gone');
+  });
+});
+
+describe('exchangeText', () => {
+  const sendText = (signal?: AbortSignal) => send<Awaited<ReturnType<typeof exchangeText>>>(signal, exchangeText);
+
+  it('resolves once the body ended, with the status, the headers and the text of every read', async () => {
+    const { answer, socket } = await sendText();
+    // A character split between two reads still decodes whole.
+    const [first, second] = [Buffer.from('{"a":"hé'), Buffer.from('llo wörld"}')];
+    socket.write(`${HEAD}${first.length.toString(16)}\r\n`);
+    socket.write(first.subarray(0, first.length - 1));
+    await sleep(20);
+    socket.write(Buffer.concat([first.subarray(first.length - 1), Buffer.from('\r\n')]));
+    socket.end(`${chunk(second.toString())}${LAST}`);
+    const res = await answer;
+    expect(res.status).toBe(200);
+    expect(res.headers['x-ratelimit-remaining-requests']).toBe('7');
+    expect(res.text).toBe('{"a":"héllo wörld"}');
+  });
+
+  it('rejects when the upstream cuts a 2xx body short', async () => {
+    const { answer, socket } = await sendText();
+    socket.write(`${HEAD}${chunk('{"a":')}`);
+    await sleep(20);
+    socket.destroy();
+    await expect(answer).rejects.toThrow();
+  });
+
+  it('resolves with what came of an error answer cut short: its status says what went wrong', async () => {
+    const { answer, socket } = await sendText();
+    socket.write(`HTTP/1.1 503 Service Unavailable\r\ncontent-length: 100\r\n\r\n{"error":`);
+    await sleep(20);
+    socket.destroy();
+    expect(await answer).toMatchObject({ status: 503, text: '{"error":' });
+  });
+
+  it("rejects with the signal's reason when aborted before the headers or in the body, an error answer's too", async () => {
+    for (const head of ['', HEAD, 'HTTP/1.1 503 Service Unavailable\r\ncontent-length: 100\r\n\r\n{']) {
+      const controller = new AbortController();
+      const { answer, socket } = await sendText(controller.signal);
+      if (head) socket.write(head);
+      await sleep(20);
+      controller.abort(new Error('client left'));
+      await expect(answer).rejects.toThrow('client left');
+    }
+  });
+
+  it('rejects at once when the signal was aborted before the call', async () => {
+    const signal = AbortSignal.abort(new Error('already gone'));
+    await expect(exchangeText(agent, { origin, path: '/x', method: 'GET' }, signal)).rejects.toThrow('already gone');
   });
 });

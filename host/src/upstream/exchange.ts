@@ -1,8 +1,9 @@
 /**
  * One upstream HTTP exchange on undici's dispatch handler API: the response's status and
- * headers, then its body as a {@link Flow} of the buffers undici parsed. The request API would
- * wrap the body in a Readable (a stream object, its buffering and its events per chunk) only
- * for the host to take the bytes back out; here they go straight to whoever reads them.
+ * headers, then its body as a {@link Flow} of the buffers undici parsed, or, for an answer read
+ * whole, its body as text once it ended. The request API would wrap the body in a Readable (a
+ * stream object, its buffering and its events per chunk) only for the host to take the bytes
+ * back out; here they go straight to whoever reads them.
  *
  * @module
  */
@@ -21,6 +22,13 @@ export interface UpstreamResponse {
   body: Flow<Buffer>;
 }
 
+/** An upstream's answer read whole: its status, headers and body text. */
+export interface UpstreamText {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
 /**
  * Sends one request on `agent`. Resolves once the response's headers are in; rejects with the
  * transport's error, or with the signal's reason when aborted. Aborting later fails the body.
@@ -28,6 +36,19 @@ export interface UpstreamResponse {
 export function exchange(agent: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     agent.dispatch(options, new ExchangeHandler(signal, resolve, reject));
+  });
+}
+
+/**
+ * Sends one request on `agent` and reads its body whole: one promise for the exchange, where a
+ * body read from {@link exchange}'s flow takes a channel and a promise more. Resolves once the
+ * body ended; rejects with the transport's error (one that cut the body short too), or with the
+ * signal's reason when aborted. An answer that is not a 2xx and whose body was cut short
+ * resolves with what came of it: its status says what went wrong.
+ */
+export function exchangeText(agent: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<UpstreamText> {
+  return new Promise((resolve, reject) => {
+    agent.dispatch(options, new TextHandler(signal, resolve, reject));
   });
 }
 
@@ -41,8 +62,32 @@ const HIGH_WATER = 64 * 1024;
 /** Thrown into the exchange when its reader cancels the body. */
 const CANCELLED = new Error('the upstream body was cancelled by its reader');
 
-class ExchangeHandler implements Dispatcher.DispatchHandler {
+/** What both handlers share: the call aborted with its signal, before it started or on the way. */
+abstract class AbortableHandler implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
+  readonly #abort = () => this.#controller?.abort(this.signal.reason as Error);
+
+  constructor(protected readonly signal: AbortSignal) {
+    signal.addEventListener('abort', this.#abort, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.signal.aborted) controller.abort(this.signal.reason as Error);
+  }
+
+  /** What a failed exchange rejects with: the signal's reason when it was aborted. */
+  protected cause(err: Error): unknown {
+    return this.signal.aborted ? this.signal.reason : err;
+  }
+
+  /** The exchange is over: the signal no longer reaches it. */
+  protected done(): void {
+    this.signal.removeEventListener('abort', this.#abort);
+  }
+}
+
+class ExchangeHandler extends AbortableHandler {
   #body: Channel<Buffer> | undefined;
   /**
    * Chunks not yet handed over: those of the socket read under way, handed over together once
@@ -55,19 +100,13 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   #paused = true;
   /** The socket paused, once a paused reader left {@link HIGH_WATER} bytes pending. */
   #socketPaused = false;
-  readonly #abort = () => this.#controller?.abort(this.signal.reason as Error);
 
   constructor(
-    private readonly signal: AbortSignal,
+    signal: AbortSignal,
     private readonly resolve: (response: UpstreamResponse) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    signal.addEventListener('abort', this.#abort, { once: true });
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.signal.aborted) controller.abort(this.signal.reason as Error);
+    super(signal);
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>): void {
@@ -100,14 +139,14 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.#done();
+    this.done();
     this.#handOver();
     this.#body?.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    this.#done();
-    const cause = this.signal.aborted ? this.signal.reason : err;
+    this.done();
+    const cause = this.cause(err);
     if (!this.#body) return this.reject(cause);
     this.#handOver();
     this.#body.fail(cause);
@@ -125,14 +164,48 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     this.#pendingBytes = 0;
     this.#body!.push(chunks);
   }
+}
 
-  #done(): void {
-    this.signal.removeEventListener('abort', this.#abort);
+class TextHandler extends AbortableHandler {
+  #status = 0;
+  #headers: UpstreamText['headers'] = {};
+  readonly #chunks: Buffer[] = [];
+
+  constructor(
+    signal: AbortSignal,
+    private readonly resolve: (response: UpstreamText) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    super(signal);
   }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: UpstreamText['headers']): void {
+    this.#status = status;
+    this.#headers = headers;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.done();
+    this.resolve({ status: this.#status, headers: this.#headers, text: utf8(this.#chunks) });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.done();
+    const status = this.#status;
+    if (status !== 0 && (status < 200 || status >= 300) && !this.signal.aborted) this.resolve({ status, headers: this.#headers, text: utf8(this.#chunks) });
+    else this.reject(this.cause(err));
+  }
+}
+
+function utf8(chunks: readonly Buffer[]): string {
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }
 
 /** Reads a whole body as UTF-8 text; rejects with what the body failed with. */
 export async function bodyText(body: Flow<Buffer>): Promise<string> {
-  const chunks = await collect(body);
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  return utf8(await collect(body));
 }

@@ -9,9 +9,9 @@
 import type { Dispatcher } from 'undici';
 import { JsonBody } from '../formats/json-body.js';
 import type { WireFormat } from '../formats/wire-format.js';
-import { readJson, readJsonText, sendUpstream, type UpstreamRequest } from './client.js';
-import type { UpstreamResponse } from './exchange.js';
+import { jsonText, parseJson, sendUpstream, sendUpstreamText, type UpstreamRequest, type UpstreamSender } from './client.js';
 import { type UpstreamEndpoint, upstreamEndpoint } from './endpoint.js';
+import type { UpstreamText } from './exchange.js';
 import { sseFlow } from './sse.js';
 import { UpstreamError } from './errors.js';
 import { readRateLimits } from './rate-limits.js';
@@ -45,37 +45,41 @@ export class HttpUpstream implements Upstream {
     return this.#vertex?.basePath ?? this.#endpoint.basePath;
   }
 
-  /** Sends one call with the credential's auth: a token source's headers go on top of the call's. */
-  #send(call: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+  /** Sends one call by `send` with the credential's auth: a token source's headers go on top of the call's. */
+  #send<R>(send: UpstreamSender<R>, call: UpstreamRequest, signal: AbortSignal): Promise<R> {
     const source = this.#source;
     // An API key is in the endpoint's headers already: the call goes as it is, with no await of its own.
-    return source ? this.#sendWithToken(source, call, signal) : sendUpstream(this.agent, this.#endpoint, call, signal);
+    return source ? this.#sendWithToken(send, source, call, signal) : send(this.agent, this.#endpoint, call, signal);
   }
 
-  async #sendWithToken(source: TokenSource, call: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+  async #sendWithToken<R>(send: UpstreamSender<R>, source: TokenSource, call: UpstreamRequest, signal: AbortSignal): Promise<R> {
     const auth = await source.headers(signal);
     try {
-      return await sendUpstream(this.agent, this.#endpoint, { ...call, headers: { ...call.headers, ...auth } }, signal);
+      return await send(this.agent, this.#endpoint, { ...call, headers: { ...call.headers, ...auth } }, signal);
     } catch (err) {
       if (!(err instanceof UpstreamError) || err.status !== 401) throw err;
       // The token was refused before it expired (revoked, rotated elsewhere): one refresh, one more try.
       await source.refused(auth, signal);
-      return sendUpstream(this.agent, this.#endpoint, { ...call, headers: { ...call.headers, ...(await source.headers(signal)) } }, signal);
+      return send(this.agent, this.#endpoint, { ...call, headers: { ...call.headers, ...(await source.headers(signal)) } }, signal);
     }
   }
 
   async generate(call: UpstreamCall, signal: AbortSignal): Promise<UpstreamAnswer> {
     const vertex = this.#vertex;
     const path = vertex?.chatPath ? vertex.chatPath(call.model, call.stream) : this.format.upstream.chatPath(this.#basePath, call.model, call.stream);
-    const body = vertex?.body ? vertex.body(call.body) : call.body;
-    const response = await this.#send({ method: 'POST', path, body: body.text, headers: call.headers }, signal);
-    const limits = readRateLimits(response.headers, Date.now());
-    if (!call.stream) {
-      const answer: UpstreamAnswer = { kind: 'json', body: JsonBody.fromText(await readJsonText(response)) };
-      if (limits.length > 0) answer.limits = limits;
-      return answer;
+    const upstreamCall: UpstreamRequest = { method: 'POST', path, body: (vertex?.body ? vertex.body(call.body) : call.body).text, headers: call.headers };
+    let answer: UpstreamAnswer;
+    let headers: UpstreamText['headers'];
+    if (call.stream) {
+      const response = await this.#send(sendUpstream, upstreamCall, signal);
+      answer = { kind: 'stream', events: sseFlow(response.body) };
+      headers = response.headers;
+    } else {
+      const response = await this.#send(sendUpstreamText, upstreamCall, signal);
+      answer = { kind: 'json', body: JsonBody.fromText(jsonText(response)) };
+      headers = response.headers;
     }
-    const answer: UpstreamAnswer = { kind: 'stream', events: sseFlow(response.body) };
+    const limits = readRateLimits(headers, Date.now());
     if (limits.length > 0) answer.limits = limits;
     return answer;
   }
@@ -85,15 +89,15 @@ export class HttpUpstream implements Upstream {
     if (!count || this.#vertex?.counts === false) return undefined;
     // Through JsonBody: a body too deep to serialise is the request's fault, not the upstream's.
     const body = JsonBody.fromValue(count.body(call.body.value as Record<string, unknown>, call.model)).text;
-    const response = await this.#send({ method: 'POST', path: count.path(this.#basePath, call.model), body, headers: call.headers }, signal);
-    return count.result(await readJson(response));
+    const response = await this.#send(sendUpstreamText, { method: 'POST', path: count.path(this.#basePath, call.model), body, headers: call.headers }, signal);
+    return count.result(parseJson(response));
   }
 
   async listModels(signal: AbortSignal): Promise<string[] | undefined> {
     // Vertex AI lists no publisher models to a service account: its providers name their models.
     if (this.#vertex) return undefined;
-    const response = await this.#send({ method: 'GET', path: this.format.upstream.modelsPath(this.#endpoint.basePath) }, signal);
-    return this.format.upstream.parseModelList(await readJson(response));
+    const response = await this.#send(sendUpstreamText, { method: 'GET', path: this.format.upstream.modelsPath(this.#endpoint.basePath) }, signal);
+    return this.format.upstream.parseModelList(parseJson(response));
   }
 
   unavailable(now: number): string | undefined {
