@@ -7,11 +7,12 @@
  *
  * @module
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { isCooling } from '../core/conductor/cooldown.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import type { PipelineObserver } from '../pipeline/observer.js';
 import type { PluginEvent, PluginObserver } from '../plugins/observer.js';
+import { type CounterChild, FastCounter } from './counter.js';
 import { FastHistogram, type HistogramChild } from './histogram.js';
 import { LabelCache } from './labels.js';
 
@@ -37,11 +38,11 @@ const PLUGIN_EVENTS: Record<PluginEvent, string> = {
 export class Metrics implements PipelineObserver, PluginObserver {
   /** The registry `GET /metrics` renders. */
   readonly registry = new Registry();
-  readonly #requests: LabelCache<Counter.Internal>;
+  readonly #requests: LabelCache<CounterChild>;
   readonly #upstream: LabelCache<HistogramChild>;
   readonly #ttft: LabelCache<HistogramChild>;
   readonly #overhead: HistogramChild;
-  readonly #pluginEvents: Record<PluginEvent, LabelCache<Counter.Internal>>;
+  readonly #pluginEvents: Record<PluginEvent, LabelCache<CounterChild>>;
   readonly #pluginTime: LabelCache<HistogramChild>;
 
   /** @param runtime - the runtime in force (undefined while starting), read at scrape time only */
@@ -50,13 +51,12 @@ export class Metrics implements PipelineObserver, PluginObserver {
     // Process and runtime series, event loop lag percentiles among them.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
 
-    const requests = new Counter({
-      name: 'switchyard_requests_total',
-      help: 'Client API requests by endpoint (route path), serving provider, upstream model and HTTP status (499: the client left first)',
-      labelNames: ['endpoint', 'provider', 'model', 'status'],
-      registers,
-    });
-    this.#requests = new LabelCache(4, ([endpoint, provider, model, status]) => requests.labels({ endpoint, provider, model, status }));
+    const requests = new FastCounter(
+      'switchyard_requests_total',
+      'Client API requests by endpoint (route path), serving provider, upstream model and HTTP status (499: the client left first)',
+      this.registry,
+    );
+    this.#requests = new LabelCache(4, ([endpoint, provider, model, status]) => requests.child({ endpoint: endpoint!, provider: provider!, model: model!, status: status! }));
 
     const upstream = new FastHistogram(
       'switchyard_upstream_duration_seconds',
@@ -81,10 +81,10 @@ export class Metrics implements PipelineObserver, PluginObserver {
       this.registry,
     ).child();
 
-    const events = {} as Record<PluginEvent, LabelCache<Counter.Internal>>;
+    const events = {} as Record<PluginEvent, LabelCache<CounterChild>>;
     for (const [event, help] of Object.entries(PLUGIN_EVENTS) as [PluginEvent, string][]) {
-      const counter = new Counter({ name: `switchyard_plugin_${event}_total`, help, labelNames: ['plugin'], registers });
-      events[event] = new LabelCache(1, ([plugin]) => counter.labels({ plugin }));
+      const counter = new FastCounter(`switchyard_plugin_${event}_total`, help, this.registry);
+      events[event] = new LabelCache(1, ([plugin]) => counter.child({ plugin: plugin! }));
     }
     this.#pluginEvents = events;
 

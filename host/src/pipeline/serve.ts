@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ConversationDialect } from '../formats/wire-format.js';
 import type { PipelineInput, PipelineResult, RequestContext } from './context.js';
 import { executeNested } from './plugins/nested.js';
 import type { Runtime } from './runtime.js';
@@ -16,10 +17,14 @@ import { plan } from './stages/plan.js';
 import { respond } from './stages/respond.js';
 import { route } from './stages/route.js';
 
-/** Serves one request. Throws a `GatewayError` for anything the client should see as an error. */
-export async function serve(rt: Runtime, input: PipelineInput): Promise<PipelineResult> {
+/** Serves one request. Rejects with a `GatewayError` for anything the client should see as an error. */
+export function serve(rt: Runtime, input: PipelineInput): Promise<PipelineResult> {
   const conversation = input.format.conversation;
-  if (!conversation) return run(rt, input);
+  // Not an async function itself: most requests go straight on, with no promise of this layer's.
+  return conversation ? serveConversation(rt, input, conversation) : run(rt, input);
+}
+
+async function serveConversation(rt: Runtime, input: PipelineInput, conversation: ConversationDialect): Promise<PipelineResult> {
   const expanded = await expandConversation(rt, input, conversation);
   const result = await run(rt, expanded);
   return expanded.operation === 'generate' ? recordConversation(rt, expanded, conversation, result) : result;
