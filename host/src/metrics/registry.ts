@@ -2,19 +2,19 @@
  * Prometheus metrics (`GET /metrics`). One registry per gateway, so several gateways in one
  * process (tests) never share or double-register series. The pipeline and the plugin
  * supervisors report through the small observer interfaces they define; only this folder
- * knows prom-client. Children are cached per label set (see {@link LabelCache}), and the
+ * knows prom-client. Children are cached per label set (see {@link TupleCache}), and the
  * credentials gauge is computed at scrape time, never on the request path.
  *
  * @module
  */
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { isCooling } from '../core/conductor/cooldown.js';
+import { TupleCache } from '../core/tuple-cache.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import type { PipelineObserver } from '../pipeline/observer.js';
 import type { PluginEvent, PluginObserver } from '../plugins/observer.js';
 import { type CounterChild, FastCounter } from './counter.js';
 import { FastHistogram, type HistogramChild } from './histogram.js';
-import { LabelCache } from './labels.js';
 
 /** Latencies of LLM upstreams: from tens of milliseconds to minutes-long generations. */
 const UPSTREAM_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
@@ -38,12 +38,12 @@ const PLUGIN_EVENTS: Record<PluginEvent, string> = {
 export class Metrics implements PipelineObserver, PluginObserver {
   /** The registry `GET /metrics` renders. */
   readonly registry = new Registry();
-  readonly #requests: LabelCache<CounterChild>;
-  readonly #upstream: LabelCache<HistogramChild>;
-  readonly #ttft: LabelCache<HistogramChild>;
+  readonly #requests: TupleCache<CounterChild>;
+  readonly #upstream: TupleCache<HistogramChild>;
+  readonly #ttft: TupleCache<HistogramChild>;
   readonly #overhead: HistogramChild;
-  readonly #pluginEvents: Record<PluginEvent, LabelCache<CounterChild>>;
-  readonly #pluginTime: LabelCache<HistogramChild>;
+  readonly #pluginEvents: Record<PluginEvent, TupleCache<CounterChild>>;
+  readonly #pluginTime: TupleCache<HistogramChild>;
 
   /** @param runtime - the runtime in force (undefined while starting), read at scrape time only */
   constructor(runtime: () => Runtime | undefined) {
@@ -56,7 +56,7 @@ export class Metrics implements PipelineObserver, PluginObserver {
       'Client API requests by endpoint (route path), serving provider, upstream model and HTTP status (499: the client left first)',
       this.registry,
     );
-    this.#requests = new LabelCache(4, ([endpoint, provider, model, status]) => requests.child({ endpoint: endpoint!, provider: provider!, model: model!, status: status! }));
+    this.#requests = new TupleCache(4, ([endpoint, provider, model, status]) => requests.child({ endpoint: endpoint!, provider: provider!, model: model!, status: status! }));
 
     const upstream = new FastHistogram(
       'switchyard_upstream_duration_seconds',
@@ -64,7 +64,7 @@ export class Metrics implements PipelineObserver, PluginObserver {
       UPSTREAM_BUCKETS,
       this.registry,
     );
-    this.#upstream = new LabelCache(1, ([provider]) => upstream.child({ provider: String(provider) }));
+    this.#upstream = new TupleCache(1, ([provider]) => upstream.child({ provider: String(provider) }));
 
     const ttft = new FastHistogram(
       'switchyard_stream_ttft_seconds',
@@ -72,7 +72,7 @@ export class Metrics implements PipelineObserver, PluginObserver {
       TTFT_BUCKETS,
       this.registry,
     );
-    this.#ttft = new LabelCache(1, ([provider]) => ttft.child({ provider: String(provider) }));
+    this.#ttft = new TupleCache(1, ([provider]) => ttft.child({ provider: String(provider) }));
 
     this.#overhead = new FastHistogram(
       'switchyard_overhead_seconds',
@@ -81,10 +81,10 @@ export class Metrics implements PipelineObserver, PluginObserver {
       this.registry,
     ).child();
 
-    const events = {} as Record<PluginEvent, LabelCache<CounterChild>>;
+    const events = {} as Record<PluginEvent, TupleCache<CounterChild>>;
     for (const [event, help] of Object.entries(PLUGIN_EVENTS) as [PluginEvent, string][]) {
       const counter = new FastCounter(`switchyard_plugin_${event}_total`, help, this.registry);
-      events[event] = new LabelCache(1, ([plugin]) => counter.child({ plugin: plugin! }));
+      events[event] = new TupleCache(1, ([plugin]) => counter.child({ plugin: plugin! }));
     }
     this.#pluginEvents = events;
 
@@ -94,7 +94,7 @@ export class Metrics implements PipelineObserver, PluginObserver {
       PLUGIN_BUCKETS,
       this.registry,
     );
-    this.#pluginTime = new LabelCache(2, ([plugin, method]) => pluginTime.child({ plugin: String(plugin), method: String(method) }));
+    this.#pluginTime = new TupleCache(2, ([plugin, method]) => pluginTime.child({ plugin: String(plugin), method: String(method) }));
 
     new Gauge({
       name: 'switchyard_state_store_up',

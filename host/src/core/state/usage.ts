@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { TupleCache } from '../tuple-cache.js';
 
 /** What is counted. */
 export interface UsageCounts {
@@ -59,11 +60,31 @@ export function parseUsageKey(text: string): UsageKey | undefined {
 
 /** Adds `from`'s counts to `into`. */
 export function addCounts(into: UsageCounts, from: UsageCounts): void {
-  for (const field of USAGE_FIELDS) into[field] += from[field];
+  into.requests += from.requests;
+  into.inputTokens += from.inputTokens;
+  into.outputTokens += from.outputTokens;
+  into.cachedTokens += from.cachedTokens;
+  into.errors += from.errors;
 }
 
-/** Rows of one minute, keyed by {@link usageKeyString}. */
-type Minute = Map<string, UsageRow>;
+/**
+ * Rows of one minute, by client, model, provider and credential (nested maps: adding to a row
+ * builds no key string), and in the order they were first met.
+ */
+interface Minute {
+  byKey: TupleCache<UsageRow>;
+  rows: UsageRow[];
+}
+
+function newMinute(start: number): Minute {
+  const rows: UsageRow[] = [];
+  const byKey = new TupleCache<UsageRow>(4, ([client, model, provider, credential]) => {
+    const row: UsageRow = { minute: start, client: String(client), model: String(model), provider: String(provider), credential: String(credential), requests: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, errors: 0 };
+    rows.push(row);
+    return row;
+  });
+  return { byKey, rows };
+}
 
 /** The usage minutes one store holds, oldest first. */
 export class UsageLedger {
@@ -80,13 +101,10 @@ export class UsageLedger {
     if (!minute) {
       if (row.minute < this.#now() - USAGE_RETENTION_MS) return;
       this.#prune();
-      minute = new Map();
+      minute = newMinute(row.minute);
       this.#minutes.set(row.minute, minute);
     }
-    const key = usageKeyString(row);
-    const kept = minute.get(key);
-    if (kept) addCounts(kept, row);
-    else minute.set(key, { ...row });
+    addCounts(minute.byKey.get(row.client, row.model, row.provider, row.credential), row);
   }
 
   /** Copies of the rows of minutes in [`from`, `to`]. */
@@ -94,7 +112,7 @@ export class UsageLedger {
     const out: UsageRow[] = [];
     for (const [start, minute] of this.#minutes) {
       if (start < from || start > to) continue;
-      for (const row of minute.values()) out.push({ ...row });
+      for (const row of minute.rows) out.push({ ...row });
     }
     return out;
   }

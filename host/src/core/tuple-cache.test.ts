@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { LabelCache } from './labels.js';
+import { TupleCache } from './tuple-cache.js';
 
-describe('LabelCache', () => {
-  it('creates one child per label set and returns it again without calling make', () => {
+describe('TupleCache', () => {
+  it('creates one value per tuple and returns it again without calling make', () => {
     const made: unknown[][] = [];
-    const cache = new LabelCache(4, (values) => {
+    const cache = new TupleCache(4, (values) => {
       made.push(values);
       return { values };
     });
@@ -20,8 +20,8 @@ describe('LabelCache', () => {
     ]);
   });
 
-  it('works with a single label', () => {
-    const cache = new LabelCache(1, ([provider]) => ({ provider }));
+  it('works with a single key', () => {
+    const cache = new TupleCache(1, ([provider]) => ({ provider }));
     expect(cache.get('openai')).toBe(cache.get('openai'));
     expect(cache.get('gemini')).toEqual({ provider: 'gemini' });
   });
