@@ -13,10 +13,11 @@ import { interceptStream } from '../plugins/intercept-stream.js';
 import { usageOfBody } from '../usage.js';
 import type { Served } from './attempt.js';
 
-export async function respond(ctx: RequestContext, run: RunResult<Served>): Promise<PipelineResult> {
+/** The answer to send. A promise only when a response interceptor takes part: without one, nothing is awaited. */
+export function respond(ctx: RequestContext, run: RunResult<Served>): PipelineResult | Promise<PipelineResult> {
   const { value, member, attempts } = run;
   const { rt } = ctx;
-  let headers: Record<string, string> = {
+  const headers: Record<string, string> = {
     'x-switchyard-request-id': ctx.requestId,
     'x-switchyard-provider': member.provider,
     'x-switchyard-model': member.model,
@@ -35,14 +36,15 @@ export async function respond(ctx: RequestContext, run: RunResult<Served>): Prom
     const events = rt.plugins.active('streamInterceptor').length > 0 ? interceptStream(rt.plugins, value.events, meta) : value.events;
     return { kind: 'stream', headers, events };
   }
-  let body = value.kind === 'count' ? JsonBody.fromValue(ctx.format.count!.encodeResponse(value.tokens)) : value.body;
-  if (value.kind === 'json' && rt.plugins.active('responseInterceptor').length > 0) {
-    const response = { requestId: ctx.requestId, sourceFormat: ctx.format.name, model: member.model, provider: member.provider, status: 200, headers, body: body.value };
-    const out = await interceptResponse(rt.plugins, response, ctx.pluginCall);
-    headers = out.headers;
-    body = JsonBody.fromValue(out.body);
-  }
-  if (ctx.trace && value.kind === 'json') ctx.trace.usage = usageOfBody(ctx.format, body);
+  if (value.kind === 'count') return answer(ctx, headers, JsonBody.fromValue(ctx.format.count!.encodeResponse(value.tokens)), false);
+  if (rt.plugins.active('responseInterceptor').length === 0) return answer(ctx, headers, value.body, true);
+  const response = { requestId: ctx.requestId, sourceFormat: ctx.format.name, model: member.model, provider: member.provider, status: 200, headers, body: value.body.value };
+  return interceptResponse(rt.plugins, response, ctx.pluginCall).then((out) => answer(ctx, out.headers, JsonBody.fromValue(out.body), true));
+}
+
+/** A JSON answer with its headers; `generated`: an answer of the model, whose usage the trace takes. */
+function answer(ctx: RequestContext, headers: Record<string, string>, body: JsonBody, generated: boolean): PipelineResult {
+  if (ctx.trace && generated) ctx.trace.usage = usageOfBody(ctx.format, body);
   headers['x-switchyard-overhead-ms'] = overhead(ctx);
   return { kind: 'json', status: 200, headers, body };
 }
