@@ -4,6 +4,7 @@ import { UpstreamStreamError, type WireEvent } from '../wire-format.js';
 import { sampleStream } from '../contract.test-suite.js';
 import type { IRStreamEvent } from '../ir.js';
 import { openaiFormat } from './index.js';
+import { chunkSchema, isTextChunk } from './schema.js';
 
 /** Feeds raw `data:` payloads (objects are JSON-encoded) through a fresh decoder. */
 function decodeAll(datas: unknown[]): IRStreamEvent[] {
@@ -192,5 +193,65 @@ describe('openai stream encoder', () => {
       })(),
     ).rejects.toThrow(OpenAI.APIError);
     expect(seen.join('')).toBe('par');
+  });
+});
+
+describe('isTextChunk, the check that spares most chunks the schema', () => {
+  const text = chunk({ content: 'hi' });
+  /** Chunks and near-chunks: each either is a text chunk or is not, and the schema has the last word. */
+  const samples: unknown[] = [
+    text,
+    chunk({ role: 'assistant', content: '' }),
+    chunk({}, 'stop'),
+    chunk({ reasoning_content: 'hmm', reasoning: null, refusal: null }),
+    { choices: [{ delta: null }] },
+    { id: null, model: null, choices: null },
+    {},
+    { ...head, choices: [] },
+    usageChunk,
+    chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'f', arguments: '' } }] }),
+    chunk({ content: 5 }),
+    chunk({ content: ['a'] }),
+    chunk({ refusal: {} }),
+    chunk({ reasoning: 1 }),
+    chunk({ reasoning_content: true }),
+    { ...text, id: 7 },
+    { ...text, model: {} },
+    { ...text, choices: {} },
+    { ...text, choices: [null] },
+    { ...text, choices: [[]] },
+    { ...text, choices: [{ index: '0', delta: { content: 'x' } }] },
+    { ...text, choices: [{ index: Infinity, delta: { content: 'x' } }] },
+    { ...text, choices: [{ index: 0, finish_reason: 1, delta: {} }] },
+    { ...text, choices: [{ index: 0, delta: [] }] },
+    { ...text, choices: [{ index: 0, delta: 'x' }] },
+    { ...text, usage: { prompt_tokens: 'x' } },
+    [text],
+    null,
+    'chunk',
+  ];
+
+  it('accepts only what the chunk schema accepts', () => {
+    for (const sample of samples) {
+      if (isTextChunk(sample)) expect(chunkSchema.safeParse(sample).success, JSON.stringify(sample)).toBe(true);
+    }
+  });
+
+  it("accepts a stream's text and finish chunks, and leaves tool calls and usage to the schema", () => {
+    expect(isTextChunk(text)).toBe(true);
+    expect(isTextChunk(chunk({}, 'stop'))).toBe(true);
+    expect(isTextChunk(usageChunk)).toBe(false);
+    expect(isTextChunk(chunk({ tool_calls: [] }))).toBe(false);
+  });
+
+  it("decodes what it accepts as the schema's copy would decode", () => {
+    const stream = [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hel' }), chunk({ reasoning_content: 'r' }), chunk({ content: 'lo' }), chunk({}, 'stop')];
+    const viaSchema = openaiFormat.createStreamDecoder();
+    const schemaEvents = stream.flatMap((c) => {
+      const parsed = chunkSchema.parse(c);
+      // The schema's copy, with the fields it strips gone, as a text: what the decoder then reads.
+      return viaSchema.decode({ data: JSON.stringify(parsed) });
+    });
+    expect(decodeAll(stream)).toEqual(schemaEvents);
   });
 });

@@ -10,7 +10,7 @@ import { UpstreamStreamError, type SseEvent, type StreamDecoder, type StreamEnco
 import type { IRStreamEvent, IRUsage } from '../ir.js';
 import { fieldPath } from '../validate.js';
 import { decodeStopReason, decodeUsage, encodeStopReason, encodeUsage } from './response.js';
-import { chunkSchema, type OpenAIChunk } from './schema.js';
+import { chunkSchema, isTextChunk, type OpenAIChunk } from './schema.js';
 
 /** Throws the upstream's mid-stream error (`data: {"error":{...}}`), if the event is one. */
 function throwIfError(event: SseEvent, json: unknown): void {
@@ -33,6 +33,7 @@ function parseChunk(event: SseEvent): OpenAIChunk {
     throw new UpstreamStreamError(`malformed upstream stream event: ${event.data.slice(0, 200)}`);
   }
   throwIfError(event, json);
+  if (isTextChunk(json)) return json;
   const result = chunkSchema.safeParse(json);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
