@@ -41,7 +41,7 @@ describe('FileConversationStore', () => {
   it('survives a restart through its folder, reads back what left memory, and removes a segment once all of it expired', async () => {
     const dir = await folder();
     let now = 1000;
-    const first = await FileConversationStore.open({ dir, maxInMemory: 2, now: () => now });
+    const first = await FileConversationStore.open({ dir, memoryBytes: 2048, now: () => now });
     for (const id of ['resp_1', 'resp_2', 'resp_3']) first.put(entry(id, id === 'resp_1' ? 2000 : 10_000));
     // resp_1 left memory; its line answers.
     expect((await first.get('resp_1'))?.id).toBe('resp_1');
@@ -60,7 +60,7 @@ describe('FileConversationStore', () => {
 
   it('writes the answers of one turn together: readable before they are written, and a deleted one is never written', async () => {
     const dir = await folder();
-    const store = await FileConversationStore.open({ dir, maxInMemory: 1 });
+    const store = await FileConversationStore.open({ dir, memoryBytes: 1024 });
     for (const id of ['resp_x', 'resp_y', 'resp_z']) store.put(entry(id, Date.now() + 60_000));
     // Nothing is written before the turn ends; resp_x left memory and the store still answers for it.
     expect(readdirSync(dir)).toEqual([]);
@@ -72,6 +72,21 @@ describe('FileConversationStore', () => {
     const [segment] = await segments(dir);
     const ids = segment!.trimEnd().split('\n').map((line) => (JSON.parse(line) as { id: string }).id);
     expect(ids).toEqual(['resp_x', 'resp_z']);
+  });
+
+  it('keeps the newest lines in memory and reads the others from its file, a turn of more lines than memory holds included', async () => {
+    const dir = await folder();
+    const ids = Array.from({ length: 50 }, (_, i) => `resp_${i}`);
+    const store = await FileConversationStore.open({ dir, memoryBytes: 2048 });
+    const expiresAt = Date.now() + 60_000;
+    for (const id of ids) store.put(entry(id, expiresAt));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Written in parts (each within a quarter of the ring), and every one readable, from memory or the file.
+    expect(await segments(dir)).toHaveLength(1);
+    for (const id of ids) expect(await store.get(id)).toEqual(entry(id, expiresAt));
+    await store.close();
+    const lines = (await segments(dir))[0]!.trimEnd().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(ids);
   });
 
   it('writes a response the host stored with its output once, and reads it back whole', async () => {
@@ -107,7 +122,7 @@ describe('FileConversationStore', () => {
 
   it('erases a deleted response from the disk at once', async () => {
     const dir = await folder();
-    const first = await FileConversationStore.open({ dir, maxInMemory: 1 });
+    const first = await FileConversationStore.open({ dir, memoryBytes: 1024 });
     first.put(entry('resp_gone', Date.now() + 60_000));
     first.put(entry('resp_kept', Date.now() + 60_000));
     await first.close();

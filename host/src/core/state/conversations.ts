@@ -11,6 +11,7 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { LineRing } from './line-ring.js';
 import { type LogLine, RESPONSE_ID, ResponseLog } from './response-log.js';
 
 /** One stored response. */
@@ -66,8 +67,8 @@ const SWEEP_MS = 60_000;
 export interface FileConversationStoreOptions {
   /** Folder of the files; without it, responses live in memory only. */
   dir?: string;
-  /** Responses kept in memory at most (the newest); older ones are read from their files. */
-  maxInMemory?: number;
+  /** Bytes of the newest responses' lines kept in memory (default 8 MiB); older ones are read from their files. */
+  memoryBytes?: number;
   now?: () => number;
   /** Reports a failed write or an unreadable line; the store carries on. */
   onError?: (err: Error) => void;
@@ -75,7 +76,8 @@ export interface FileConversationStoreOptions {
 
 /** {@link ConversationStore} in memory (bounded) over a {@link ResponseLog}. */
 export class FileConversationStore implements ConversationStore {
-  readonly #memory = new Map<string, StoredResponse>();
+  /** The lines of the newest responses written, parsed again when read (see `line-ring.ts` for why bytes). */
+  readonly #memory: LineRing;
   /**
    * Responses put since the last flush, by id, to be appended at the end of this event-loop turn.
    * A new `Map` each turn, never a cleared one: a long-lived `Map` that is cleared keeps its old
@@ -87,13 +89,12 @@ export class FileConversationStore implements ConversationStore {
   readonly #log: ResponseLog | undefined;
   readonly #reads = new Set<Promise<unknown>>();
   readonly #sweeper: NodeJS.Timeout | undefined;
-  readonly #max: number;
   readonly #now: () => number;
   readonly #onError: (err: Error) => void;
 
   private constructor(options: FileConversationStoreOptions, log: ResponseLog | undefined) {
     this.#log = log;
-    this.#max = options.maxInMemory ?? 1000;
+    this.#memory = new LineRing(options.memoryBytes ?? 8 * 1024 * 1024);
     this.#now = options.now ?? Date.now;
     this.#onError = options.onError ?? (() => {});
     if (log) this.#sweeper = setInterval(() => void log.sweep(this.#now()), SWEEP_MS).unref();
@@ -118,7 +119,7 @@ export class FileConversationStore implements ConversationStore {
 
   async get(id: string): Promise<StoredResponse | undefined> {
     if (!isResponseId(id)) return undefined;
-    let entry = this.#memory.get(id) ?? this.#unwritten.get(id)?.entry ?? (await this.#read(id));
+    let entry = this.#unwritten.get(id)?.entry ?? this.#remembered(id) ?? (await this.#read(id));
     if (entry && entry.expiresAt <= this.#now()) {
       await this.delete(id);
       entry = undefined;
@@ -128,15 +129,11 @@ export class FileConversationStore implements ConversationStore {
 
   put(entry: StoredResponse, responseJson?: () => string): void {
     if (!isResponseId(entry.id)) return;
+    // An older line of the same id is stale from now on.
     this.#memory.delete(entry.id);
-    this.#memory.set(entry.id, entry);
-    // The oldest leave memory first (Maps iterate in insertion order); their lines stay.
-    if (this.#memory.size > this.#max) this.#memory.delete(this.#memory.keys().next().value!);
-    if (this.#log) {
-      this.#unwritten.delete(entry.id);
-      this.#unwritten.set(entry.id, { entry, responseJson });
-      this.#flush ??= setImmediate(() => this.#writeAll());
-    }
+    this.#unwritten.delete(entry.id);
+    this.#unwritten.set(entry.id, { entry, responseJson });
+    this.#flush ??= setImmediate(() => this.#writeAll());
   }
 
   async delete(id: string): Promise<boolean> {
@@ -157,10 +154,10 @@ export class FileConversationStore implements ConversationStore {
   }
 
   /**
-   * Appends the responses put during this event-loop turn, in one write. Synchronously:
-   * promise-based file operations cost a thread-pool round trip each (~150 µs of CPU a
-   * response), the write's system call ~9 µs a batch, and a batch holds at most the answers of
-   * one turn.
+   * Makes the lines of the responses put during this event-loop turn, keeps them in memory and
+   * appends them in one write. Synchronously: promise-based file operations cost a thread-pool
+   * round trip each (~150 µs of CPU a response), the write's system call ~9 µs a batch, and a
+   * batch holds at most the answers of one turn.
    */
   #writeAll(): void {
     clearImmediate(this.#flush);
@@ -168,11 +165,27 @@ export class FileConversationStore implements ConversationStore {
     if (this.#unwritten.size === 0) return;
     const unwritten = this.#unwritten;
     this.#unwritten = new Map();
-    const lines: LogLine[] = [];
+    const now = this.#now();
+    let lines: LogLine[] = [];
+    let pending = 0;
     for (const { entry, responseJson } of unwritten.values()) {
-      lines.push({ id: entry.id, expiresAt: entry.expiresAt, text: ResponseLog.line(entry.id, entry.expiresAt, members(entry, responseJson)) });
+      const bytes = this.#memory.put(entry.id, ResponseLog.line(entry.id, entry.expiresAt, members(entry, responseJson)));
+      lines.push({ id: entry.id, expiresAt: entry.expiresAt, bytes });
+      pending += bytes.length;
+      // The ring's views outlive half a ring of lines put after them: a larger batch goes in parts.
+      if (pending >= this.#memory.capacity / 4) {
+        this.#log?.append(lines, now);
+        lines = [];
+        pending = 0;
+      }
     }
-    this.#log!.append(lines, this.#now());
+    this.#log?.append(lines, now);
+  }
+
+  /** The response of a line kept in memory. */
+  #remembered(id: string): StoredResponse | undefined {
+    const line = this.#memory.get(id);
+    return line === undefined ? undefined : this.#entry(id, JSON.parse(line));
   }
 
   async #read(id: string): Promise<StoredResponse | undefined> {
@@ -180,7 +193,11 @@ export class FileConversationStore implements ConversationStore {
     const reading = this.#log.read(id);
     this.#reads.add(reading);
     const value = await reading.finally(() => this.#reads.delete(reading));
-    if (value === undefined) return undefined;
+    return value === undefined ? undefined : this.#entry(id, value);
+  }
+
+  /** A line's value as a stored response; undefined (reported) when it is not one. */
+  #entry(id: string, value: unknown): StoredResponse | undefined {
     const parsed = storedSchema.safeParse(withOutput(value));
     if (parsed.success) return parsed.data as StoredResponse;
     this.#onError(new Error(`ignoring unreadable stored response ${id}: ${parsed.error.message}`));

@@ -15,7 +15,7 @@ async function opened(now = 0): Promise<{ dir: string; log: ResponseLog; errors:
   const errors: string[] = [];
   return { dir, log: await ResponseLog.open(dir, now, (e) => errors.push(e.message)), errors };
 }
-const line = (id: string, expiresAt: number) => ({ id, expiresAt, text: ResponseLog.line(id, expiresAt, `"text":${JSON.stringify(`answer ${id} é`)}`) });
+const line = (id: string, expiresAt: number) => ({ id, expiresAt, bytes: Buffer.from(`${ResponseLog.line(id, expiresAt, `"text":${JSON.stringify(`answer ${id} é`)}`)}\n`) });
 
 describe('ResponseLog', () => {
   it('appends a batch in one segment and reads each line back by its byte offset', async () => {

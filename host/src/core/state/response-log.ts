@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync, writevSync } from 'node:fs';
 import { open, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -49,11 +49,11 @@ interface Place {
   readonly expiresAt: number;
 }
 
-/** A response to append: its id, its expiry and its line (see {@link ResponseLog.line}). */
+/** A response to append: its id, its expiry and its line (see {@link ResponseLog.line}) as UTF-8, newline included. */
 export interface LogLine {
   id: string;
   expiresAt: number;
-  text: string;
+  bytes: Uint8Array;
 }
 
 /** The stored responses of one folder on disk, indexed in memory (see the module comment). */
@@ -102,24 +102,19 @@ export class ResponseLog {
     const current = this.#filling(now);
     if (!current) return;
     const { segment, fd } = current;
-    let text = '';
     let offset = segment.size;
     const places: [string, Place][] = [];
+    const buffers: Uint8Array[] = [];
     for (const line of lines) {
-      const length = Buffer.byteLength(line.text);
-      places.push([line.id, { segment, offset, length, expiresAt: line.expiresAt }]);
-      text += `${line.text}\n`;
-      offset += length + 1;
+      places.push([line.id, { segment, offset, length: line.bytes.length - 1, expiresAt: line.expiresAt }]);
+      buffers.push(line.bytes);
+      offset += line.bytes.length;
     }
     const size = offset - segment.size;
     try {
-      // The string is encoded straight into the write: a Buffer of the batch cost as much again as the write.
-      let done = writeSync(fd, text, segment.size, 'utf8');
-      if (done < size) {
-        // A short write, rare on a regular file: the rest from the batch's bytes.
-        const bytes = Buffer.from(text);
-        while (done < size) done += writeSync(fd, bytes, done, size - done, segment.size + done);
-      }
+      // One system call for the batch, of the bytes as they are (libuv goes on after a short write).
+      const done = writevSync(fd, buffers, segment.size);
+      if (done !== size) throw new Error(`wrote ${done} of ${size} bytes of stored responses`);
     } catch (err) {
       // What part of the batch reached the file is unknown: nothing more goes after it.
       this.#onError(err as Error);

@@ -1,0 +1,77 @@
+/**
+ * The newest lines of the response log, kept in memory as their UTF-8 bytes in one buffer of a
+ * fixed size that is written round and round. A line is encoded once, into the ring, and the log
+ * writes those very bytes; reading one back decodes it. The garbage collector never sees the
+ * bytes: kept as strings (or as the response's objects), the newest responses lived through
+ * several young-generation collections each, copied every time, and were then promoted, which
+ * under load was most of a Responses request's collection time.
+ *
+ * @module
+ */
+
+const NEWLINE = 0x0a;
+
+/** Where a kept line is: its start counted in bytes put since the ring was made, and its length with the newline. */
+interface Kept {
+  readonly at: number;
+  readonly length: number;
+}
+
+export class LineRing {
+  readonly #ring: Buffer;
+  /** Bytes put so far, the unused end of each lap included: a line whose start is more than a ring ago was written over. */
+  #total = 0;
+  /** Kept lines by id, in the order they were put (so, by position). */
+  readonly #lines = new Map<string, Kept>();
+
+  /** @param capacity - bytes the ring holds; its memory is taken as lines fill it */
+  constructor(readonly capacity: number) {
+    this.#ring = Buffer.allocUnsafeSlow(capacity);
+  }
+
+  /**
+   * Encodes `text` and a newline, keeping them as the line of `id` when they take at most a
+   * quarter of the ring. Returns the bytes: a view of the ring, which holds them while no more
+   * than half the ring's capacity of lines has been put after them, or a buffer of their own for
+   * a line too long to keep.
+   */
+  put(id: string, text: string): Buffer {
+    this.#lines.delete(id);
+    const length = Buffer.byteLength(text) + 1;
+    if (length > this.capacity / 4) {
+      const own = Buffer.allocUnsafe(length);
+      own.write(text);
+      own[length - 1] = NEWLINE;
+      return own;
+    }
+    let offset = this.#total % this.capacity;
+    if (offset + length > this.capacity) {
+      // A line is never split: the rest of this lap goes unused.
+      this.#total += this.capacity - offset;
+      offset = 0;
+    }
+    this.#ring.write(text, offset);
+    this.#ring[offset + length - 1] = NEWLINE;
+    this.#lines.set(id, { at: this.#total, length });
+    this.#total += length;
+    const overwritten = this.#total - this.capacity;
+    for (const [old, line] of this.#lines) {
+      if (line.at >= overwritten) break;
+      this.#lines.delete(old);
+    }
+    return this.#ring.subarray(offset, offset + length);
+  }
+
+  /** The text of the line kept for `id`, without its newline, or undefined. */
+  get(id: string): string | undefined {
+    const line = this.#lines.get(id);
+    if (line === undefined) return undefined;
+    const offset = line.at % this.capacity;
+    return this.#ring.toString('utf8', offset, offset + line.length - 1);
+  }
+
+  /** Forgets the line of `id`; false when none was kept. */
+  delete(id: string): boolean {
+    return this.#lines.delete(id);
+  }
+}
