@@ -2,9 +2,9 @@
  * Stored Responses conversations (`previous_response_id`, `GET`/`DELETE /v1/responses/{id}`):
  * each response the host served with `store` not false, with the input it answered (its own
  * history expanded) and its output, owned by the client that made it, kept for `responses.ttl`.
- * The default store keeps the newest in memory and every one on disk under `authDir/responses/`
- * (see `response-log.ts`), appended at the end of the event-loop turn that put it, so they
- * survive restarts without one large file being rewritten per response.
+ * The default store keeps the newest lines in memory (`line-ring.ts`) and every one on disk
+ * under `authDir/responses/` (see `response-log.ts`), appended at the end of the event-loop turn
+ * that put it, so they survive restarts without one large file being rewritten per response.
  *
  * @module
  */
