@@ -129,8 +129,7 @@ export class FileConversationStore implements ConversationStore {
 
   put(entry: StoredResponse, responseJson?: () => string): void {
     if (!isResponseId(entry.id)) return;
-    // An older line of the same id is stale from now on.
-    this.#memory.delete(entry.id);
+    // Its line replaces an older one of the same id when written; until then a read finds it here first.
     this.#unwritten.delete(entry.id);
     this.#unwritten.set(entry.id, { entry, responseJson });
     this.#flush ??= setImmediate(() => this.#writeAll());
