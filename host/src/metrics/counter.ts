@@ -6,53 +6,34 @@
  *
  * @module
  */
-import type { Metric, MetricValue, Registry } from 'prom-client';
+import type { MetricValueWithName } from 'prom-client';
+import { type MetricChild, RegisteredMetric } from './registered.js';
 
 /** The series of one label set. */
-export class CounterChild {
-  value = 0;
+export class CounterChild implements MetricChild {
+  #value = 0;
 
   constructor(readonly labels: Readonly<Record<string, string | number>>) {}
 
   inc(): void {
-    this.value += 1;
+    this.#value += 1;
+  }
+
+  values(name: string): MetricValueWithName<string>[] {
+    return [{ metricName: name, labels: this.labels, value: this.#value }];
+  }
+
+  reset(): void {
+    this.#value = 0;
   }
 }
 
 /** A counter registered with (and rendered by) a prom-client registry. */
-export class FastCounter {
+export class FastCounter extends RegisteredMetric<CounterChild> {
   readonly type = 'counter';
-  readonly aggregator = 'sum';
-  readonly #children: CounterChild[] = [];
-
-  /**
-   * @param name - the series name
-   * @param help - its HELP text
-   * @param registry - where it is rendered
-   */
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    registry: Registry,
-  ) {
-    // The registry only calls get() and reset() on what it holds: this is a Metric to it.
-    registry.registerMetric(this as unknown as Metric);
-  }
 
   /** A new child for one label set; cache it (a second call makes a second series). */
   child(labels: Readonly<Record<string, string | number>>): CounterChild {
-    const child = new CounterChild(labels);
-    this.#children.push(child);
-    return child;
-  }
-
-  /** What the registry renders: every child's series. */
-  async get(): Promise<{ name: string; help: string; type: 'counter'; aggregator: 'sum'; values: MetricValue<string>[] }> {
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.#children.map((c) => ({ value: c.value, labels: c.labels })) };
-  }
-
-  /** Zeroes every series (children stay valid: callers cache them). */
-  reset(): void {
-    for (const child of this.#children) child.value = 0;
+    return this.adopt(new CounterChild(labels));
   }
 }

@@ -6,10 +6,11 @@
  *
  * @module
  */
-import type { Metric, MetricValueWithName, Registry } from 'prom-client';
+import type { MetricValueWithName, Registry } from 'prom-client';
+import { type MetricChild, RegisteredMetric } from './registered.js';
 
 /** The series of one label set. */
-export class HistogramChild {
+export class HistogramChild implements MetricChild {
   /** Observations per bucket, not cumulative (rendering sums them). */
   readonly #counts: Float64Array;
   #sum = 0;
@@ -54,10 +55,8 @@ export class HistogramChild {
 }
 
 /** A histogram registered with (and rendered by) a prom-client registry. */
-export class FastHistogram {
+export class FastHistogram extends RegisteredMetric<HistogramChild> {
   readonly type = 'histogram';
-  readonly aggregator = 'sum';
-  readonly #children: HistogramChild[] = [];
 
   /**
    * @param name - the series name (`_bucket`, `_sum` and `_count` are appended)
@@ -66,29 +65,16 @@ export class FastHistogram {
    * @param registry - where it is rendered
    */
   constructor(
-    readonly name: string,
-    readonly help: string,
+    name: string,
+    help: string,
     private readonly buckets: readonly number[],
     registry: Registry,
   ) {
-    // The registry only calls get() and reset() on what it holds: this is a Metric to it.
-    registry.registerMetric(this as unknown as Metric);
+    super(name, help, registry);
   }
 
   /** A new child for one label set; cache it (a second call makes a second series). */
   child(labels: Readonly<Record<string, string>> = {}): HistogramChild {
-    const child = new HistogramChild(this.buckets, labels);
-    this.#children.push(child);
-    return child;
-  }
-
-  /** What the registry renders: every child's series. */
-  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: MetricValueWithName<string>[] }> {
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.#children.flatMap((c) => c.values(this.name)) };
-  }
-
-  /** Zeroes every series (children stay valid: callers cache them). */
-  reset(): void {
-    for (const child of this.#children) child.reset();
+    return this.adopt(new HistogramChild(this.buckets, labels));
   }
 }
