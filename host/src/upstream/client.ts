@@ -46,7 +46,7 @@ export async function sendUpstream(agent: Dispatcher, endpoint: UpstreamEndpoint
 
 /**
  * Sends one upstream call and reads its answer whole (see {@link sendUpstream} for what it
- * rejects with). A body cut short is a transport fault.
+ * rejects with). A 2xx body cut short is a transport fault; an error answer's still says its status.
  */
 export async function sendUpstreamText(agent: Dispatcher, endpoint: UpstreamEndpoint, call: UpstreamRequest, signal: AbortSignal): Promise<UpstreamText> {
   let res: UpstreamText;
@@ -59,6 +59,7 @@ export async function sendUpstreamText(agent: Dispatcher, endpoint: UpstreamEndp
   throw statusError(endpoint, res.status, res.headers, res.text);
 }
 
+/** The call as undici dispatches it: the endpoint's origin and headers, the call's own on top. */
 function dispatchOptions(endpoint: UpstreamEndpoint, call: UpstreamRequest): Dispatcher.DispatchOptions {
   const headers = call.headers ? { ...endpoint.headers, ...call.headers } : endpoint.headers;
   return { origin: endpoint.origin, path: call.path, method: call.method, headers, body: call.body };
