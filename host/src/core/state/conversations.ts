@@ -61,6 +61,8 @@ const SAFE_ID = new RegExp(`^${RESPONSE_ID}$`);
 export function isResponseId(id: string): boolean {
   return SAFE_ID.test(id);
 }
+/** Bytes of the newest responses' lines kept in memory by default (see `line-ring.ts`). */
+const MEMORY_BYTES = 8 * 1024 * 1024;
 /** How often the files of expired responses are looked for. */
 const SWEEP_MS = 60_000;
 
@@ -94,7 +96,7 @@ export class FileConversationStore implements ConversationStore {
 
   private constructor(options: FileConversationStoreOptions, log: ResponseLog | undefined) {
     this.#log = log;
-    this.#memory = new LineRing(options.memoryBytes ?? 8 * 1024 * 1024);
+    this.#memory = new LineRing(options.memoryBytes ?? MEMORY_BYTES);
     this.#now = options.now ?? Date.now;
     this.#onError = options.onError ?? (() => {});
     if (log) this.#sweeper = setInterval(() => void log.sweep(this.#now()), SWEEP_MS).unref();

@@ -37,7 +37,7 @@ export const responsesConversation: ConversationDialect = {
     // one: by their SSE name when it is a Responses event type (OpenAI names every event by its type), else by their text.
     if (typeof event.data === 'string' && !(event.event?.startsWith('response.') ? FINAL_EVENTS.has(event.event) : FINAL_TYPE.test(event.data))) return undefined;
     const data = (typeof event.data === 'string' ? safeParse(event.data) : event.data) as { type?: unknown; response?: unknown } | undefined;
-    return data?.type === 'response.completed' || data?.type === 'response.incomplete' ? data.response : undefined;
+    return typeof data?.type === 'string' && FINAL_EVENTS.has(data.type) ? data.response : undefined;
   },
   deleted: (id) => ({ id, object: 'response.deleted', deleted: true }),
 };
