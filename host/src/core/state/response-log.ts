@@ -8,14 +8,16 @@
  *
  * Every line starts `{"id":"<id>","expiresAt":<ms>,` so that opening the folder indexes a segment
  * without parsing its lines; a response is parsed when it is read. Only one process writes a
- * folder (the primary, under `serve --workers`). Memory: the index holds ~320 bytes a response
- * (measured with ids of 37 characters), ~32 MB for 100,000 stored responses.
+ * folder (the primary, under `serve --workers`). Memory: the index (`line-index.ts`) holds ~190 bytes
+ * a response outside the JavaScript heap (measured with ids of 37 characters), ~19 MB for 100,000
+ * stored responses.
  *
  * @module
  */
 import { closeSync, openSync, writeSync, writevSync } from 'node:fs';
 import { open, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LineIndex } from './line-index.js';
 
 /** A segment is filled for this long at most, so that it expires about this long after its first response. */
 const SEGMENT_MS = 3_600_000;
@@ -31,6 +33,8 @@ const NEWLINE = 0x0a;
 const SPACE = 0x20;
 
 interface Segment {
+  /** Its number in the index, unique in this process. */
+  readonly number: number;
   readonly file: string;
   /** Bytes written so far (the offset of the next line). */
   size: number;
@@ -38,15 +42,6 @@ interface Segment {
   readonly started: number;
   /** The latest expiry of a response in it: the whole file goes once that has passed. */
   expiresAt: number;
-}
-
-/** Where a response's line is. */
-interface Place {
-  readonly segment: Segment;
-  readonly offset: number;
-  /** Bytes, without the newline. */
-  readonly length: number;
-  readonly expiresAt: number;
 }
 
 /** A response to append: its id, its expiry and its line (see {@link ResponseLog.line}) as UTF-8, newline included. */
@@ -59,8 +54,10 @@ export interface LogLine {
 /** The stored responses of one folder on disk, indexed in memory (see the module comment). */
 export class ResponseLog {
   readonly #dir: string;
-  readonly #index = new Map<string, Place>();
+  readonly #index = new LineIndex();
+  /** Oldest first. */
   readonly #segments: Segment[] = [];
+  #numbered = 0;
   /** The segment being filled, and its descriptor (older segments are opened only to read or blank a line). */
   #current: { segment: Segment; fd: number } | undefined;
   readonly #onError: (err: Error) => void;
@@ -102,15 +99,12 @@ export class ResponseLog {
     const current = this.#filling(now);
     if (!current) return;
     const { segment, fd } = current;
-    let offset = segment.size;
-    const places: [string, Place][] = [];
     const buffers: Uint8Array[] = [];
+    let size = 0;
     for (const line of lines) {
-      places.push([line.id, { segment, offset, length: line.bytes.length - 1, expiresAt: line.expiresAt }]);
       buffers.push(line.bytes);
-      offset += line.bytes.length;
+      size += line.bytes.length;
     }
-    const size = offset - segment.size;
     try {
       // One system call for the batch, of the bytes as they are (libuv goes on after a short write).
       const done = writevSync(fd, buffers, segment.size);
@@ -121,23 +115,24 @@ export class ResponseLog {
       this.#close();
       return;
     }
-    segment.size = offset;
-    for (const [id, place] of places) {
+    for (const { id, expiresAt, bytes } of lines) {
       // A response stored again leaves no older copy behind, which a delete would miss.
       if (this.#index.has(id)) this.erase(id);
-      this.#index.set(id, place);
-      if (place.expiresAt > segment.expiresAt) segment.expiresAt = place.expiresAt;
+      this.#index.set(id, segment.number, segment.size, bytes.length - 1, expiresAt);
+      segment.size += bytes.length;
+      if (expiresAt > segment.expiresAt) segment.expiresAt = expiresAt;
     }
   }
 
   /** The line of `id` (parsed), or undefined when it has none or it cannot be read. */
   async read(id: string): Promise<unknown> {
     const place = this.#index.get(id);
-    if (!place) return undefined;
+    const segment = place && this.#segment(place.segment);
+    if (!place || !segment) return undefined;
     const buffer = Buffer.alloc(place.length);
     let file;
     try {
-      file = await open(place.segment.file, 'r');
+      file = await open(segment.file, 'r');
       await file.read(buffer, 0, place.length, place.offset);
     } catch (err) {
       this.#onError(err as Error);
@@ -157,12 +152,13 @@ export class ResponseLog {
   /** Overwrites the line of `id` with spaces; false when it had none. */
   erase(id: string): boolean {
     const place = this.#index.get(id);
-    if (!place) return false;
+    const segment = place && this.#segment(place.segment);
+    if (!place || !segment) return false;
     this.#index.delete(id);
-    const current = this.#current?.segment === place.segment ? this.#current.fd : undefined;
+    const current = this.#current?.segment === segment ? this.#current.fd : undefined;
     let fd = current;
     try {
-      fd ??= openSync(place.segment.file, 'r+');
+      fd ??= openSync(segment.file, 'r+');
       writeSync(fd, Buffer.alloc(place.length, SPACE), 0, place.length, place.offset);
     } catch (err) {
       this.#onError(err as Error);
@@ -178,7 +174,7 @@ export class ResponseLog {
     if (expired.length === 0) return;
     // Out of the list before the first await, so a sweep that overlaps this one finds none of them.
     this.#segments.splice(0, this.#segments.length, ...this.#segments.filter((s) => s.expiresAt > now));
-    for (const [id, place] of this.#index) if (place.segment.expiresAt <= now) this.#index.delete(id);
+    this.#index.deleteIn(new Set(expired.map((s) => s.number)));
     for (const segment of expired) {
       if (this.#current?.segment === segment) this.#close();
       await rm(segment.file, { force: true }).catch((err: Error) => this.#onError(err));
@@ -197,7 +193,7 @@ export class ResponseLog {
     // Names order segments by when they were started; never reuse one.
     const last = this.#segments.at(-1)?.started ?? 0;
     const started = Math.max(now, last + 1);
-    const segment: Segment = { file: join(this.#dir, `${started}.jsonl`), size: 0, started, expiresAt: 0 };
+    const segment: Segment = { number: this.#numbered++, file: join(this.#dir, `${started}.jsonl`), size: 0, started, expiresAt: 0 };
     try {
       this.#current = { segment, fd: openSync(segment.file, 'wx') };
     } catch (err) {
@@ -208,6 +204,12 @@ export class ResponseLog {
     return this.#current;
   }
 
+  /** The segment numbered `number`, unless it was swept. */
+  #segment(number: number): Segment | undefined {
+    for (let i = this.#segments.length - 1; i >= 0; i--) if (this.#segments[i]!.number === number) return this.#segments[i];
+    return undefined;
+  }
+
   #close(): void {
     if (this.#current) closeSync(this.#current.fd);
     this.#current = undefined;
@@ -216,8 +218,8 @@ export class ResponseLog {
   async #load(name: string, now: number): Promise<void> {
     const file = join(this.#dir, name);
     const bytes = await readFile(file);
-    const segment: Segment = { file, size: bytes.length, started: parseInt(name, 10) || 0, expiresAt: 0 };
-    const places: [string, Place][] = [];
+    const segment: Segment = { number: this.#numbered++, file, size: bytes.length, started: parseInt(name, 10) || 0, expiresAt: 0 };
+    const places: [id: string, offset: number, length: number, expiresAt: number][] = [];
     for (let start = 0; start < bytes.length; ) {
       const end = bytes.indexOf(NEWLINE, start);
       if (end < 0) {
@@ -228,16 +230,16 @@ export class ResponseLog {
       if (end > start && bytes[start] !== SPACE) {
         const head = HEAD.exec(bytes.toString('latin1', start, Math.min(end, start + HEAD_BYTES)));
         if (!head) this.#onError(new Error(`ignoring a line of ${name} at byte ${start} that is not a stored response`));
-        else places.push([head[1]!, { segment, offset: start, length: end - start, expiresAt: Number(head[2]) }]);
+        else places.push([head[1]!, start, end - start, Number(head[2])]);
       }
       start = end + 1;
     }
-    for (const [, place] of places) if (place.expiresAt > segment.expiresAt) segment.expiresAt = place.expiresAt;
+    for (const [, , , expiresAt] of places) if (expiresAt > segment.expiresAt) segment.expiresAt = expiresAt;
     if (segment.expiresAt <= now) {
       await rm(file, { force: true });
       return;
     }
     this.#segments.push(segment);
-    for (const [id, place] of places) if (place.expiresAt > now) this.#index.set(id, place);
+    for (const [id, offset, length, expiresAt] of places) if (expiresAt > now) this.#index.set(id, segment.number, offset, length, expiresAt);
   }
 }
