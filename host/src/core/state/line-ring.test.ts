@@ -61,4 +61,23 @@ describe('LineRing', () => {
     ring.put('b', '{"v":2}');
     expect(ring.get('b')).toBe('{"v":2}');
   });
+
+  it('keeps a line put again until the ring passes its newer place, over many laps', () => {
+    const ring = new LineRing(1000);
+    ring.put('again', text('again', 100));
+    for (let i = 0; i < 5; i++) ring.put(`x_${i}`, text(`x_${i}`, 100));
+    ring.put('again', text('again', 120));
+    // Past the first place of 'again', not its second.
+    for (let i = 5; i < 9; i++) ring.put(`x_${i}`, text(`x_${i}`, 100));
+    expect(ring.get('again')).toBe(text('again', 120));
+    for (let i = 9; i < 20; i++) ring.put(`x_${i}`, text(`x_${i}`, 100));
+    expect(ring.get('again')).toBeUndefined();
+    // Thousands of laps: still exactly the newest lines, each as it was put.
+    for (let i = 20; i < 20_000; i++) ring.put(`x_${i}`, text(`x_${i}`, 100));
+    const kept = Array.from({ length: 20_000 }, (_, i) => `x_${i}`).filter((id) => ring.get(id) !== undefined);
+    // At most ten ~100-byte lines fit in 1,000 bytes.
+    expect(kept.length).toBeGreaterThanOrEqual(8);
+    expect(kept.length).toBeLessThanOrEqual(10);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `x_${20_000 - kept.length + i}`));
+  });
 });

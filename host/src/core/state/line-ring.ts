@@ -21,8 +21,17 @@ export class LineRing {
   readonly #ring: Buffer;
   /** Bytes put so far, the unused end of each lap included: a line whose start is more than a ring ago was written over. */
   #total = 0;
-  /** Kept lines by id, in the order they were put (so, by position). */
+  /** Kept lines by id. */
   readonly #lines = new Map<string, Kept>();
+  /**
+   * The ids put, oldest first from {@link #head}, with where each line started: a line is
+   * forgotten once the ring passes it. A queue, not an iteration of {@link #lines}: a `Map`'s
+   * iterator steps over every entry deleted since its table was last rebuilt, which made a put
+   * cost 2.8 µs with 5 KB lines and 14 µs with 500-byte ones (1.7 and 1.0 µs this way).
+   */
+  #order: string[] = [];
+  #orderAt: number[] = [];
+  #head = 0;
 
   /** @param capacity - bytes the ring holds; its memory is taken as lines fill it */
   constructor(readonly capacity: number) {
@@ -53,12 +62,10 @@ export class LineRing {
     this.#ring.write(text, offset);
     this.#ring[offset + length - 1] = NEWLINE;
     this.#lines.set(id, { at: this.#total, length });
+    this.#order.push(id);
+    this.#orderAt.push(this.#total);
     this.#total += length;
-    const overwritten = this.#total - this.capacity;
-    for (const [old, line] of this.#lines) {
-      if (line.at >= overwritten) break;
-      this.#lines.delete(old);
-    }
+    this.#forget(this.#total - this.capacity);
     return this.#ring.subarray(offset, offset + length);
   }
 
@@ -68,6 +75,21 @@ export class LineRing {
     if (line === undefined) return undefined;
     const offset = line.at % this.capacity;
     return this.#ring.toString('utf8', offset, offset + line.length - 1);
+  }
+
+  /** Forgets the lines that start before `overwritten` (a count of bytes put), unless put again since. */
+  #forget(overwritten: number): void {
+    while (this.#head < this.#order.length && this.#orderAt[this.#head]! < overwritten) {
+      const id = this.#order[this.#head]!;
+      if (this.#lines.get(id)?.at === this.#orderAt[this.#head]) this.#lines.delete(id);
+      this.#head++;
+    }
+    // The passed part of the queue goes once it is most of it.
+    if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#head);
+      this.#orderAt = this.#orderAt.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   /** Forgets the line of `id`; false when none was kept. */
