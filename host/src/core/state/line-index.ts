@@ -6,7 +6,8 @@
  * response, and each major collection walked all of them: under load, a host that had stored
  * 400,000 responses spent ~25% more CPU a request than a fresh one.
  *
- * Ids are the characters of {@link RESPONSE_ID} (ASCII), one byte each in the pool.
+ * Ids hold only the characters `RESPONSE_ID` allows (ASCII, see `response-log.ts`), one byte each
+ * in the pool.
  *
  * @module
  */
