@@ -62,11 +62,6 @@ export class LineIndex {
     return { segment: this.#segments[slot]!, offset: this.#offsets[slot]!, length: this.#lengths[slot]!, expiresAt: this.#expiries[slot]! };
   }
 
-  /** Whether `id` is indexed. */
-  has(id: string): boolean {
-    return this.#find(id, hashId(id)) >= 0;
-  }
-
   /** Indexes `id`'s line, replacing any place it had (arguments as in {@link LinePlace}; no object made per line). */
   set(id: string, segment: number, offset: number, length: number, expiresAt: number): void {
     if (id.length === 0 || id.length > 255) throw new RangeError(`an indexed id takes 1 to 255 characters, not ${id.length}`);

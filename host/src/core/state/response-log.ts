@@ -117,7 +117,7 @@ export class ResponseLog {
     }
     for (const { id, expiresAt, bytes } of lines) {
       // A response stored again leaves no older copy behind, which a delete would miss.
-      if (this.#index.has(id)) this.erase(id);
+      this.erase(id);
       this.#index.set(id, segment.number, segment.size, bytes.length - 1, expiresAt);
       segment.size += bytes.length;
       if (expiresAt > segment.expiresAt) segment.expiresAt = expiresAt;
