@@ -29,9 +29,23 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-/** Starts a TypeScript script that prints `{"url": ...}` when ready (in node itself, so `pid` is the process that serves). */
-async function startScript(script: string, args: string[]): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * The Node flags the `switchyard` command of the checkout at `root` runs with: its bin's shebang's
+ * (`#!/usr/bin/env -S node --no-memory-reducer`), none for an older build whose shebang has none.
+ * The bench starts `host/dist/cli/main.js` itself, so it can add flags of its own (`--cpu-prof`).
+ */
+export async function commandFlags(root = ROOT): Promise<string[]> {
+  const shebang = (await readFile(join(root, 'host/bin/switchyard.js'), 'utf8')).split('\n', 1)[0]!;
+  const words = shebang.replace(/^#!\S*\benv(\s+-S)?\s+/, '').split(/\s+/);
+  return words[0] === 'node' ? words.slice(1) : [];
+}
+
+/**
+ * Starts a TypeScript script that prints `{"url": ...}` when ready (in node itself, so `pid` is the process that serves),
+ * with `flags` for Node.
+ */
+async function startScript(script: string, args: string[], flags: string[] = []): Promise<Child> {
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(ROOT, 'bench', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -40,8 +54,12 @@ async function startScript(script: string, args: string[]): Promise<Child> {
 }
 
 export const startMock = (chunkDelayMs = 0) => startScript('mock-server.ts', [String(chunkDelayMs)]);
-/** The bare pass-through; `hop`: with one bare worker round trip per request. */
-export const startPassthrough = (upstreamBase: string, hop = false) => startScript('passthrough.ts', hop ? [upstreamBase, '--hop'] : [upstreamBase]);
+/**
+ * The bare pass-through; `hop`: with one bare worker round trip per request. It runs with the
+ * switchyard command's Node flags, so the floor and the hosts differ in their code only.
+ */
+export const startPassthrough = async (upstreamBase: string, hop = false) =>
+  startScript('passthrough.ts', hop ? [upstreamBase, '--hop'] : [upstreamBase], await commandFlags());
 
 export const HOST_KEY = 'bench-client-key';
 
@@ -57,13 +75,13 @@ export interface HostOptions {
   workers?: number;
   /** More config keys, for experiments. */
   extra?: Record<string, unknown>;
-  /** Node flags for the host process (`--cpu-prof` for a flame graph); BENCH_HOST_NODE_ARGS adds to them. */
+  /** Node flags for the host process besides the command's own (`--cpu-prof` for a flame graph); BENCH_HOST_NODE_ARGS adds to them. */
   nodeArgs?: string[];
 }
 
 /**
  * Starts `switchyard serve` (the built CLI of the checkout at `options.root`, this one by
- * default) with a config serving gpt-4.1 from the mock.
+ * default, with the Node flags its command runs with) with a config serving gpt-4.1 from the mock.
  */
 export async function startHost(mockUrl: string, port: number, options: HostOptions = {}): Promise<Child> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
@@ -81,7 +99,7 @@ export async function startHost(mockUrl: string, port: number, options: HostOpti
   };
   await writeFile(join(dir, 'switchyard.yaml'), stringify(config));
   const workers = options.workers === undefined ? [] : ['--workers', String(options.workers)];
-  const nodeArgs = [...(options.nodeArgs ?? []), ...(process.env.BENCH_HOST_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const nodeArgs = [...(await commandFlags(root)), ...(options.nodeArgs ?? []), ...(process.env.BENCH_HOST_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const child = spawn(process.execPath, [...nodeArgs, join(root, 'host/dist/cli/main.js'), 'serve', '--config', join(dir, 'switchyard.yaml'), ...workers], {
     // BENCH_HOST_STDOUT shows what V8 prints there (`BENCH_HOST_NODE_ARGS=--trace-gc-nvp`: each GC, with what it promoted).
     stdio: ['ignore', process.env.BENCH_HOST_STDOUT ? 'inherit' : 'ignore', 'inherit'],

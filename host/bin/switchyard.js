@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 /**
  * The `switchyard` command as npm links it (node_modules/.bin/switchyard). This file is
  * committed, not built: npm links a package's bin at install time and skips one whose file does
@@ -8,6 +8,15 @@
  * a source or tsconfig, or its last build had errors, it runs `tsc -b` (its output on stderr, so a
  * command's stdout stays clean) and then runs the command, as `npm start`, `cargo run` or `go run` would, rather than
  * running stale code or refusing. A failed build exits 1 with tsc's errors.
+ *
+ * Node runs it with `--no-memory-reducer` (the shebang; `npm start` executes this file, and
+ * `serve --workers` forks its workers with the same flags). The memory reducer collects the heap
+ * of a process it finds idle, and a gateway pays for that when traffic returns: after 20 s idle
+ * V8 optimised ~600 of the host's functions again (`--trace-opt`), and a Responses host spent
+ * 700-800 µs of CPU a request in the 3 s burst after the pause against 450 in the next one; with
+ * the flag, 420 against 400 (bench/NOTES.md, ninth session). The price: an idle gateway keeps the
+ * heap its last burst grew, tens of MB, instead of returning it. NODE_OPTIONS does not take the
+ * flag; without this file run `node --no-memory-reducer host/dist/cli/main.js`.
  *
  * `serve` also gets two fixes for running under npm (see {@link stopSignalsOnce} and
  * {@link stopWithParent}). Cluster workers (`serve --workers`) start from this file too, and
@@ -85,12 +94,13 @@ function fail(message) {
 }
 
 /**
- * `npm start` is `tsc -b && exec node host/bin/switchyard.js serve`. npm runs a script with
- * /bin/sh and passes a SIGTERM or SIGINT it gets on to that shell only; Debian's dash does not
- * replace itself with a script's last command nor forward signals, so without `exec` a SIGTERM
- * kills the shell, npm exits, and the gateway keeps running and holding its port, and a SIGINT
- * does nothing at all (dash waits for its child). With `exec` the gateway is npm's child: npm
- * signals it and waits for its drain, which is what a service manager stopping `npm start` needs.
+ * `npm start` is `tsc -b && exec host/bin/switchyard.js serve` (the shebang execs node in turn).
+ * npm runs a script with /bin/sh and passes a SIGTERM or SIGINT it gets on to that shell only;
+ * Debian's dash does not replace itself with a script's last command nor forward signals, so
+ * without `exec` a SIGTERM kills the shell, npm exits, and the gateway keeps running and holding
+ * its port, and a SIGINT does nothing at all (dash waits for its child). With `exec` the gateway
+ * is npm's child: npm signals it and waits for its drain, which is what a service manager
+ * stopping `npm start` needs.
  * (Watching the parent instead, below, stops the gateway too, but only after npm has exited.)
  *
  * But npm forwards a signal the gateway may already have: a terminal's Ctrl-C goes to the whole

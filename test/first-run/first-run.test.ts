@@ -48,7 +48,8 @@ describe('the switchyard bin', () => {
     const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { bin?: unknown }> };
     expect(lock.packages.host!.bin).toEqual(host.bin);
     const file = join(root, 'host', bin);
-    expect(readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    // Node with the flags the gateway needs (see the file's comment), which NODE_OPTIONS cannot carry.
+    expect(readFileSync(file, 'utf8').split('\n', 1)[0]).toBe('#!/usr/bin/env -S node --no-memory-reducer');
     expect(statSync(file).mode & 0o111, `${file} is executable`).not.toBe(0);
   });
 
@@ -166,6 +167,15 @@ describe('npm start', () => {
     return out;
   }
 
+  /** The arguments process `pid` was started with, from /proc. */
+  function commandLine(pid: number): string[] {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      return []; // ended while we looked
+    }
+  }
+
   async function portFree(port: number): Promise<boolean> {
     const probe = createNetServer();
     return new Promise((resolve) => {
@@ -191,6 +201,8 @@ describe('npm start', () => {
     const pgid = npm.pid!;
     // npm and the gateway (npm start execs node in place of the shell).
     expect(members(pgid).length).toBeGreaterThanOrEqual(2);
+    // The gateway runs the bin with the Node flags of its shebang.
+    expect(members(pgid).map(commandLine)).toContainEqual(expect.arrayContaining(['--no-memory-reducer', expect.stringMatching(/(^|\/)host\/bin\/switchyard\.js$/)]));
     const request = await inFlight(port);
     signal(started);
     expect(await within(15_000, () => portFree(port)), `port ${port} is free again`).toBe(true);
