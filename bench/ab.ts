@@ -13,7 +13,8 @@
  * Each line also gives the best round (most req/s, least CPU per request): noise on a shared
  * machine only slows rounds down, so on a noisy one the best rounds compare better than medians.
  * Env: AB_ROUNDS (default 5), AB_SECONDS (default 3), AB_EXTRA (config keys for this checkout's
- * host, as JSON: `{"logging":{"requests":0}}`).
+ * host, as JSON: `{"logging":{"requests":0}}`), AB_IDLE (seconds of quiet before each counted
+ * slice, default 0: what a host costs when traffic comes back after a pause).
  */
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ const other = process.argv[2];
 if (!other || other.startsWith('--')) throw new Error('usage: tsx bench/ab.ts <other checkout> [--stream] [--router | --interceptor] [--anthropic | --responses | --responses-anthropic]');
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 5);
 const SECONDS = Number(process.env.AB_SECONDS ?? 3);
+const IDLE_MS = Number(process.env.AB_IDLE ?? 0) * 1000;
 const flag = (name: string) => process.argv.includes(name);
 const stream = flag('--stream');
 
@@ -80,6 +82,7 @@ try {
     const order = round % 2 === 1 ? [...paths.keys()].reverse() : [...paths.keys()];
     for (const i of order) {
       const [, endpoint, body, pid] = paths[i]!;
+      if (round > 0 && IDLE_MS > 0) await new Promise((r) => setTimeout(r, IDLE_MS));
       const t = await throughput(endpoint, body, 32, SECONDS, pid);
       if (t.errors > 0 || t.non2xx > 0) throw new Error(`${paths[i]![0]}: ${t.errors} errors, ${t.non2xx} answers not 2xx`);
       if (round > 0) results[i]!.push(t);
