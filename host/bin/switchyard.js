@@ -15,8 +15,9 @@
  * V8 optimised ~600 of the host's functions again (`--trace-opt`), and a Responses host spent
  * 700-800 µs of CPU a request in the 3 s burst after the pause against 450 in the next one; with
  * the flag, 420 against 400 (bench/NOTES.md, ninth session). The price: an idle gateway keeps the
- * heap its last burst grew, tens of MB, instead of returning it. NODE_OPTIONS does not take the
- * flag; without this file run `node --no-memory-reducer host/dist/cli/main.js`.
+ * heap its last burst grew instead of returning it (~80 MB after the bench's Responses traffic).
+ * NODE_OPTIONS does not take the flag; without this file run
+ * `node --no-memory-reducer host/dist/cli/main.js`.
  *
  * `serve` also gets two fixes for running under npm (see {@link stopSignalsOnce} and
  * {@link stopWithParent}). Cluster workers (`serve --workers`) start from this file too, and
