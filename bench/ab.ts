@@ -1,5 +1,5 @@
 /**
- * `tsx bench/ab.ts <other checkout> [--stream] [--router | --interceptor] [--anthropic | --responses | --responses-anthropic]`:
+ * `tsx bench/ab.ts <other checkout> [--stream] [--latency] [--router | --interceptor] [--anthropic | --responses | --responses-anthropic]`:
  * this checkout's host against another checkout's (built; e.g. a `git worktree` of main: give
  * it a node_modules of its own, or at least its own `@switchyard` links, since a worktree that
  * links this checkout's node_modules runs this checkout's plugin SDK and worker runtime), with
@@ -12,24 +12,30 @@
  * a Responses client to an Anthropic upstream. The pass-through always relays Chat Completions.
  * Each line also gives the best round (most req/s, least CPU per request): noise on a shared
  * machine only slows rounds down, so on a noisy one the best rounds compare better than medians.
- * Env: AB_ROUNDS (default 5), AB_SECONDS (default 3), AB_EXTRA (config keys for this checkout's
- * host, as JSON: `{"logging":{"requests":0}}`), AB_IDLE (seconds of quiet before each counted
- * slice, default 0: what a host costs when traffic comes back after a pause).
+ * With `--latency` a round is instead AB_COUNT requests one after another on one connection, and
+ * the lines give the median of the rounds' p50s (what the bench's router hop check compares); the
+ * pass-through making the bare worker round trip is measured too, for the hop's floor.
+ * Env: AB_ROUNDS (default 5), AB_SECONDS (default 3), AB_COUNT (default 2000), AB_EXTRA (config
+ * keys for this checkout's host, as JSON: `{"logging":{"requests":0}}`), AB_IDLE (seconds of
+ * quiet before each counted slice, default 0: what a host costs when traffic comes back after a
+ * pause).
  */
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chatBody, responsesBody } from './body.js';
-import { type Endpoint, type Throughput, throughput } from './measure.js';
+import { type Endpoint, type Throughput, sequential, summarise, throughput } from './measure.js';
 import { type Child, HOST_KEY, startHost, startMock, startPassthrough } from './processes.js';
 
 const other = process.argv[2];
-if (!other || other.startsWith('--')) throw new Error('usage: tsx bench/ab.ts <other checkout> [--stream] [--router | --interceptor] [--anthropic | --responses | --responses-anthropic]');
+if (!other || other.startsWith('--')) throw new Error('usage: tsx bench/ab.ts <other checkout> [--stream] [--latency] [--router | --interceptor] [--anthropic | --responses | --responses-anthropic]');
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 5);
 const SECONDS = Number(process.env.AB_SECONDS ?? 3);
 const IDLE_MS = Number(process.env.AB_IDLE ?? 0) * 1000;
+const COUNT = Number(process.env.AB_COUNT ?? 2000);
 const flag = (name: string) => process.argv.includes(name);
 const stream = flag('--stream');
+const latency = flag('--latency');
 
 /** The same request as an Anthropic Messages body (`system` and one user message). */
 function anthropicBody(model: string): string {
@@ -60,6 +66,8 @@ async function plugins(): Promise<string | undefined> {
   return dir;
 }
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
 const mock = await startMock();
 const children: Child[] = [mock];
 try {
@@ -67,15 +75,46 @@ try {
   const providers = asked.providers && { providers: asked.providers };
   const extra = process.env.AB_EXTRA ? (JSON.parse(process.env.AB_EXTRA) as Record<string, unknown>) : undefined;
   const passthrough = await startPassthrough(`${mock.url}/openai/v1`);
+  const hopPassthrough = latency ? await startPassthrough(`${mock.url}/openai/v1`, true) : undefined;
+  if (hopPassthrough) children.push(hopPassthrough);
   const theirs = await startHost(mock.url, 18331, { plugins: await plugins(), root: resolve(other), extra: providers });
   const ours = await startHost(mock.url, 18332, { plugins: await plugins(), extra: { ...providers, ...extra } });
   children.push(passthrough, theirs, ours);
   const host = (url: string): Endpoint => ({ origin: url, path: asked.path, headers: { authorization: `Bearer ${HOST_KEY}`, ...asked.headers } });
+  const bare = (url: string): Endpoint => ({ origin: url, path: '/v1/chat/completions', headers: {} });
   const paths: [string, Endpoint, string, number][] = [
-    ['bare pass-through', { origin: passthrough.url, path: '/v1/chat/completions', headers: {} }, chatBody('gpt-4.1', stream), passthrough.pid],
+    ['bare pass-through', bare(passthrough.url), chatBody('gpt-4.1', stream), passthrough.pid],
+    ...(hopPassthrough ? [['bare pass-through + bare worker hop', bare(hopPassthrough.url), chatBody('gpt-4.1', stream), hopPassthrough.pid] as [string, Endpoint, string, number]] : []),
     [`other (${other})`, host(theirs.url), asked.body, theirs.pid],
     ['this checkout', host(ours.url), asked.body, ours.pid],
   ];
+  if (latency) await latencyRounds(paths);
+  else await throughputRounds(paths);
+} finally {
+  await Promise.all(children.map((c) => c.stop()));
+}
+
+/** Interleaved rounds of sequential requests; prints each path's median p50 and what it adds to the pass-through's. */
+async function latencyRounds(paths: [string, Endpoint, string, number][]): Promise<void> {
+  const p50s = paths.map((): number[] => []);
+  for (let round = 0; round <= ROUNDS; round++) {
+    const order = round % 2 === 1 ? [...paths.keys()].reverse() : [...paths.keys()];
+    for (const i of order) {
+      const [, endpoint, body] = paths[i]!;
+      if (round > 0 && IDLE_MS > 0) await new Promise((r) => setTimeout(r, IDLE_MS));
+      const samples = await sequential(endpoint, body, round === 0 ? 500 : COUNT, round === 0 ? 500 : 100);
+      if (round > 0) p50s[i]!.push(summarise(samples).p50);
+    }
+  }
+  const base = median(p50s[0]!);
+  for (const [i, [name]] of paths.entries()) {
+    const p50 = median(p50s[i]!);
+    const spread = `${Math.min(...p50s[i]!).toFixed(0)}–${Math.max(...p50s[i]!).toFixed(0)}`;
+    process.stdout.write(`${name.padEnd(40)} p50 ${p50.toFixed(0).padStart(5)} µs (rounds ${spread})  +${(p50 - base).toFixed(0)} µs over the pass-through\n`);
+  }
+}
+
+async function throughputRounds(paths: [string, Endpoint, string, number][]): Promise<void> {
   const results = paths.map((): Throughput[] => []);
   // Round 0 warms every process up and is not counted.
   for (let round = 0; round <= ROUNDS; round++) {
@@ -88,7 +127,6 @@ try {
       if (round > 0) results[i]!.push(t);
     }
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
   const passRps = median(results[0]!.map((t) => t.rps));
   const passCpu = median(results[0]!.map((t) => t.cpuUs ?? 0));
   for (const [i, [name]] of paths.entries()) {
@@ -101,6 +139,4 @@ try {
       `${name.padEnd(40)} ${rps.toFixed(0).padStart(6)} req/s  ${(rps / passRps).toFixed(2)}x pass-through  ${cpu.toFixed(0).padStart(5)} CPU µs/req (${(cpu / passCpu).toFixed(2)}x)  (best round ${best.toFixed(0)} req/s, ${leanest.toFixed(0)} µs/req)\n`,
     );
   }
-} finally {
-  await Promise.all(children.map((c) => c.stop()));
 }
