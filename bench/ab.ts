@@ -14,7 +14,8 @@
  * machine only slows rounds down, so on a noisy one the best rounds compare better than medians.
  * With `--latency` a round is instead AB_COUNT requests one after another on one connection, and
  * the lines give the median of the rounds' p50s (what the bench's router hop check compares); the
- * pass-through making the bare worker round trip is measured too, for the hop's floor.
+ * pass-through making the bare worker round trip is measured too, for the hop's floor, and with a
+ * plugin this checkout's host without it, for the plugin's hop.
  * Env: AB_ROUNDS (default 5), AB_SECONDS (default 3), AB_COUNT (default 2000), AB_EXTRA (config
  * keys for this checkout's host, as JSON: `{"logging":{"requests":0}}`), AB_IDLE (seconds of
  * quiet before each counted slice, default 0: what a host costs when traffic comes back after a
@@ -80,6 +81,9 @@ try {
   const theirs = await startHost(mock.url, 18331, { plugins: await plugins(), root: resolve(other), extra: providers });
   const ours = await startHost(mock.url, 18332, { plugins: await plugins(), extra: { ...providers, ...extra } });
   children.push(passthrough, theirs, ours);
+  // Latency with a plugin: this checkout's host without it too, so the plugin's hop reads off directly.
+  const plain = latency && (flag('--router') || flag('--interceptor')) ? await startHost(mock.url, 18333, { extra: { ...providers, ...extra } }) : undefined;
+  if (plain) children.push(plain);
   const host = (url: string): Endpoint => ({ origin: url, path: asked.path, headers: { authorization: `Bearer ${HOST_KEY}`, ...asked.headers } });
   const bare = (url: string): Endpoint => ({ origin: url, path: '/v1/chat/completions', headers: {} });
   const paths: [string, Endpoint, string, number][] = [
@@ -87,6 +91,7 @@ try {
     ...(hopPassthrough ? [['bare pass-through + bare worker hop', bare(hopPassthrough.url), chatBody('gpt-4.1', stream), hopPassthrough.pid] as [string, Endpoint, string, number]] : []),
     [`other (${other})`, host(theirs.url), asked.body, theirs.pid],
     ['this checkout', host(ours.url), asked.body, ours.pid],
+    ...(plain ? [['this checkout, no plugin', host(plain.url), asked.body, plain.pid] as [string, Endpoint, string, number]] : []),
   ];
   if (latency) await latencyRounds(paths);
   else await throughputRounds(paths);

@@ -40,40 +40,90 @@ interface Channel {
  * `host.executeModel`; a cancel reaches such a handler only once that channel exists.
  */
 export function openCall(method: string, base: SetupContext, port: MessagePort | undefined, requestId: JSONRPCID = null): Call {
-  // Made on first use: most handlers never look at their signal, and an AbortController costs
-  // a short call several microseconds.
-  let controller: AbortController | undefined;
-  const control = () => (controller ??= new AbortController());
-  let channel = port ? connect(port, control) : undefined;
-  const lazyChannel = (): Channel => {
-    if (!channel) {
-      const { port1, port2 } = new MessageChannel();
-      parentPort!.postMessage({ jsonrpc: '2.0', method: Methods.callPort, params: { id: requestId, port: port2 } }, [port2]);
-      channel = connect(port1, control);
+  return new OpenCall(method, base, port, requestId);
+}
+
+/**
+ * A call's state. A class, not object literals with getters: a literal's accessors are made per
+ * object, with a map of its own, and cost a short call ~8 µs of the worker's time.
+ */
+class OpenCall implements Call {
+  readonly ctx: PluginContext;
+  readonly sendChunk: ((event: unknown) => void) | undefined;
+  /** Made on first use: most handlers never look at their signal. */
+  #controller: AbortController | undefined;
+  #channel: Channel | undefined;
+  #ended = false;
+
+  constructor(
+    private readonly method: string,
+    base: SetupContext,
+    private readonly port: MessagePort | undefined,
+    private readonly requestId: JSONRPCID,
+  ) {
+    this.ctx = new CallContext(base, this);
+    if (port) {
+      const channel = connect(port, this.control);
+      this.#channel = channel;
+      this.sendChunk = (event) => channel.sendChunk(event);
     }
-    return channel;
-  };
-  let ended = false;
-  const executeModel = (params: unknown): Promise<ExecuteModelResult> => {
-    if (ended) return Promise.reject(new Error('host.executeModel: the call that owned this context has ended'));
-    if (requestId === null && !port) return Promise.reject(new Error(`host callbacks are unavailable in this handler (${method})`));
-    return lazyChannel().executeModel(params);
-  };
-  return {
-    ctx: {
-      ...base,
-      get signal() {
-        return control().signal;
-      },
-      host: { executeModel },
-    },
-    get cancelled() {
-      return controller?.signal.aborted ?? false;
-    },
-    sendChunk: port ? (event) => channel!.sendChunk(event) : undefined,
-    close: () => {
-      ended = true;
-      channel?.close();
+  }
+
+  /** The call's AbortController, made when first asked for. */
+  readonly control = (): AbortController => (this.#controller ??= new AbortController());
+
+  get cancelled(): boolean {
+    return this.#controller?.signal.aborted ?? false;
+  }
+
+  executeModel(params: unknown): Promise<ExecuteModelResult> {
+    if (this.#ended) return Promise.reject(new Error('host.executeModel: the call that owned this context has ended'));
+    if (this.requestId === null && !this.port) return Promise.reject(new Error(`host callbacks are unavailable in this handler (${this.method})`));
+    return this.#lazyChannel().executeModel(params);
+  }
+
+  /** The portless call's channel, opened over `parentPort` the first time a handler calls the host. */
+  #lazyChannel(): Channel {
+    if (!this.#channel) {
+      const { port1, port2 } = new MessageChannel();
+      parentPort!.postMessage({ jsonrpc: '2.0', method: Methods.callPort, params: { id: this.requestId, port: port2 } }, [port2]);
+      this.#channel = connect(port1, this.control);
+    }
+    return this.#channel;
+  }
+
+  close(): void {
+    this.#ended = true;
+    this.#channel?.close();
+  }
+}
+
+/**
+ * The `ctx` a handler gets: the setup context's fields, the call's `signal` and the host
+ * callbacks. `signal` is an own, enumerable accessor (a spread of `ctx` keeps it), and every
+ * context shares one accessor pair.
+ */
+class CallContext implements PluginContext {
+  readonly pluginId: string;
+  readonly config: unknown;
+  readonly log: SetupContext['log'];
+  readonly host: PluginContext['host'];
+  declare readonly signal: AbortSignal;
+  #call: OpenCall;
+
+  constructor(base: SetupContext, call: OpenCall) {
+    this.pluginId = base.pluginId;
+    this.config = base.config;
+    this.log = base.log;
+    this.host = { executeModel: (params) => call.executeModel(params) };
+    this.#call = call;
+    Object.defineProperty(this, 'signal', CallContext.#signalAccessor);
+  }
+
+  static readonly #signalAccessor: PropertyDescriptor = {
+    enumerable: true,
+    get(this: CallContext): AbortSignal {
+      return this.#call.control().signal;
     },
   };
 }
