@@ -4,11 +4,13 @@ import { buildSdk, call, destroyPools, errorOf, executorRequest, resultOf, route
 
 let basic: TestPool;
 let minimal: TestPool;
+let mixed: TestPool;
 
 beforeAll(() => {
   buildSdk();
   basic = startPool('basic.mjs', { config: { target: 'gpt-x' }, env: { ONLY_THIS: 'yes' } });
   minimal = startPool('minimal.mjs');
+  mixed = startPool('mixed-stream.mjs');
 });
 afterAll(destroyPools);
 
@@ -66,6 +68,21 @@ describe('capability calls', () => {
     expect(errorOf(await call(minimal.pool, 'executor.stream', executorRequest('p', true))).code).toBe(ErrorCodes.capabilityMissing);
     const batch = { requestId: 'r', sourceFormat: 'openai', index: 0, events: [{ data: {} }] };
     expect(errorOf(await call(minimal.pool, 'stream.interceptBatch', batch)).code).toBe(ErrorCodes.capabilityMissing);
+  });
+
+  it('answers each event of a batch in order, whether its handler answered at once, later or failed either way', async () => {
+    const data = ['sync:a', 'throw', 'later:b', 'sync:c', 'reject', 'sync:d'];
+    const batch = { requestId: 'r', sourceFormat: 'openai', index: 10, events: data.map((d) => ({ data: d })) };
+    expect(resultOf(await call(mixed.pool, 'stream.interceptBatch', batch))).toEqual([
+      { event: { data: 'a#10' } },
+      { error: 'threw at 11' },
+      { event: { data: 'b#12' } },
+      { event: { data: 'c#13' } },
+      { error: 'rejected at 14' },
+      { event: { data: 'd#15' } },
+    ]);
+    const allSync = { ...batch, events: [{ data: 'sync:e' }, { data: 'throw' }] };
+    expect(resultOf(await call(mixed.pool, 'stream.interceptBatch', allSync))).toEqual([{ event: { data: 'e#10' } }, { error: 'threw at 11' }]);
   });
 
   it('serves interceptors and the scheduler, answering undefined as null', async () => {

@@ -11,12 +11,13 @@
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { JSONRPCResponse } from 'json-rpc-2.0';
+import type { JSONRPCResponse } from './json-rpc.js';
 import type { WorkerData } from '../schema.js';
 import type { SetupContext, WorkerTask } from '../types.js';
 import { openCall } from './call.js';
 import { loadDefinition } from './definition.js';
 import { createLogger, patchConsole } from './log.js';
+import { isThenable } from './rpc-server.js';
 import { createServer } from './server.js';
 
 if (!parentPort || !workerData) throw new Error('@switchyard/plugin-sdk/worker only runs as the entry of a plugin worker');
@@ -30,12 +31,16 @@ const plugin = loadDefinition(((await import(entry)) as { default?: unknown }).d
 await plugin.definition.setup?.(base);
 const server = createServer(plugin, pluginId);
 
-/** Serves one host -> plugin call: answers the JSON-RPC request (null for a notification). */
-export default async function serveCall({ request, port }: WorkerTask): Promise<JSONRPCResponse | null> {
+/**
+ * Serves one host -> plugin call: answers the JSON-RPC request (null for a notification), at
+ * once when the handler answered synchronously.
+ */
+export default function serveCall({ request, port }: WorkerTask): JSONRPCResponse | null | Promise<JSONRPCResponse | null> {
   const call = openCall(request.method, base, port, request.id ?? null);
-  try {
-    return await server.receive(request, call);
-  } finally {
+  const response = server.receive(request, call);
+  if (!isThenable(response)) {
     call.close();
+    return response;
   }
+  return response.finally(() => call.close());
 }

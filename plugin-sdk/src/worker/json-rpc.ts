@@ -10,7 +10,6 @@ import type * as JsonRpc from 'json-rpc-2.0';
 
 const jsonRpc = createRequire(import.meta.url)('json-rpc-2.0') as typeof JsonRpc;
 
-export const { JSONRPCClient, JSONRPCServer, JSONRPCErrorCode, JSONRPCErrorException, isJSONRPCResponse } = jsonRpc;
+export const { JSONRPCClient, JSONRPCErrorCode, JSONRPCErrorException, isJSONRPCResponse } = jsonRpc;
 export type JSONRPCClient = JsonRpc.JSONRPCClient;
-export type JSONRPCServer<ServerParams = void> = JsonRpc.JSONRPCServer<ServerParams>;
-export type { JSONRPCID, JSONRPCResponse } from 'json-rpc-2.0';
+export type { JSONRPCID, JSONRPCRequest, JSONRPCResponse } from 'json-rpc-2.0';

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { JSONRPCErrorCode, JSONRPCServer } from './json-rpc.js';
+import { JSONRPCErrorCode } from './json-rpc.js';
+import { isThenable, RpcServer } from './rpc-server.js';
 import type { z } from 'zod';
 import { compatibleProtocol, ErrorCodes, Methods, PROTOCOL_VERSION } from '../protocol.js';
 import {
@@ -31,10 +32,9 @@ import { pump } from './stream.js';
 type Handler<M extends HostMethod> = (params: z.output<(typeof methodSchemas)[M]['params']>, call: Call) => unknown;
 
 /** Builds the server answering every host -> plugin method for `plugin`. */
-export function createServer(plugin: LoadedPlugin, pluginId: string): JSONRPCServer<Call> {
+export function createServer(plugin: LoadedPlugin, pluginId: string): RpcServer<Call> {
   const { definition } = plugin;
-  // Handler failures are answers to the host, not worker events: the default listener would console.warn each one.
-  const server = new JSONRPCServer<Call>({ errorListener: () => {} });
+  const server = new RpcServer<Call>();
 
   server.addMethod(Methods.ping, () => 'pong');
   server.addMethod(Methods.register, (params): RegisterResult => {
@@ -81,20 +81,34 @@ export function createServer(plugin: LoadedPlugin, pluginId: string): JSONRPCSer
   return server;
 }
 
-/** Runs one capability call; `upstream` lets a thrown `{status}` fail like an upstream (executors). */
-async function answer<M extends HostMethod>(method: M, handler: Handler<M> | undefined, params: unknown, call: Call, upstream: boolean): Promise<unknown> {
+/**
+ * Runs one capability call; `upstream` lets a thrown `{status}` fail like an upstream (executors).
+ * A handler that answers synchronously is answered synchronously: no promise for the common
+ * router or interceptor that decides at once.
+ */
+function answer<M extends HostMethod>(method: M, handler: Handler<M> | undefined, params: unknown, call: Call, upstream: boolean): unknown {
   if (!handler) throw new RpcError(ErrorCodes.capabilityMissing, `the plugin does not define the capability behind ${method}`);
   const { params: paramsSchema, result: resultSchema } = methodSchemas[method] as { params: z.ZodType; result: z.ZodType };
   const request = parse(paramsSchema, params, method) as Parameters<Handler<M>>[0];
   let result: unknown;
   try {
-    result = await handler(request, call);
+    result = handler(request, call);
   } catch (error) {
     throw mapThrown(error, call.cancelled, upstream);
   }
-  // Whatever the handler managed to answer, the host has abandoned a cancelled call.
+  if (!isThenable(result)) return check(method, resultSchema, result, call);
+  return Promise.resolve(result).then(
+    (value) => check(method, resultSchema, value, call),
+    (error: unknown) => {
+      throw mapThrown(error, call.cancelled, upstream);
+    },
+  );
+}
+
+/** The handler's answer, validated; a cancelled call's answer is the host's to ignore, so it fails. */
+function check(method: HostMethod, schema: z.ZodType, result: unknown, call: Call): unknown {
   if (call.cancelled) throw new RpcError(ErrorCodes.cancelled, `${method} was cancelled`);
-  const checked = resultSchema.safeParse(result ?? null);
+  const checked = schema.safeParse(result ?? null);
   if (!checked.success) throw new RpcError(ErrorCodes.invalidResult, `${method} answered an invalid result: ${describeIssues(checked.error.issues)}`);
   return checked.data;
 }
@@ -103,32 +117,50 @@ async function answer<M extends HostMethod>(method: M, handler: Handler<M> | und
  * Serves `stream.interceptBatch` (1.2) with the plugin's own per-event handler, one event after
  * the other, so plugins written for `stream.intercept` need no change. A handler that throws on
  * (or answers invalidly for) one event fails that event alone: the others are still served.
+ * While the handler answers synchronously, so does the batch: most handlers do.
  */
-async function interceptEach(batch: StreamInterceptBatchParams, intercept: (chunk: StreamInterceptParams) => unknown): Promise<StreamInterceptBatchResult> {
+function interceptEach(
+  batch: StreamInterceptBatchParams,
+  intercept: (chunk: StreamInterceptParams) => unknown,
+): StreamInterceptBatchResult | Promise<StreamInterceptBatchResult> {
   const { requestId, sourceFormat, index, indices, events, packed } = batch;
   const answers: StreamInterceptBatchResult = [];
   const count = batchSize(batch);
-  for (let i = 0; i < count; i++) {
-    try {
-      const event = packed ? packedEvent(packed, i) : wireEvent(events![i]!);
-      let result = intercept({ requestId, index: indices?.[i] ?? index + i, sourceFormat, event });
-      // Most handlers answer synchronously, and most answers keep the event: neither needs more work.
-      if (isThenable(result)) result = await result;
-      if (result === undefined || result === null) {
-        answers.push(null);
-        continue;
+  /** Event `i`'s handler answer (or a promise of it); a throw is that event's failure. */
+  const run = (i: number): unknown => {
+    const event = packed ? packedEvent(packed, i) : wireEvent(events![i]!);
+    return intercept({ requestId, index: indices?.[i] ?? index + i, sourceFormat, event });
+  };
+  /** The rest of the batch, from event `i` whose answer is a promise, one event after the other. */
+  const rest = async (first: number, pending: PromiseLike<unknown>): Promise<StreamInterceptBatchResult> => {
+    for (let i = first; i < count; i++) {
+      try {
+        answers.push(eventAnswer(await (i === first ? pending : run(i))));
+      } catch (error) {
+        answers.push({ error: errorMessage(error) });
       }
-      const checked = streamInterceptResultSchema.safeParse(result);
-      answers.push(checked.success ? checked.data : { error: `answered an invalid result: ${describeIssues(checked.error.issues)}` });
+    }
+    return answers;
+  };
+  for (let i = 0; i < count; i++) {
+    let result: unknown;
+    try {
+      result = run(i);
     } catch (error) {
       answers.push({ error: errorMessage(error) });
+      continue;
     }
+    if (isThenable(result)) return rest(i, result);
+    answers.push(eventAnswer(result));
   }
   return answers;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
+/** One event's answer in a batch: null keeps the event (most answers), else the validated change or why it is invalid. */
+function eventAnswer(result: unknown): StreamInterceptBatchResult[number] {
+  if (result === undefined || result === null) return null;
+  const checked = streamInterceptResultSchema.safeParse(result);
+  return checked.success ? checked.data : { error: `answered an invalid result: ${describeIssues(checked.error.issues)}` };
 }
 
 /** `{`: a text that starts with it is a JSON object's, parsed when the handler reads it. */
