@@ -81,8 +81,13 @@ describe('capability calls', () => {
       { error: 'rejected at 14' },
       { event: { data: 'd#15' } },
     ]);
-    const allSync = { ...batch, events: [{ data: 'sync:e' }, { data: 'throw' }] };
-    expect(resultOf(await call(mixed.pool, 'stream.interceptBatch', allSync))).toEqual([{ event: { data: 'e#10' } }, { error: 'threw at 11' }]);
+    const allSync = { ...batch, events: [{ data: 'sync:e' }, { data: 'throw' }, { data: 'getter' }, { data: 'sync:f' }] };
+    expect(resultOf(await call(mixed.pool, 'stream.interceptBatch', allSync))).toEqual([
+      { event: { data: 'e#10' } },
+      { error: 'threw at 11' },
+      { error: 'unreadable at 12' },
+      { event: { data: 'f#13' } },
+    ]);
   });
 
   it('serves interceptors and the scheduler, answering undefined as null', async () => {

@@ -131,7 +131,7 @@ function interceptEach(
     const event = packed ? packedEvent(packed, i) : wireEvent(events![i]!);
     return intercept({ requestId, index: indices?.[i] ?? index + i, sourceFormat, event });
   };
-  /** The rest of the batch, from event `i` whose answer is a promise, one event after the other. */
+  /** The rest of the batch, from event `first`, whose answer is `pending`, one event after the other. */
   const rest = async (first: number, pending: PromiseLike<unknown>): Promise<StreamInterceptBatchResult> => {
     for (let i = first; i < count; i++) {
       try {
@@ -146,12 +146,15 @@ function interceptEach(
     let result: unknown;
     try {
       result = run(i);
+      if (!isThenable(result)) {
+        answers.push(eventAnswer(result));
+        continue;
+      }
     } catch (error) {
       answers.push({ error: errorMessage(error) });
       continue;
     }
-    if (isThenable(result)) return rest(i, result);
-    answers.push(eventAnswer(result));
+    return rest(i, result);
   }
   return answers;
 }
