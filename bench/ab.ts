@@ -25,7 +25,7 @@ import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chatBody, responsesBody } from './body.js';
-import { type Endpoint, type Throughput, sequential, summarise, throughput } from './measure.js';
+import { type Endpoint, type Throughput, median, sequential, summarise, throughput } from './measure.js';
 import { type Child, HOST_KEY, startHost, startMock, startPassthrough } from './processes.js';
 
 const other = process.argv[2];
@@ -67,7 +67,8 @@ async function plugins(): Promise<string | undefined> {
   return dir;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+/** A measured path: its name, where it is asked, the body it is sent and the process that serves it. */
+type AbPath = [name: string, endpoint: Endpoint, body: string, pid: number];
 
 const mock = await startMock();
 const children: Child[] = [mock];
@@ -86,12 +87,12 @@ try {
   if (plain) children.push(plain);
   const host = (url: string): Endpoint => ({ origin: url, path: asked.path, headers: { authorization: `Bearer ${HOST_KEY}`, ...asked.headers } });
   const bare = (url: string): Endpoint => ({ origin: url, path: '/v1/chat/completions', headers: {} });
-  const paths: [string, Endpoint, string, number][] = [
+  const paths: AbPath[] = [
     ['bare pass-through', bare(passthrough.url), chatBody('gpt-4.1', stream), passthrough.pid],
-    ...(hopPassthrough ? [['bare pass-through + bare worker hop', bare(hopPassthrough.url), chatBody('gpt-4.1', stream), hopPassthrough.pid] as [string, Endpoint, string, number]] : []),
+    ...(hopPassthrough ? [['bare pass-through + bare worker hop', bare(hopPassthrough.url), chatBody('gpt-4.1', stream), hopPassthrough.pid] satisfies AbPath] : []),
     [`other (${other})`, host(theirs.url), asked.body, theirs.pid],
     ['this checkout', host(ours.url), asked.body, ours.pid],
-    ...(plain ? [['this checkout, no plugin', host(plain.url), asked.body, plain.pid] as [string, Endpoint, string, number]] : []),
+    ...(plain ? [['this checkout, no plugin', host(plain.url), asked.body, plain.pid] satisfies AbPath] : []),
   ];
   if (latency) await latencyRounds(paths);
   else await throughputRounds(paths);
@@ -99,18 +100,27 @@ try {
   await Promise.all(children.map((c) => c.stop()));
 }
 
-/** Interleaved rounds of sequential requests; prints each path's median p50 and what it adds to the pass-through's. */
-async function latencyRounds(paths: [string, Endpoint, string, number][]): Promise<void> {
-  const p50s = paths.map((): number[] => []);
+/**
+ * Measures every path in ROUNDS interleaved rounds (the order reversed every other round) after
+ * an uncounted warm-up round, AB_IDLE of quiet before each counted slice. Returns each path's
+ * counted results.
+ */
+async function interleaved<T>(paths: readonly AbPath[], measure: (path: AbPath, warmUp: boolean) => Promise<T>): Promise<T[][]> {
+  const results = paths.map((): T[] => []);
   for (let round = 0; round <= ROUNDS; round++) {
     const order = round % 2 === 1 ? [...paths.keys()].reverse() : [...paths.keys()];
     for (const i of order) {
-      const [, endpoint, body] = paths[i]!;
       if (round > 0 && IDLE_MS > 0) await new Promise((r) => setTimeout(r, IDLE_MS));
-      const samples = await sequential(endpoint, body, round === 0 ? 500 : COUNT, round === 0 ? 500 : 100);
-      if (round > 0) p50s[i]!.push(summarise(samples).p50);
+      const result = await measure(paths[i]!, round === 0);
+      if (round > 0) results[i]!.push(result);
     }
   }
+  return results;
+}
+
+/** Sequential requests a round; prints each path's median p50 and what it adds to the pass-through's. */
+async function latencyRounds(paths: readonly AbPath[]): Promise<void> {
+  const p50s = await interleaved(paths, async ([, endpoint, body], warmUp) => summarise(await sequential(endpoint, body, warmUp ? 500 : COUNT, warmUp ? 500 : 100)).p50);
   const base = median(p50s[0]!);
   for (const [i, [name]] of paths.entries()) {
     const p50 = median(p50s[i]!);
@@ -119,19 +129,13 @@ async function latencyRounds(paths: [string, Endpoint, string, number][]): Promi
   }
 }
 
-async function throughputRounds(paths: [string, Endpoint, string, number][]): Promise<void> {
-  const results = paths.map((): Throughput[] => []);
-  // Round 0 warms every process up and is not counted.
-  for (let round = 0; round <= ROUNDS; round++) {
-    const order = round % 2 === 1 ? [...paths.keys()].reverse() : [...paths.keys()];
-    for (const i of order) {
-      const [, endpoint, body, pid] = paths[i]!;
-      if (round > 0 && IDLE_MS > 0) await new Promise((r) => setTimeout(r, IDLE_MS));
-      const t = await throughput(endpoint, body, 32, SECONDS, pid);
-      if (t.errors > 0 || t.non2xx > 0) throw new Error(`${paths[i]![0]}: ${t.errors} errors, ${t.non2xx} answers not 2xx`);
-      if (round > 0) results[i]!.push(t);
-    }
-  }
+/** Throughput at 32 connections a round, with the CPU each serving process spent per request. */
+async function throughputRounds(paths: readonly AbPath[]): Promise<void> {
+  const results = await interleaved(paths, async ([name, endpoint, body, pid]) => {
+    const t = await throughput(endpoint, body, 32, SECONDS, pid);
+    if (t.errors > 0 || t.non2xx > 0) throw new Error(`${name}: ${t.errors} errors, ${t.non2xx} answers not 2xx`);
+    return t;
+  });
   const passRps = median(results[0]!.map((t) => t.rps));
   const passCpu = median(results[0]!.map((t) => t.cpuUs ?? 0));
   for (const [i, [name]] of paths.entries()) {

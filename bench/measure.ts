@@ -41,6 +41,9 @@ export async function sequential(target: Endpoint, body: string, count: number, 
   return samples;
 }
 
+/** The middle value (the upper one of an even count). */
+export const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
 /** p50, p99 and mean of samples (µs). */
 export function summarise(samples: readonly number[]): Latency {
   const sorted = [...samples].sort((a, b) => a - b);

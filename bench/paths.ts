@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { anthropicBody, chatBody, responsesBody } from './body.js';
-import { type Endpoint, type Throughput, sequential, summarise, throughput } from './measure.js';
+import { type Endpoint, type Throughput, median, sequential, summarise, throughput } from './measure.js';
 import { type Child, HOST_KEY, rssMb, startHost, startRedisServer } from './processes.js';
 import type { PathResult } from './report.js';
 
@@ -150,8 +150,6 @@ export async function smokeTest(paths: readonly BenchPath[]): Promise<void> {
   }
   if (failures.length > 0) throw new Error(`smoke test failed:\n  ${failures.join('\n  ')}`);
 }
-
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 /** Median of each figure over the rounds (errors summed). */
 function medianThroughput(rounds: readonly Throughput[]): Throughput {

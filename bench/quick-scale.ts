@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { chatBody } from './body.js';
-import { throughput } from './measure.js';
+import { median, throughput } from './measure.js';
 import { type Child, HOST_KEY, startHost, startMock, startRedisServer } from './processes.js';
 
 /** CPU of one process (threads included, children not), ms. */
@@ -46,7 +46,6 @@ try {
       a.redis.push(((redis1 - redis0) * 1000) / served);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log('| path | req/s | CPU µs/req (all processes) | of which the primary (or the one process) | Redis server µs/req |');
   console.log('|---|---|---|---|---|');
   for (const [name, a] of Object.entries(acc)) {
