@@ -4,7 +4,7 @@
  * figure (an older results file, a path it did not have) gets '–', never a verdict.
  */
 import { BARE_HOP_PATH } from './paths.js';
-import type { BenchResults, PathResult } from './report.js';
+import type { BenchResults, PathResult, ScaleResults } from './report.js';
 
 /**
  * One target: its name, whether the run met it (undefined: the run has no figure for it; a string:
@@ -62,8 +62,6 @@ export function targetChecks(r: BenchResults): Check[] {
   const floorMs = bareHop ? (bareHop.latency.p50 - bare.latency.p50) / 1000 : r.floor && r.floor.idle / 1000;
   const hopBudget = floorMs === undefined ? undefined : floorMs + 0.1;
   const interceptor = ratio(streamPlugin.streamThroughput.cpuUs, host.streamThroughput.cpuUs);
-  const s = r.scale;
-  const streamsWanted = s.target ?? s.streams;
   return [
     ['added latency p50 <= 0.3 ms', added.p50 <= 0.3, ms(added.p50, 3)],
     ['added latency p99 <= 1.5 ms', added.p99 <= 1.5, ms(added.p99, 3)],
@@ -84,17 +82,8 @@ export function targetChecks(r: BenchResults): Check[] {
     ['idle host RSS <= 100 MB', r.memory.idleHostMb <= 100, `${r.memory.idleHostMb.toFixed(1)} MB`],
     ['RSS per plugin worker <= 15 MB', r.memory.perWorkerMb <= 15, `${r.memory.perWorkerMb.toFixed(1)} MB`],
     ...scaleOutChecks(r, host),
-    [
-      `${whole(streamsWanted)} concurrent streams held through one host, no error`,
-      s.failed > 0 ? false : s.streams < streamsWanted ? `yes, at ${whole(s.streams)}` : true,
-      `${whole(s.streams)} streams${s.cap ? ` (capped: ${s.cap})` : ''}, ${whole(s.failed)} failed${s.firstError ? ` (first: ${s.firstError})` : ''}`,
-    ],
-    [
-      'event loop lag p99 < 50 ms while they are held',
-      s.loopLagP99Ms < 50,
-      `${ms(s.loopLagP99Ms)}${s.rampLoopLagP99Ms === undefined ? '' : ` (${ms(s.rampLoopLagP99Ms)} during the ramp)`}`,
-    ],
-    ['host RSS < 1.5 GB with them open', s.peakRssMb === undefined ? undefined : s.peakRssMb < 1536, s.peakRssMb === undefined ? '–' : `peak ${whole(s.peakRssMb)} MB`],
+    ...scaleChecks(r.scale),
+    ...(r.scaleWorkers ? scaleChecks(r.scaleWorkers) : []),
   ];
 }
 
@@ -118,4 +107,27 @@ function scaleOutChecks(r: BenchResults, host: PathResult): Check[] {
     ]);
   }
   return checks;
+}
+
+/** Held streams: all of them served, the event loop's lag and the host's RSS while they were open. */
+function scaleChecks(s: ScaleResults): Check[] {
+  const streamsWanted = s.target ?? s.streams;
+  const through = s.workers ? `one \`serve --workers ${s.workers}\` host` : 'one host';
+  return [
+    [
+      `${whole(streamsWanted)} concurrent streams held through ${through}, no error`,
+      s.failed > 0 ? false : s.streams < streamsWanted ? `yes, at ${whole(s.streams)}` : true,
+      `${whole(s.streams)} streams${s.cap ? ` (capped: ${s.cap})` : ''}, ${whole(s.failed)} failed${s.firstError ? ` (first: ${s.firstError})` : ''}`,
+    ],
+    [
+      `event loop lag p99 < 50 ms while they are held${s.workers ? ' (the worst process)' : ''}`,
+      s.loopLagP99Ms < 50,
+      `${ms(s.loopLagP99Ms)}${s.rampLoopLagP99Ms === undefined ? '' : ` (${ms(s.rampLoopLagP99Ms)} during the ramp)`}`,
+    ],
+    [
+      `host RSS < 1.5 GB with them open${s.workers ? ' (all its processes)' : ''}`,
+      s.peakRssMb === undefined ? undefined : s.peakRssMb < 1536,
+      s.peakRssMb === undefined ? '–' : `peak ${whole(s.peakRssMb)} MB`,
+    ],
+  ];
 }

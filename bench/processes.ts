@@ -125,6 +125,17 @@ export async function rssMb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
+/**
+ * Resident set size of a process and its child processes, MB: a `serve --workers` host's
+ * primary with its worker processes (plugin workers are threads, already in their process's).
+ */
+export async function treeRssMb(pid: number): Promise<number> {
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).split(' ').filter(Boolean).map(Number);
+  // A child may exit between the listing and the read: it holds nothing then.
+  const sizes = await Promise.all(children.map((child) => rssMb(child).catch(() => 0)));
+  return sizes.reduce((sum, size) => sum + size, await rssMb(pid));
+}
+
 /** The host's event-loop lag p99 since its previous scrape, ms. */
 export async function loopLagP99Ms(hostUrl: string): Promise<number> {
   const text = await (await fetch(`${hostUrl}/metrics`)).text();

@@ -40,6 +40,8 @@ export interface ScaleResults {
   fdLimit?: number;
   /** Why fewer streams than `target` were opened, when so. */
   cap?: string;
+  /** The host's processes (`serve --workers`); absent for one. Lag is then the worst process's, RSS their sum. */
+  workers?: number;
 }
 
 export interface BenchResults {
@@ -56,6 +58,8 @@ export interface BenchResults {
   floor?: HopFloor;
   memory: { idleHostMb: number; hostWithoutPluginsMb: number; perWorkerMb: number };
   scale: ScaleResults;
+  /** The whole target through one `serve --workers` host, when the open-files limit capped `scale`. */
+  scaleWorkers?: ScaleResults;
 }
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -65,7 +69,7 @@ const ms = (us: number) => (us / 1000).toFixed(3);
 function scaleLine(s: ScaleResults): string {
   const pacing = `${s.paceMs === undefined ? '' : ` to a mock pacing ${whole(s.paceMs)} ms between events`}${s.eventsPerStream === undefined ? '' : ` (${s.eventsPerStream} events a stream)`}`;
   return (
-    `Scale: ${whole(s.streams)} concurrent streams${s.cap ? ` (fewer than ${whole(s.target)}: ${s.cap})` : ''}${s.rampMs ? ` opened over ${(s.rampMs / 1000).toFixed(0)} s` : ''}${pacing}, ` +
+    `Scale${s.workers ? ` through one \`serve --workers ${s.workers}\` host` : ''}: ${whole(s.streams)} concurrent streams${s.cap ? ` (fewer than ${whole(s.target)}: ${s.cap})` : ''}${s.rampMs ? ` opened over ${(s.rampMs / 1000).toFixed(0)} s` : ''}${pacing}, ` +
     `${s.seconds.toFixed(1)} s in all, ${whole(s.failed)} failed${s.firstError ? ` (first: ${s.firstError})` : ''}; host event loop lag p99 ${s.loopLagP99Ms.toFixed(1)} ms while all were held open` +
     `${s.rampLoopLagP99Ms === undefined ? '' : ` (${s.rampLoopLagP99Ms.toFixed(1)} ms during the ramp)`}${s.peakRssMb === undefined ? '' : `; peak host RSS ${whole(s.peakRssMb)} MB`}.`
   );
@@ -116,6 +120,7 @@ export function tables(r: BenchResults): string {
     ...(bareHop ? [`In a serving process (the pass-through making it before each request) the same round trip adds ${((bareHop.latency.p50 - bare.latency.p50) / 1000).toFixed(3)} ms p50: the floor the router hop is held to.`] : []),
     `Memory: idle host ${r.memory.idleHostMb.toFixed(1)} MB RSS; each plugin worker about ${r.memory.perWorkerMb.toFixed(1)} MB.`,
     scaleLine(r.scale),
+    ...(r.scaleWorkers ? [scaleLine(r.scaleWorkers)] : []),
     '',
     '| target | met | measured |',
     '|---|---|---|',
@@ -130,7 +135,7 @@ async function versions(): Promise<string> {
 }
 
 /** The 'Machine and method' bullet of the held streams, as the run measured them. */
-function scaleMethod(s: ScaleResults): string {
+function scaleMethod(s: ScaleResults, workers?: ScaleResults): string {
   if (s.paceMs === undefined) {
     // Runs before issue 17's held streams: 1,000 short streams, fast events.
     return "- Scale: 1,000 streaming requests through one host to a mock pacing 150 ms between events (about 6 s a stream), opened over 2 s and then all held open, after a warm-up of 200 such streams; the host's own event loop lag p99 comes from its /metrics, read once when the last stream opened (the ramp) and again when all ended (the hold).";
@@ -140,9 +145,15 @@ function scaleMethod(s: ScaleResults): string {
     `the mock pauses ${whole(s.paceMs)} ms between events, ${s.eventsPerStream ?? '–'} events a stream, and the streams open over ${((s.rampMs ?? 0) / 1000).toFixed(0)} s`,
     `(spread out as a fleet of agents arrives, not in one millisecond), after a warm-up with a fifth as many at the same rate.`,
     `(At a 150 ms pace, 10,000 streams would be 66,000 events a second on two cores shared with the mock and the load generator: a measure of the machine, not of the host.)`,
-    `Each stream holds a client socket and an upstream socket in the host, so a host holds at most (open-files limit − 300) / 2 streams; the bench raises its limit as far as the machine lets before it starts any process${s.fdLimit === undefined ? '' : ` (here ${whole(s.fdLimit)})`},`,
+    `Each stream holds a client socket and an upstream socket in the host, so a host process holds at most (open-files limit − 300) / 2 streams; the bench raises its limit as far as the machine lets before it starts any process${s.fdLimit === undefined ? '' : ` (here ${whole(s.fdLimit)})`},`,
     `and every process inherits it.${s.cap ? ` This run opened ${whole(s.streams)}, not ${whole(s.target)}: ${s.cap}.` : ''}`,
     `The host's own event loop lag p99 comes from its /metrics, read once when the last stream has its headers (the ramp) and again when all have ended (the hold); its RSS is sampled every 250 ms, the peak reported.`,
+    ...(workers
+      ? [
+          'Where the limit caps one process, the bench also opens the whole target through one `serve --workers N` host (N the fewest processes that fit; the cluster hands each connection to the next worker, and each worker process has a limit of its own):',
+          "that host's lag p99 is its worst process's (its /metrics takes the maximum across processes) and its RSS the sum of the primary's and every worker's.",
+        ]
+      : []),
   ].join(' ');
 }
 
@@ -176,7 +187,7 @@ export async function writeReport(r: BenchResults): Promise<void> {
     `- Rounds: every path is up for the whole run and measured in ${r.rounds ?? 1} interleaved round(s), the order reversed every other round, after a warm-up; this VM's speed drifts by up to 2x over minutes, and interleaving spreads the drift over all paths instead of loading it on whichever ran last.`,
     `- Latency: requests one after another on one keep-alive connection (${(r.count ?? 2000).toLocaleString('en')} non-stream and ${((r.count ?? 2000) / 4).toLocaleString('en')} stream requests per path over the rounds), read to the end; percentiles pool every round's samples; "added" is a path minus direct, at the same percentile. Throughput: autocannon, 32 connections, ${r.seconds ?? 3} s per path, mode and round, the median round reported. CPU µs/req: user + system time of the process serving the path (mock, pass-through or host, plugin workers included) over a throughput slice, divided by the requests it served: steadier than req/s on a shared machine.`,
     '- Memory: VmRSS of a fresh host after 1 s idle; per plugin worker, the RSS difference with four no-op router plugins, divided by four.',
-    scaleMethod(r.scale),
+    scaleMethod(r.scale, r.scaleWorkers),
     '',
     `## Latest run (${r.date}${r.label ? `, ${r.label}` : ''})`,
     '',

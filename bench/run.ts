@@ -81,8 +81,14 @@ async function main(): Promise<void> {
 
     process.stderr.write(`scale: ${scalePlan.streams} held streams${scalePlan.cap ? ` (capped: ${scalePlan.cap})` : ''}...\n`);
     const scale = { ...(await scaleBench(scalePlan.streams, { port: 18322 })), target: SCALE_TARGET, fdLimit, ...(scalePlan.cap ? { cap: scalePlan.cap } : {}) };
+    // One process cannot hold the target here: the whole target through one `serve --workers` host too.
+    let scaleWorkers: BenchResults['scaleWorkers'];
+    if (scalePlan.workers) {
+      process.stderr.write(`scale: ${SCALE_TARGET} held streams through serve --workers ${scalePlan.workers}...\n`);
+      scaleWorkers = { ...(await scaleBench(SCALE_TARGET, { port: 18323, workers: scalePlan.workers })), target: SCALE_TARGET, fdLimit, workers: scalePlan.workers };
+    }
 
-    const results: BenchResults = { date: new Date().toISOString(), label, rounds: ROUNDS, count: COUNT, seconds: SECONDS, paths, floor, memory, scale };
+    const results: BenchResults = { date: new Date().toISOString(), label, rounds: ROUNDS, count: COUNT, seconds: SECONDS, paths, floor, memory, scale, ...(scaleWorkers ? { scaleWorkers } : {}) };
     if (process.env.BENCH_NO_REPORT) process.stdout.write(`\n${tables(results)}\n`);
     else await writeReport(results);
   } finally {

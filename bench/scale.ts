@@ -3,11 +3,11 @@
  * host's event loop lag and RSS read while they are all open. The streams are held the way
  * coding agents hold theirs (long-lived, mostly waiting): a second between events, about 20
  * events a stream, opened over a 10 s ramp. Part of `npm run bench`; alone:
- *   npx tsc -b && npx tsx bench/scale.ts [streams]   (env SCALE_RAMP_MS, SCALE_WORDS, SCALE_PACE_MS)
+ *   npx tsc -b && npx tsx bench/scale.ts [streams]   (env SCALE_RAMP_MS, SCALE_WORDS, SCALE_PACE_MS, SCALE_WORKERS)
  */
 import { spawnSync } from 'node:child_process';
 import { Agent, request } from 'undici';
-import { type Child, HOST_KEY, loopLagP99Ms, rssMb, startHost, startMock } from './processes.js';
+import { type Child, HOST_KEY, loopLagP99Ms, startHost, startMock, treeRssMb } from './processes.js';
 
 /** Concurrent streams one host should hold (issue 17). */
 export const SCALE_TARGET = 10_000;
@@ -37,11 +37,17 @@ export interface ScalePlan {
   streams: number;
   /** Why `streams` is below {@link SCALE_TARGET}, in plain words; absent when it is not. */
   cap?: string;
+  /**
+   * When the open-files limit caps one process: the fewest `serve --workers` processes that hold
+   * the whole target between them (each process has a limit of its own).
+   */
+  workers?: number;
 }
 
 /**
- * The target, or what the open-files limit lets one host hold ((limit - 300) / 2: a client and
- * an upstream socket per stream) when that is less; `override` (BENCH_SCALE_STREAMS) wins.
+ * The target, or what the open-files limit lets one host process hold ((limit - 300) / 2: a
+ * client and an upstream socket per stream) when that is less; `override` (BENCH_SCALE_STREAMS)
+ * wins.
  */
 export function planScale(fdLimit: number, override?: number): ScalePlan {
   if (override !== undefined && override > 0) return { streams: override, ...(override < SCALE_TARGET ? { cap: `set by hand with BENCH_SCALE_STREAMS=${override}` } : {}) };
@@ -49,7 +55,11 @@ export function planScale(fdLimit: number, override?: number): ScalePlan {
   // Written so that an unknown limit (NaN: prlimit missing) does not cap.
   if (!(fits < SCALE_TARGET)) return { streams: SCALE_TARGET };
   const limit = fdLimit.toLocaleString('en');
-  return { streams: fits, cap: `the open-files limit here is ${limit}, a hard limit only root or CAP_SYS_RESOURCE may raise, and one host holds at most (${limit} − ${FD_RESERVE}) / 2 = ${fits.toLocaleString('en')} streams under it` };
+  return {
+    streams: fits,
+    cap: `the open-files limit here is ${limit}, a hard limit the bench could not raise (that takes CAP_SYS_RESOURCE outside this machine's container), and one host process holds at most (${limit} − ${FD_RESERVE}) / 2 = ${fits.toLocaleString('en')} streams under it`,
+    ...(fits > 0 ? { workers: Math.ceil(SCALE_TARGET / fits) } : {}),
+  };
 }
 
 export interface ScaleResult {
@@ -61,7 +71,7 @@ export interface ScaleResult {
   rampMs: number;
   rampLoopLagP99Ms: number;
   loopLagP99Ms: number;
-  /** Highest RSS of the host seen while the streams were open, MB. */
+  /** Highest RSS of the host (its worker processes included) seen while the streams were open, MB. */
   peakRssMb: number;
   /** SSE events the first complete stream carried. */
   eventsPerStream?: number;
@@ -90,7 +100,7 @@ export async function scaleRun(host: Child, count: number, rampMs: number, words
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      peakRss = Math.max(peakRss, await rssMb(host.pid).catch(() => 0));
+      peakRss = Math.max(peakRss, await treeRssMb(host.pid).catch(() => 0));
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
@@ -149,15 +159,17 @@ export interface ScaleOptions {
   words?: number;
   /** The mock's pause between events, ms. */
   paceMs?: number;
+  /** `serve --workers`: the streams spread over that many processes, each with its own open-files limit. */
+  workers?: number;
 }
 
 /**
  * A mock pacing its events and a fresh host; a fifth of the load first, at the same arrival
  * rate, so the stream path runs optimised (a gateway in service is warm); then `count` streams.
  */
-export async function scaleBench(count: number, { port, rampMs = 10_000, words = 16, paceMs = 1000 }: ScaleOptions): Promise<ScaleResult & { paceMs: number }> {
+export async function scaleBench(count: number, { port, rampMs = 10_000, words = 16, paceMs = 1000, workers }: ScaleOptions): Promise<ScaleResult & { paceMs: number }> {
   const mock = await startMock(paceMs);
-  const host = await startHost(mock.url, port);
+  const host = await startHost(mock.url, port, workers === undefined ? {} : { workers });
   try {
     const warm = await scaleRun(host, Math.ceil(count / 5), rampMs / 5, words);
     if (warm.failed > 0) process.stderr.write(`  scale warm-up: ${warm.failed} failed (${warm.firstError})\n`);
@@ -172,5 +184,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const plan = planScale(limit, process.argv[2] === undefined ? undefined : Number(process.argv[2]));
   process.stderr.write(`open-files limit ${limit}; ${plan.streams} streams${plan.cap ? ` (capped: ${plan.cap})` : ''}\n`);
   const env = (name: string) => (process.env[name] === undefined ? undefined : Number(process.env[name]));
-  console.log(await scaleBench(plan.streams, { port: 18422, rampMs: env('SCALE_RAMP_MS'), words: env('SCALE_WORDS'), paceMs: env('SCALE_PACE_MS') }));
+  console.log(await scaleBench(plan.streams, { port: 18422, rampMs: env('SCALE_RAMP_MS'), words: env('SCALE_WORDS'), paceMs: env('SCALE_PACE_MS'), workers: env('SCALE_WORKERS') }));
 }
