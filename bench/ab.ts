@@ -17,7 +17,8 @@
  * pass-through making the bare worker round trip is measured too, for the hop's floor, and with a
  * plugin this checkout's host without it, for the plugin's hop.
  * Env: AB_ROUNDS (default 5), AB_SECONDS (default 3), AB_COUNT (default 2000), AB_EXTRA (config
- * keys for this checkout's host, as JSON: `{"logging":{"requests":0}}`), AB_IDLE (seconds of
+ * keys for this checkout's host, as JSON: `{"logging":{"requests":0}}`), AB_NODE_ARGS (Node flags
+ * for this checkout's host only: `--min-semi-space-size=16`), AB_IDLE (seconds of
  * quiet before each counted slice, default 0: what a host costs when traffic comes back after a
  * pause).
  */
@@ -76,11 +77,12 @@ try {
   const asked = hostPath(mock.url);
   const providers = asked.providers && { providers: asked.providers };
   const extra = process.env.AB_EXTRA ? (JSON.parse(process.env.AB_EXTRA) as Record<string, unknown>) : undefined;
+  const nodeArgs = process.env.AB_NODE_ARGS?.split(' ').filter(Boolean);
   const passthrough = await startPassthrough(`${mock.url}/openai/v1`);
   const hopPassthrough = latency ? await startPassthrough(`${mock.url}/openai/v1`, true) : undefined;
   if (hopPassthrough) children.push(hopPassthrough);
   const theirs = await startHost(mock.url, 18331, { plugins: await plugins(), root: resolve(other), extra: providers });
-  const ours = await startHost(mock.url, 18332, { plugins: await plugins(), extra: { ...providers, ...extra } });
+  const ours = await startHost(mock.url, 18332, { plugins: await plugins(), extra: { ...providers, ...extra }, nodeArgs });
   children.push(passthrough, theirs, ours);
   // Latency with a plugin: this checkout's host without it too, so the plugin's hop reads off directly.
   const plain = latency && (flag('--router') || flag('--interceptor')) ? await startHost(mock.url, 18333, { extra: { ...providers, ...extra } }) : undefined;
