@@ -9,6 +9,9 @@
  * - `socks5://` proxies: an `Agent` whose connections open through a SOCKS5 tunnel
  *   (`socks5.ts`).
  *
+ * Direct and SOCKS5 connections are pooled per origin by `FreeListPool`, which finds a free
+ * connection without walking the busy ones (thousands, with streams held open).
+ *
  * Every dispatcher has the same keep-alive and timeouts: `connectTimeout` bounds opening a
  * connection, tunnel included (TCP and TLS to the proxy, its CONNECT answer or SOCKS5 handshake,
  * TLS to the upstream); `headersTimeout` and `bodyTimeout` apply to the upstream's answer.
@@ -16,6 +19,7 @@
  * @module
  */
 import { Agent, type Dispatcher, Pool, ProxyAgent } from 'undici';
+import { freeListPools } from './free-list-pool.js';
 import { displayProxyUrl } from './proxy-url.js';
 import { socks5Connector, socks5Proxy } from './socks5.js';
 
@@ -42,7 +46,7 @@ export class Dispatchers {
   #closing: Promise<void> | undefined;
 
   constructor(private readonly limits: ClientLimits) {
-    this.#direct = new Agent({ ...poolOptions(limits), connect: { timeout: limits.connectTimeout } });
+    this.#direct = new Agent({ ...poolOptions(limits), factory: freeListPools, connect: { timeout: limits.connectTimeout } });
   }
 
   /** The pool for calls through `proxyUrl`; the direct one when there is none. */
@@ -81,7 +85,7 @@ export function proxyDispatcher(proxyUrl: string, limits: ClientLimits): Dispatc
         clientFactory: (origin, opts) => new Pool(origin, { ...opts, headersTimeout: limits.connectTimeout }),
       });
     case 'socks5:':
-      return new Agent({ ...pool, connect: socks5Connector(socks5Proxy(url), limits.connectTimeout) });
+      return new Agent({ ...pool, factory: freeListPools, connect: socks5Connector(socks5Proxy(url), limits.connectTimeout) });
     default:
       // The config schema only lets the three through.
       throw new Error(`unsupported proxy ${displayProxyUrl(proxyUrl)}: expected http://, https:// or socks5://`);
