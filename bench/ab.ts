@@ -20,7 +20,8 @@
  * keys for this checkout's host, as JSON: `{"logging":{"requests":0}}`), AB_NODE_ARGS (Node flags
  * for this checkout's host only: `--min-semi-space-size=16`), AB_IDLE (seconds of
  * quiet before each counted slice, default 0: what a host costs when traffic comes back after a
- * pause).
+ * pause), AB_SETTLE (seconds of unmeasured load before each throughput slice, default 0, as
+ * `npm run bench` does after its hosts' pauses).
  */
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,7 @@ if (!other || other.startsWith('--')) throw new Error('usage: tsx bench/ab.ts <o
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 5);
 const SECONDS = Number(process.env.AB_SECONDS ?? 3);
 const IDLE_MS = Number(process.env.AB_IDLE ?? 0) * 1000;
+const SETTLE = Number(process.env.AB_SETTLE ?? 0);
 const COUNT = Number(process.env.AB_COUNT ?? 2000);
 const flag = (name: string) => process.argv.includes(name);
 const stream = flag('--stream');
@@ -134,7 +136,7 @@ async function latencyRounds(paths: readonly AbPath[]): Promise<void> {
 /** Throughput at 32 connections a round, with the CPU each serving process spent per request. */
 async function throughputRounds(paths: readonly AbPath[]): Promise<void> {
   const results = await interleaved(paths, async ([name, endpoint, body, pid]) => {
-    const t = await throughput(endpoint, body, 32, SECONDS, pid);
+    const t = await throughput(endpoint, body, 32, SECONDS, pid, SETTLE);
     if (t.errors > 0 || t.non2xx > 0) throw new Error(`${name}: ${t.errors} errors, ${t.non2xx} answers not 2xx`);
     return t;
   });

@@ -79,17 +79,26 @@ async function childrenOf(pid: number): Promise<number[]> {
   return lists.flatMap((l) => l.split(' ').filter(Boolean).map(Number));
 }
 
-/** Requests per second with `connections` connections for `seconds`, and the CPU that `serverPid` spent on them. */
-export async function throughput(target: Endpoint, body: string, connections: number, seconds: number, serverPid: number): Promise<Throughput> {
+/**
+ * Requests per second with `connections` connections for `seconds`, and the CPU that `serverPid`
+ * spent on them. `settleSeconds` of the same load go first, unmeasured: a process that sat idle
+ * spends its first second or so under load regrowing its young generation and re-optimising code
+ * that closing sockets deoptimised (bench/NOTES.md, eleventh session), a cost of the pause and of
+ * V8, not of serving a request.
+ */
+export async function throughput(target: Endpoint, body: string, connections: number, seconds: number, serverPid: number, settleSeconds = 0): Promise<Throughput> {
+  const load = (duration: number) =>
+    autocannon({
+      url: `${target.origin}${target.path}`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...target.headers },
+      body,
+      connections,
+      duration,
+    });
+  if (settleSeconds > 0) await load(settleSeconds);
   const cpuBefore = await cpuMs(serverPid);
-  const result = await autocannon({
-    url: `${target.origin}${target.path}`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...target.headers },
-    body,
-    connections,
-    duration: seconds,
-  });
+  const result = await load(seconds);
   const cpu = (await cpuMs(serverPid)) - cpuBefore;
   return {
     rps: result.requests.average,

@@ -169,15 +169,21 @@ export interface Plan {
   rounds: number;
   count: number;
   seconds: number;
+  /**
+   * Unmeasured load before each throughput slice: every host sits idle for a minute or two
+   * between its turns, and what it pays in its first second back is V8 regrowing and
+   * re-optimising, not serving (see `throughput`). The pass-throughs settle alike.
+   */
+  settleSeconds: number;
 }
 
 /**
  * Measures every path in interleaved rounds (the order reversed every other round), so the
  * machine's drift over minutes (this VM swings up to 2x) falls on every path alike instead of
  * on whichever ran last. Latency pools the samples of all rounds; throughput and CPU per request
- * are the median round.
+ * are the median round, each slice after a settling second of the same load.
  */
-export async function measurePaths(paths: readonly BenchPath[], { rounds, count, seconds }: Plan): Promise<PathResult[]> {
+export async function measurePaths(paths: readonly BenchPath[], { rounds, count, seconds, settleSeconds }: Plan): Promise<PathResult[]> {
   const bodies = paths.map((path) => ({ nonStream: path.format.body(path.model, false), stream: path.format.body(path.model, true) }));
   const acc = paths.map(() => ({ latency: [] as number[], streamLatency: [] as number[], throughput: [] as Throughput[], streamThroughput: [] as Throughput[] }));
   // V8 needs seconds of load before the hot paths are optimised: the first slices run cold.
@@ -197,8 +203,8 @@ export async function measurePaths(paths: readonly BenchPath[], { rounds, count,
       const { nonStream, stream } = bodies[i]!;
       acc[i]!.latency.push(...(await sequential(endpoint, nonStream, Math.round(count / rounds), 20)));
       acc[i]!.streamLatency.push(...(await sequential(endpoint, stream, Math.round(count / 4 / rounds), 5)));
-      acc[i]!.throughput.push(await throughput(endpoint, nonStream, CONNECTIONS, seconds, pid));
-      acc[i]!.streamThroughput.push(await throughput(endpoint, stream, CONNECTIONS, seconds, pid));
+      acc[i]!.throughput.push(await throughput(endpoint, nonStream, CONNECTIONS, seconds, pid, settleSeconds));
+      acc[i]!.streamThroughput.push(await throughput(endpoint, stream, CONNECTIONS, seconds, pid, settleSeconds));
     }
   }
   return paths.map((path, i) => ({

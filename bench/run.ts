@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Switchyard side by side with going direct, on this machine, in one run.
  * Prints a table and writes docs/BENCHMARKS.md (see report.ts). Usage:
- *   npm run bench                 full run (BENCH_ROUNDS, BENCH_COUNT, BENCH_SECONDS scale it;
+ *   npm run bench                 full run (BENCH_ROUNDS, BENCH_COUNT, BENCH_SECONDS, BENCH_SETTLE_SECONDS scale it;
  *                                 BENCH_SCALE_STREAMS sets the held streams' count)
  *   npm run bench -- --label X    also keep the results as bench/results/X.json (e.g. "before")
  *   npm run bench -- --report     only re-render docs/BENCHMARKS.md from bench/results/latest.json
@@ -22,6 +22,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
 /** Per path, mode and round. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+/** Unmeasured load before each throughput slice (see `Plan.settleSeconds`). */
+const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 1);
 const label = process.argv.includes('--label') ? process.argv[process.argv.indexOf('--label') + 1] : undefined;
 
 /** RSS of a host without plugins and with four no-op routers: what one plugin worker costs. */
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
     process.stderr.write('smoke test...\n');
     await smokeTest(started.paths);
     process.stderr.write('paths:\n');
-    const paths = await measurePaths(started.paths, { rounds: ROUNDS, count: COUNT, seconds: SECONDS });
+    const paths = await measurePaths(started.paths, { rounds: ROUNDS, count: COUNT, seconds: SECONDS, settleSeconds: SETTLE_SECONDS });
     await Promise.all(started.children.map((c) => c.stop()));
 
     process.stderr.write('plugin hop floor...\n');
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
       scaleWorkers = { ...(await scaleBench(SCALE_TARGET, { port: 18323, workers: scalePlan.workers })), target: SCALE_TARGET, fdLimit, workers: scalePlan.workers };
     }
 
-    const results: BenchResults = { date: new Date().toISOString(), label, rounds: ROUNDS, count: COUNT, seconds: SECONDS, paths, floor, memory, scale, ...(scaleWorkers ? { scaleWorkers } : {}) };
+    const results: BenchResults = { date: new Date().toISOString(), label, rounds: ROUNDS, count: COUNT, seconds: SECONDS, settleSeconds: SETTLE_SECONDS, paths, floor, memory, scale, ...(scaleWorkers ? { scaleWorkers } : {}) };
     if (process.env.BENCH_NO_REPORT) process.stdout.write(`\n${tables(results)}\n`);
     else await writeReport(results);
   } finally {
