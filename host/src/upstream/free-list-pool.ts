@@ -18,6 +18,7 @@ import { Client, Dispatcher, buildConnector, errors } from 'undici';
 /** The options each connection is made with: undici `Client` options, as an `Agent` passes them to its per-origin factory. */
 export type FreeListPoolOptions = Client.Options;
 
+/** The connections to one origin; a free one is found in constant time (see the module comment). */
 export class FreeListPool extends Dispatcher {
   readonly #origin: string | URL;
   readonly #options: FreeListPoolOptions;
