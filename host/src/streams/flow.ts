@@ -207,20 +207,23 @@ export function collect<T>(flow: Flow<T>): Promise<T[]> {
  * per batch, and no more than it keeps up with. Past `limit` waiting items the source pauses.
  */
 export function mapAsync<T>(flow: Flow<T>, transform: (items: readonly T[], first: number) => Promise<readonly T[]>, limit: number): Flow<T> {
-  let waiting: T[] = [];
+  // Made by the batch that needs it, like every per-read container of the stream path: one made
+  // ahead would wait out the gap to the next read, be promoted, and once dead still keep the next
+  // read's young items alive through the scavenger's remembered set.
+  let waiting: T[] | undefined;
   let position = 0;
   let running = false;
   let full = false;
   let ending: { err: unknown; failed: boolean } | undefined;
   const next = () => {
     if (running) return;
-    if (waiting.length === 0) {
+    if (waiting === undefined) {
       if (ending) ending.failed ? out.fail(ending.err) : out.end();
       return;
     }
     const items = waiting;
     const first = position;
-    waiting = [];
+    waiting = undefined;
     position += items.length;
     running = true;
     if (full) {
@@ -239,6 +242,8 @@ export function mapAsync<T>(flow: Flow<T>, transform: (items: readonly T[], firs
     start: () =>
       flow.start({
         batch(items) {
+          if (items.length === 0) return;
+          waiting ??= [];
           for (const item of items) waiting.push(item);
           if (waiting.length >= limit && !full) {
             full = true;

@@ -94,7 +94,7 @@ class ExchangeHandler extends AbortableHandler {
    * it is parsed, and those that arrive while the reader is paused, handed over together when
    * it resumes (one batch, so one write to the client, not one per read it missed).
    */
-  #pending: Buffer[] = [];
+  #pending: Buffer[] | undefined;
   #pendingBytes = 0;
   /** The reader paused, or has not started yet: a body nobody reads is held like a paused one. */
   #paused = true;
@@ -130,7 +130,10 @@ class ExchangeHandler extends AbortableHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     // undici parses every HTTP chunk of a socket read in one go: the first schedules the hand-over.
-    if (this.#pending.push(chunk) === 1 && !this.#paused) queueMicrotask(this.#flush);
+    // Made on a read's first chunk, not after each hand-over: an array made ahead waits out a held
+    // stream's gap to its next event, is promoted, and once dead still keeps the next read's young
+    // chunks alive through the scavenger's remembered set (bench/NOTES.md, twelfth session).
+    if ((this.#pending ??= []).push(chunk) === 1 && !this.#paused) queueMicrotask(this.#flush);
     this.#pendingBytes += chunk.length;
     if (this.#paused && !this.#socketPaused && this.#pendingBytes >= HIGH_WATER) {
       this.#socketPaused = true;
@@ -158,9 +161,9 @@ class ExchangeHandler extends AbortableHandler {
 
   /** Pushes what is pending (a paused body holds it until its reader resumes). */
   #handOver(): void {
-    if (this.#pending.length === 0) return;
     const chunks = this.#pending;
-    this.#pending = [];
+    if (chunks === undefined) return;
+    this.#pending = undefined;
     this.#pendingBytes = 0;
     this.#body!.push(chunks);
   }

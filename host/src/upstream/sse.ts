@@ -12,7 +12,7 @@ import { Channel, type Flow } from '../streams/flow.js';
 export class SseParser {
   #buffer = '';
   #event: string | undefined;
-  #data: string[] = [];
+  readonly #data: string[] = [];
 
   /** Parses a chunk of text and returns the events it completed. */
   push(chunk: string): SseEvent[] {
@@ -59,7 +59,9 @@ export class SseParser {
         out.push(this.#event === undefined ? { data: this.#data.join('\n') } : { event: this.#event, data: this.#data.join('\n') });
       }
       this.#event = undefined;
-      this.#data = [];
+      // Emptied, not replaced: a new array would wait for the next event, be promoted, and once
+      // dead still keep young strings alive through the scavenger's remembered set.
+      this.#data.length = 0;
       return;
     }
     if (line.charCodeAt(0) === 58 /* ":" comment */) return;
