@@ -169,11 +169,7 @@ export interface Plan {
   rounds: number;
   count: number;
   seconds: number;
-  /**
-   * Unmeasured load before each throughput slice: every host sits idle for a minute or two
-   * between its turns, and what it pays in its first second back is V8 regrowing and
-   * re-optimising, not serving (see `throughput`). The pass-throughs settle alike.
-   */
+  /** Unmeasured load before each throughput slice, pass-throughs included (why: `throughput`). */
   settleSeconds: number;
 }
 
@@ -181,7 +177,7 @@ export interface Plan {
  * Measures every path in interleaved rounds (the order reversed every other round), so the
  * machine's drift over minutes (this VM swings up to 2x) falls on every path alike instead of
  * on whichever ran last. Latency pools the samples of all rounds; throughput and CPU per request
- * are the median round, each slice after a settling second of the same load.
+ * are the median round, each slice after `settleSeconds` of the same load.
  */
 export async function measurePaths(paths: readonly BenchPath[], { rounds, count, seconds, settleSeconds }: Plan): Promise<PathResult[]> {
   const bodies = paths.map((path) => ({ nonStream: path.format.body(path.model, false), stream: path.format.body(path.model, true) }));
