@@ -20,14 +20,14 @@
  * keys for this checkout's host, as JSON: `{"logging":{"requests":0}}`), AB_NODE_ARGS (Node flags
  * for this checkout's host only: `--min-semi-space-size=16`), AB_IDLE (seconds of
  * quiet before each counted slice, default 0: what a host costs when traffic comes back after a
- * pause), AB_SETTLE (seconds of unmeasured load before each throughput slice, default 0, as
- * `npm run bench` does after its hosts' pauses).
+ * pause), AB_SETTLE (seconds of unmeasured load before each counted slice, throughput or
+ * latency, default 0, as `npm run bench` does after its hosts' pauses).
  */
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chatBody, responsesBody } from './body.js';
-import { type Endpoint, type Throughput, median, sequential, summarise, throughput } from './measure.js';
+import { type Endpoint, type Throughput, median, sequential, settle, summarise, throughput } from './measure.js';
 import { type Child, HOST_KEY, startHost, startMock, startPassthrough } from './processes.js';
 
 const other = process.argv[2];
@@ -124,7 +124,10 @@ async function interleaved<T>(paths: readonly AbPath[], measure: (path: AbPath, 
 
 /** Sequential requests a round; prints each path's median p50 and what it adds to the pass-through's. */
 async function latencyRounds(paths: readonly AbPath[]): Promise<void> {
-  const p50s = await interleaved(paths, async ([, endpoint, body], warmUp) => summarise(await sequential(endpoint, body, warmUp ? 500 : COUNT, warmUp ? 500 : 100)).p50);
+  const p50s = await interleaved(paths, async ([, endpoint, body], warmUp) => {
+    if (!warmUp) await settle(endpoint, body, 32, SETTLE);
+    return summarise(await sequential(endpoint, body, warmUp ? 500 : COUNT, warmUp ? 500 : 100)).p50;
+  });
   const base = median(p50s[0]!);
   for (const [i, [name]] of paths.entries()) {
     const p50 = median(p50s[i]!);

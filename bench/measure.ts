@@ -79,26 +79,37 @@ async function childrenOf(pid: number): Promise<number[]> {
   return lists.flatMap((l) => l.split(' ').filter(Boolean).map(Number));
 }
 
+/** `connections` connections of `body` to `target` for `seconds`: autocannon's result. */
+function load(target: Endpoint, body: string, connections: number, seconds: number) {
+  return autocannon({
+    url: `${target.origin}${target.path}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body,
+    connections,
+    duration: seconds,
+  });
+}
+
+/**
+ * Unmeasured load before a measurement: a process that sat idle spends its first second or so
+ * under load regrowing its young generation and re-optimising code that closing sockets
+ * deoptimised (bench/NOTES.md, eleventh session), and serves its next sequential requests slower
+ * than one that has just been busy (thirteenth session), a cost of the pause, not of serving a
+ * request.
+ */
+export async function settle(target: Endpoint, body: string, connections: number, seconds: number): Promise<void> {
+  if (seconds > 0) await load(target, body, connections, seconds);
+}
+
 /**
  * Requests per second with `connections` connections for `seconds`, and the CPU that `serverPid`
- * spent on them. `settleSeconds` of the same load go first, unmeasured: a process that sat idle
- * spends its first second or so under load regrowing its young generation and re-optimising code
- * that closing sockets deoptimised (bench/NOTES.md, eleventh session), a cost of the pause and of
- * V8, not of serving a request.
+ * spent on them, after `settleSeconds` of the same load ({@link settle}).
  */
 export async function throughput(target: Endpoint, body: string, connections: number, seconds: number, serverPid: number, settleSeconds = 0): Promise<Throughput> {
-  const load = (duration: number) =>
-    autocannon({
-      url: `${target.origin}${target.path}`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...target.headers },
-      body,
-      connections,
-      duration,
-    });
-  if (settleSeconds > 0) await load(settleSeconds);
+  await settle(target, body, connections, settleSeconds);
   const cpuBefore = await cpuMs(serverPid);
-  const result = await load(seconds);
+  const result = await load(target, body, connections, seconds);
   const cpu = (await cpuMs(serverPid)) - cpuBefore;
   return {
     rps: result.requests.average,

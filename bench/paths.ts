@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { anthropicBody, chatBody, responsesBody } from './body.js';
-import { type Endpoint, type Throughput, median, sequential, summarise, throughput } from './measure.js';
+import { type Endpoint, type Throughput, median, sequential, settle, summarise, throughput } from './measure.js';
 import { type Child, HOST_KEY, rssMb, startHost, startRedisServer } from './processes.js';
 import type { PathResult } from './report.js';
 
@@ -169,7 +169,13 @@ export interface Plan {
   rounds: number;
   count: number;
   seconds: number;
-  /** Unmeasured load before each throughput slice, pass-throughs included (why: `throughput`). */
+  /**
+   * Unmeasured load before each round's latency requests and each throughput slice, pass-throughs
+   * included (why: `settle`). Before the latency requests it puts every path's process in the
+   * same state: without it, a process that had served another path just before (the plain host
+   * serves three) answered 100–250 µs faster than one that had sat out the round (bench/NOTES.md,
+   * thirteenth session).
+   */
   settleSeconds: number;
 }
 
@@ -177,7 +183,8 @@ export interface Plan {
  * Measures every path in interleaved rounds (the order reversed every other round), so the
  * machine's drift over minutes (this VM swings up to 2x) falls on every path alike instead of
  * on whichever ran last. Latency pools the samples of all rounds; throughput and CPU per request
- * are the median round, each slice after `settleSeconds` of the same load.
+ * are the median round. The latency requests and each slice come after `settleSeconds` of the
+ * same load.
  */
 export async function measurePaths(paths: readonly BenchPath[], { rounds, count, seconds, settleSeconds }: Plan): Promise<PathResult[]> {
   const bodies = paths.map((path) => ({ nonStream: path.format.body(path.model, false), stream: path.format.body(path.model, true) }));
@@ -197,6 +204,7 @@ export async function measurePaths(paths: readonly BenchPath[], { rounds, count,
     for (const i of order) {
       const { endpoint, pid } = paths[i]!;
       const { nonStream, stream } = bodies[i]!;
+      await settle(endpoint, nonStream, CONNECTIONS, settleSeconds);
       acc[i]!.latency.push(...(await sequential(endpoint, nonStream, Math.round(count / rounds), 20)));
       acc[i]!.streamLatency.push(...(await sequential(endpoint, stream, Math.round(count / 4 / rounds), 5)));
       acc[i]!.throughput.push(await throughput(endpoint, nonStream, CONNECTIONS, seconds, pid, settleSeconds));

@@ -22,7 +22,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
 /** Per path, mode and round. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-/** Unmeasured load before each throughput slice (see `Plan.settleSeconds`). */
+/** Unmeasured load before each round's latency requests and each throughput slice (see `Plan.settleSeconds`). */
 const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 1);
 const label = process.argv.includes('--label') ? process.argv[process.argv.indexOf('--label') + 1] : undefined;
 
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       scaleWorkers = { ...(await scaleBench(SCALE_TARGET, { port: 18323, workers: scalePlan.workers })), target: SCALE_TARGET, fdLimit, workers: scalePlan.workers };
     }
 
-    const results: BenchResults = { date: new Date().toISOString(), label, rounds: ROUNDS, count: COUNT, seconds: SECONDS, settleSeconds: SETTLE_SECONDS, paths, floor, memory, scale, ...(scaleWorkers ? { scaleWorkers } : {}) };
+    const results: BenchResults = { date: new Date().toISOString(), label, rounds: ROUNDS, count: COUNT, seconds: SECONDS, settleSeconds: SETTLE_SECONDS, settledLatency: true, paths, floor, memory, scale, ...(scaleWorkers ? { scaleWorkers } : {}) };
     if (process.env.BENCH_NO_REPORT) process.stdout.write(`\n${tables(results)}\n`);
     else await writeReport(results);
   } finally {
