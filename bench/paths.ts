@@ -188,7 +188,7 @@ export interface Plan {
  */
 export async function measurePaths(paths: readonly BenchPath[], { rounds, count, seconds, settleSeconds }: Plan): Promise<PathResult[]> {
   const bodies = paths.map((path) => ({ nonStream: path.format.body(path.model, false), stream: path.format.body(path.model, true) }));
-  const acc = paths.map(() => ({ latency: [] as number[], streamLatency: [] as number[], throughput: [] as Throughput[], streamThroughput: [] as Throughput[] }));
+  const acc = paths.map(() => ({ latency: [] as number[], latencyP50s: [] as number[], streamLatency: [] as number[], throughput: [] as Throughput[], streamThroughput: [] as Throughput[] }));
   // V8 needs seconds of load before the hot paths are optimised: the first slices run cold.
   process.stderr.write('  warm-up...\n');
   for (const [i, path] of paths.entries()) {
@@ -205,7 +205,9 @@ export async function measurePaths(paths: readonly BenchPath[], { rounds, count,
       const { endpoint, pid } = paths[i]!;
       const { nonStream, stream } = bodies[i]!;
       await settle(endpoint, nonStream, CONNECTIONS, settleSeconds);
-      acc[i]!.latency.push(...(await sequential(endpoint, nonStream, Math.round(count / rounds), 20)));
+      const samples = await sequential(endpoint, nonStream, Math.round(count / rounds), 20);
+      acc[i]!.latency.push(...samples);
+      acc[i]!.latencyP50s.push(summarise(samples).p50);
       acc[i]!.streamLatency.push(...(await sequential(endpoint, stream, Math.round(count / 4 / rounds), 5)));
       acc[i]!.throughput.push(await throughput(endpoint, nonStream, CONNECTIONS, seconds, pid, settleSeconds));
       acc[i]!.streamThroughput.push(await throughput(endpoint, stream, CONNECTIONS, seconds, pid, settleSeconds));
@@ -217,5 +219,10 @@ export async function measurePaths(paths: readonly BenchPath[], { rounds, count,
     streamLatency: summarise(acc[i]!.streamLatency),
     throughput: medianThroughput(acc[i]!.throughput),
     streamThroughput: medianThroughput(acc[i]!.streamThroughput),
+    rounds: {
+      latencyP50: acc[i]!.latencyP50s.map(Math.round),
+      cpuUs: acc[i]!.throughput.map((t) => Math.round(t.cpuUs ?? 0)),
+      streamCpuUs: acc[i]!.streamThroughput.map((t) => Math.round(t.cpuUs ?? 0)),
+    },
   }));
 }

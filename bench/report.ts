@@ -17,6 +17,12 @@ export interface PathResult {
   streamLatency: Latency;
   throughput: Throughput;
   streamThroughput: Throughput;
+  /**
+   * Each round's own figures, in round order (absent before the thirteenth session of issue 17):
+   * p50 µs of its sequential requests and CPU µs per request of its throughput slices, so that a
+   * later look can pair paths round by round.
+   */
+  rounds?: { latencyP50: number[]; cpuUs: number[]; streamCpuUs: number[] };
 }
 
 /** One run of held streams (bench/scale.ts); fields after `loopLagP99Ms` are absent from older runs. */
