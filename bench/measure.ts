@@ -22,23 +22,42 @@ export interface Latency {
   mean: number;
 }
 
-/** `count` request durations (µs), one after another on one connection, after `warmup` unmeasured ones. */
-export async function sequential(target: Endpoint, body: string, count: number, warmup: number): Promise<number[]> {
-  const pool = new Pool(target.origin, { connections: 1, keepAliveTimeout: 60_000 });
-  const headers = { 'content-type': 'application/json', ...target.headers };
-  const samples: number[] = [];
-  try {
+/** One keep-alive connection to `target` that times requests sent one after another. */
+export class SequentialClient {
+  readonly #pool: Pool;
+  readonly #headers: Record<string, string>;
+
+  constructor(readonly target: Endpoint) {
+    this.#pool = new Pool(target.origin, { connections: 1, keepAliveTimeout: 60_000 });
+    this.#headers = { 'content-type': 'application/json', ...target.headers };
+  }
+
+  /** `count` request durations (µs), after `warmup` unmeasured requests; each answer read to its end. */
+  async run(body: string, count: number, warmup = 0): Promise<number[]> {
+    const samples: number[] = [];
     for (let i = 0; i < warmup + count; i++) {
       const started = process.hrtime.bigint();
-      const res = await pool.request({ path: target.path, method: 'POST', headers, body });
+      const res = await this.#pool.request({ path: this.target.path, method: 'POST', headers: this.#headers, body });
       await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`${target.origin}${target.path} answered ${res.statusCode}`);
+      if (res.statusCode !== 200) throw new Error(`${this.target.origin}${this.target.path} answered ${res.statusCode}`);
       if (i >= warmup) samples.push(Number(process.hrtime.bigint() - started) / 1000);
     }
-  } finally {
-    await pool.close();
+    return samples;
   }
-  return samples;
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}
+
+/** `count` request durations (µs), one after another on one connection, after `warmup` unmeasured ones. */
+export async function sequential(target: Endpoint, body: string, count: number, warmup: number): Promise<number[]> {
+  const client = new SequentialClient(target);
+  try {
+    return await client.run(body, count, warmup);
+  } finally {
+    await client.close();
+  }
 }
 
 /** The middle value (the upper one of an even count). */

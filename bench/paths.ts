@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { anthropicBody, chatBody, responsesBody } from './body.js';
-import { type Endpoint, type Throughput, median, sequential, settle, summarise, throughput } from './measure.js';
+import { type Endpoint, SequentialClient, type Throughput, median, sequential, settle, summarise, throughput } from './measure.js';
 import { type Child, HOST_KEY, rssMb, startHost, startRedisServer } from './processes.js';
 import type { PathResult } from './report.js';
 
@@ -170,21 +170,45 @@ export interface Plan {
   count: number;
   seconds: number;
   /**
-   * Unmeasured load before each round's latency requests and each throughput slice, pass-throughs
-   * included (why: `settle`). Before the latency requests it puts every path's process in the
-   * same state: without it, a process that had served another path just before (the plain host
-   * serves three) answered 100–250 µs faster than one that had sat out the round (bench/NOTES.md,
-   * thirteenth session).
+   * Unmeasured load on each path before a round's latency requests and before each throughput
+   * slice, pass-throughs included (why: `settle`). Before the latency requests it puts every
+   * path's process in the same state: without it, a process that had served another path just
+   * before (the plain host serves three) answered 100–250 µs faster than one that had sat out the
+   * round (bench/NOTES.md, thirteenth session).
    */
   settleSeconds: number;
 }
 
 /**
+ * Sequential requests a path gets at a time: a round's latency requests go to every path in
+ * turns of this many (streams: a quarter), so a swing of this machine, which lasts seconds and
+ * moved a path's p50 2x from round to round (bench/NOTES.md, thirteenth session), falls on every
+ * path alike instead of on whichever was being asked.
+ */
+export const TURN = 20;
+
+/** `count` sequential request durations (µs) per endpoint, asked in turns of `turn`, after `warmup` unmeasured ones each. */
+async function inTurns(endpoints: readonly Endpoint[], bodies: readonly string[], count: number, turn: number, warmup: number): Promise<number[][]> {
+  const clients = endpoints.map((endpoint) => new SequentialClient(endpoint));
+  try {
+    const samples = clients.map((): number[] => []);
+    for (const [k, client] of clients.entries()) await client.run(bodies[k]!, 0, warmup);
+    for (let done = 0; done < count; done += turn) {
+      for (const [k, client] of clients.entries()) samples[k]!.push(...(await client.run(bodies[k]!, Math.min(turn, count - done))));
+    }
+    return samples;
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+  }
+}
+
+/**
  * Measures every path in interleaved rounds (the order reversed every other round), so the
  * machine's drift over minutes (this VM swings up to 2x) falls on every path alike instead of
- * on whichever ran last. Latency pools the samples of all rounds; throughput and CPU per request
- * are the median round. The latency requests and each slice come after `settleSeconds` of the
- * same load.
+ * on whichever ran last. A round asks every path its sequential requests in turns ({@link TURN}),
+ * after `settleSeconds` of load on each, then runs each path's throughput slices, each after
+ * `settleSeconds` of the same load. Latency pools the samples of all rounds; throughput and CPU
+ * per request are the median round.
  */
 export async function measurePaths(paths: readonly BenchPath[], { rounds, count, seconds, settleSeconds }: Plan): Promise<PathResult[]> {
   const bodies = paths.map((path) => ({ nonStream: path.format.body(path.model, false), stream: path.format.body(path.model, true) }));
@@ -201,14 +225,18 @@ export async function measurePaths(paths: readonly BenchPath[], { rounds, count,
     process.stderr.write(`  round ${round + 1}/${rounds}...\n`);
     const order = paths.map((_, i) => i);
     if (round % 2 === 1) order.reverse();
+    for (const i of order) await settle(paths[i]!.endpoint, bodies[i]!.nonStream, CONNECTIONS, settleSeconds);
+    const endpoints = order.map((i) => paths[i]!.endpoint);
+    const latency = await inTurns(endpoints, order.map((i) => bodies[i]!.nonStream), Math.round(count / rounds), TURN, 20);
+    const streamLatency = await inTurns(endpoints, order.map((i) => bodies[i]!.stream), Math.round(count / 4 / rounds), TURN / 4, 5);
+    for (const [k, i] of order.entries()) {
+      acc[i]!.latency.push(...latency[k]!);
+      acc[i]!.latencyP50s.push(summarise(latency[k]!).p50);
+      acc[i]!.streamLatency.push(...streamLatency[k]!);
+    }
     for (const i of order) {
       const { endpoint, pid } = paths[i]!;
       const { nonStream, stream } = bodies[i]!;
-      await settle(endpoint, nonStream, CONNECTIONS, settleSeconds);
-      const samples = await sequential(endpoint, nonStream, Math.round(count / rounds), 20);
-      acc[i]!.latency.push(...samples);
-      acc[i]!.latencyP50s.push(summarise(samples).p50);
-      acc[i]!.streamLatency.push(...(await sequential(endpoint, stream, Math.round(count / 4 / rounds), 5)));
       acc[i]!.throughput.push(await throughput(endpoint, nonStream, CONNECTIONS, seconds, pid, settleSeconds));
       acc[i]!.streamThroughput.push(await throughput(endpoint, stream, CONNECTIONS, seconds, pid, settleSeconds));
     }

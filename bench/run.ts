@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chatBody } from './body.js';
 import { hopFloor } from './measure.js';
-import { measurePaths, smokeTest, startPaths } from './paths.js';
+import { TURN, measurePaths, smokeTest, startPaths } from './paths.js';
 import { type Child, rssMb, startHost, startMock, startPassthrough } from './processes.js';
 import { type BenchResults, tables, writeReport } from './report.js';
 import { SCALE_TARGET, planScale, raiseFdLimit, scaleBench } from './scale.js';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       scaleWorkers = { ...(await scaleBench(SCALE_TARGET, { port: 18323, workers: scalePlan.workers })), target: SCALE_TARGET, fdLimit, workers: scalePlan.workers };
     }
 
-    const results: BenchResults = { date: new Date().toISOString(), label, rounds: ROUNDS, count: COUNT, seconds: SECONDS, settleSeconds: SETTLE_SECONDS, settledLatency: true, paths, floor, memory, scale, ...(scaleWorkers ? { scaleWorkers } : {}) };
+    const results: BenchResults = { date: new Date().toISOString(), label, rounds: ROUNDS, count: COUNT, seconds: SECONDS, settleSeconds: SETTLE_SECONDS, settledLatency: true, latencyTurn: TURN, paths, floor, memory, scale, ...(scaleWorkers ? { scaleWorkers } : {}) };
     if (process.env.BENCH_NO_REPORT) process.stdout.write(`\n${tables(results)}\n`);
     else await writeReport(results);
   } finally {
