@@ -85,6 +85,12 @@ export async function startPaths(mock: Child, passthrough: Child, passthroughHop
   const workers = await start(18324, { workers: 2 });
   const anthropicProvider = { name: 'anthropic', type: 'anthropic', baseUrl: `${mock.url}/anthropic/v1`, apiKeys: ['bench-upstream'], models: [ANTHROPIC_UPSTREAM.model] };
   const toAnthropic = await start(18325, { extra: { providers: [anthropicProvider] } });
+  // Every path has a process of its own. A round asks the paths in turns, and a process asked for
+  // several (the plain host once served Chat Completions, Responses and Anthropic clients) is
+  // asked more often, keeps more of itself in the caches and answers sooner than one asked for
+  // one: that made the router hop 150–250 µs worse than its floor (bench/NOTES.md, thirteenth session).
+  const responses = await start(18326);
+  const anthropic = await start(18327);
   const at = (child: Child, format = CHAT): Pick<BenchPath, 'endpoint' | 'pid' | 'format'> => ({
     endpoint: { origin: child.url, path: format.path, headers: format.headers(HOST_KEY) },
     pid: child.pid,
@@ -98,10 +104,10 @@ export async function startPaths(mock: Child, passthrough: Child, passthroughHop
     { name: 'switchyard', ...at(host), ...OPENAI_UPSTREAM },
     { name: 'switchyard + no-op router plugin', ...at(routed), ...OPENAI_UPSTREAM },
     { name: 'switchyard + stream interceptor plugin', ...at(intercepted), ...OPENAI_UPSTREAM },
-    // The same host, with Responses clients: translated to the Chat Completions upstream and back.
-    { name: 'switchyard, Responses in', ...at(host, RESPONSES), ...OPENAI_UPSTREAM },
+    // Responses clients: translated to the Chat Completions upstream and back.
+    { name: 'switchyard, Responses in', ...at(responses, RESPONSES), ...OPENAI_UPSTREAM },
     // Translated both ways, the request to the upstream's format and the answer back to the client's.
-    { name: 'switchyard, Anthropic in → OpenAI upstream', ...at(host, ANTHROPIC), ...OPENAI_UPSTREAM },
+    { name: 'switchyard, Anthropic in → OpenAI upstream', ...at(anthropic, ANTHROPIC), ...OPENAI_UPSTREAM },
     { name: 'switchyard, Responses in → Anthropic upstream', ...at(toAnthropic, RESPONSES), ...ANTHROPIC_UPSTREAM },
     // State shared through Redis (the store's own CPU not counted: it is another machine's in a deployment).
     { name: 'switchyard, Redis store', ...at(shared), ...OPENAI_UPSTREAM },
