@@ -179,7 +179,7 @@ export interface Plan {
    * Unmeasured load on each path before a round's latency requests and before each throughput
    * slice, pass-throughs included (why: `settle`). Before the latency requests it puts every
    * path's process in the same state: without it, a process that had served another path just
-   * before (the plain host serves three) answered 100–250 µs faster than one that had sat out the
+   * before (the plain host then served three) answered 100–250 µs faster than one that had sat out the
    * round (bench/NOTES.md, thirteenth session).
    */
   settleSeconds: number;
