@@ -12,22 +12,24 @@
  * a Responses client to an Anthropic upstream. The pass-through always relays Chat Completions.
  * Each line also gives the best round (most req/s, least CPU per request): noise on a shared
  * machine only slows rounds down, so on a noisy one the best rounds compare better than medians.
- * With `--latency` a round is instead AB_COUNT requests one after another on one connection, and
- * the lines give the median of the rounds' p50s (what the bench's router hop check compares); the
- * pass-through making the bare worker round trip is measured too, for the hop's floor, and with a
- * plugin this checkout's host without it, for the plugin's hop.
+ * With `--latency` a round is instead AB_COUNT requests per path one after another on one
+ * connection each, every path asked in turns, and the lines give the median of the rounds' p50s
+ * (what the bench's router hop check compares); the pass-through making the bare worker round
+ * trip is measured too, for the hop's floor, and with a plugin this checkout's host without it,
+ * for the plugin's hop.
  * Env: AB_ROUNDS (default 5), AB_SECONDS (default 3), AB_COUNT (default 2000), AB_EXTRA (config
  * keys for this checkout's host, as JSON: `{"logging":{"requests":0}}`), AB_NODE_ARGS (Node flags
- * for this checkout's host only: `--min-semi-space-size=16`), AB_IDLE (seconds of
- * quiet before each counted slice, default 0: what a host costs when traffic comes back after a
- * pause), AB_SETTLE (seconds of unmeasured load before each counted slice, throughput or
- * latency, default 0, as `npm run bench` does after its hosts' pauses).
+ * for this checkout's host only: `--min-semi-space-size=16`), AB_IDLE (seconds of quiet before
+ * each counted slice or latency round, default 0: what a host costs when traffic comes back after
+ * a pause), AB_SETTLE (seconds of unmeasured load before each counted slice or latency round,
+ * default 0, as `npm run bench` does after its hosts' pauses).
  */
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chatBody, responsesBody } from './body.js';
-import { type Endpoint, type Throughput, median, sequential, settle, summarise, throughput } from './measure.js';
+import { type Endpoint, type Throughput, median, settle, summarise, throughput } from './measure.js';
+import { TURN, inTurns } from './paths.js';
 import { type Child, HOST_KEY, startHost, startMock, startPassthrough } from './processes.js';
 
 const other = process.argv[2];
@@ -105,9 +107,9 @@ try {
 }
 
 /**
- * Measures every path in ROUNDS interleaved rounds (the order reversed every other round) after
- * an uncounted warm-up round, AB_IDLE of quiet before each counted slice. Returns each path's
- * counted results.
+ * Measures every path's throughput in ROUNDS interleaved rounds (the order reversed every other
+ * round) after an uncounted warm-up round, AB_IDLE of quiet before each counted slice. Returns
+ * each path's counted results.
  */
 async function interleaved<T>(paths: readonly AbPath[], measure: (path: AbPath, warmUp: boolean) => Promise<T>): Promise<T[][]> {
   const results = paths.map((): T[] => []);
@@ -122,17 +124,28 @@ async function interleaved<T>(paths: readonly AbPath[], measure: (path: AbPath, 
   return results;
 }
 
-/** Sequential requests a round; prints each path's median p50 and what it adds to the pass-through's. */
+/**
+ * Sequential requests in ROUNDS rounds after an uncounted warm-up one, every path asked in turns
+ * within a round (as `npm run bench` asks its paths, so a swing of the machine falls on all of
+ * them alike), AB_IDLE of quiet and AB_SETTLE of load on each path first; prints each path's
+ * median p50 and what it adds to the pass-through's.
+ */
 async function latencyRounds(paths: readonly AbPath[]): Promise<void> {
-  const p50s = await interleaved(paths, async ([, endpoint, body], warmUp) => {
-    if (!warmUp) await settle(endpoint, body, 32, SETTLE);
-    return summarise(await sequential(endpoint, body, warmUp ? 500 : COUNT, warmUp ? 500 : 100)).p50;
-  });
+  const endpoints = paths.map(([, endpoint]) => endpoint);
+  const bodies = paths.map(([, , body]) => body);
+  await inTurns(endpoints, bodies, 500, TURN, 0);
+  const p50s = paths.map((): number[] => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    if (IDLE_MS > 0) await new Promise((r) => setTimeout(r, IDLE_MS));
+    for (const [, endpoint, body] of paths) await settle(endpoint, body, 32, SETTLE);
+    const samples = await inTurns(endpoints, bodies, COUNT, TURN, 100);
+    for (const [i, s] of samples.entries()) p50s[i]!.push(summarise(s).p50);
+  }
   const base = median(p50s[0]!);
   for (const [i, [name]] of paths.entries()) {
     const p50 = median(p50s[i]!);
     const spread = `${Math.min(...p50s[i]!).toFixed(0)}–${Math.max(...p50s[i]!).toFixed(0)}`;
-    process.stdout.write(`${name.padEnd(40)} p50 ${p50.toFixed(0).padStart(5)} µs (rounds ${spread})  +${(p50 - base).toFixed(0)} µs over the pass-through\n`);
+    process.stdout.write(`${name.padEnd(40)} p50 ${p50.toFixed(0).padStart(5)} µs (rounds ${spread})  ${p50 >= base ? '+' : '−'}${Math.abs(p50 - base).toFixed(0)} µs against the pass-through\n`);
   }
 }
 

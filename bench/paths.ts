@@ -194,7 +194,7 @@ export interface Plan {
 export const TURN = 20;
 
 /** `count` sequential request durations (µs) per endpoint, asked in turns of `turn`, after `warmup` unmeasured ones each. */
-async function inTurns(endpoints: readonly Endpoint[], bodies: readonly string[], count: number, turn: number, warmup: number): Promise<number[][]> {
+export async function inTurns(endpoints: readonly Endpoint[], bodies: readonly string[], count: number, turn: number, warmup: number): Promise<number[][]> {
   const clients = endpoints.map((endpoint) => new SequentialClient(endpoint));
   try {
     const samples = clients.map((): number[] => []);
