@@ -87,8 +87,8 @@ export async function startPaths(mock: Child, passthrough: Child, passthroughHop
   const toAnthropic = await start(18325, { extra: { providers: [anthropicProvider] } });
   // Every path has a process of its own. A round asks the paths in turns, and a process asked for
   // several (the plain host once served Chat Completions, Responses and Anthropic clients) is
-  // asked more often, keeps more of itself in the caches and answers sooner than one asked for
-  // one: that made the router hop 150–250 µs worse than its floor (bench/NOTES.md, thirteenth session).
+  // asked more often and answers sooner than one asked for one (probably: more of it stays in the
+  // caches); that made the router hop 150–250 µs worse than its floor (bench/NOTES.md, thirteenth session).
   const responses = await start(18326);
   const anthropic = await start(18327);
   const at = (child: Child, format = CHAT): Pick<BenchPath, 'endpoint' | 'pid' | 'format'> => ({
