@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-memory-reducer
+#!/usr/bin/env -S node --no-memory-reducer --no-allocation-site-pretenuring
 /**
  * The `switchyard` command as npm links it (node_modules/.bin/switchyard). This file is
  * committed, not built: npm links a package's bin at install time and skips one whose file does
@@ -16,8 +16,19 @@
  * 700-800 µs of CPU a request in the 3 s burst after the pause against 450 in the next one; with
  * the flag, 420 against 400 (bench/NOTES.md, ninth session). The price: an idle gateway keeps the
  * heap its last burst grew instead of returning it (~80 MB after the bench's Responses traffic).
- * NODE_OPTIONS does not take the flag; without this file run
- * `node --no-memory-reducer host/dist/cli/main.js`.
+ *
+ * And with `--no-allocation-site-pretenuring`. V8 watches the object and array literals of each
+ * place in the code, and once nearly all those it made lately outlived a young-generation GC it
+ * makes that place's objects in the old generation from then on. A gateway's requests are short
+ * but many are in flight at each GC, so now and then a place whose objects die young is picked;
+ * its dead objects then sit in the old generation until the next full GC, and the young-generation
+ * GC keeps alive, and promotes, all they point at: request bodies, parsed answers. Whether it
+ * happens is a lottery per process: under the same load, one host promoted 0.6 KB a request and
+ * the next 3.8; without the flag, 0.8-1.8 KB in every run, and the young-generation GC's pauses
+ * of a translated request went from 14-34 µs to 11-18 (bench/NOTES.md, fourteenth session).
+ *
+ * NODE_OPTIONS takes neither flag; without this file run
+ * `node --no-memory-reducer --no-allocation-site-pretenuring host/dist/cli/main.js`.
  *
  * `serve` also gets two fixes for running under npm (see {@link stopSignalsOnce} and
  * {@link stopWithParent}). Cluster workers (`serve --workers`) start from this file too, and
