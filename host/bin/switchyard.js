@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-memory-reducer --no-allocation-site-pretenuring
+#!/usr/bin/env -S node --no-memory-reducer --no-allocation-site-pretenuring --max-semi-space-size=32
 /**
  * The `switchyard` command as npm links it (node_modules/.bin/switchyard). This file is
  * committed, not built: npm links a package's bin at install time and skips one whose file does
@@ -27,8 +27,15 @@
  * the next 3.8; without the flag, 0.8-1.8 KB in every run, and the young-generation GC's pauses
  * of a translated request went from 14-34 µs to 11-18 (bench/NOTES.md, fourteenth session).
  *
- * NODE_OPTIONS takes neither flag; without this file run
- * `node --no-memory-reducer --no-allocation-site-pretenuring host/dist/cli/main.js`.
+ * And with a young generation of up to 2 x 32 MB instead of 2 x 16: a request allocates 45-80 KB,
+ * so at a few thousand a second the young generation fills every few tens of milliseconds, and
+ * each young-generation GC copies the requests then in flight whatever its size. Twice the room,
+ * half as many of them: the GC's pauses came to 6.4-6.9 µs a Chat Completions request against
+ * 9.1-10.2, and 9.0-9.3 against 13.0-17.5 for Responses to an Anthropic upstream. The price: up to
+ * 32 MB more RSS a process under load (bench/NOTES.md, fourteenth session).
+ *
+ * NODE_OPTIONS takes neither of the first two flags; without this file run
+ * `node --no-memory-reducer --no-allocation-site-pretenuring --max-semi-space-size=32 host/dist/cli/main.js`.
  *
  * `serve` also gets two fixes for running under npm (see {@link stopSignalsOnce} and
  * {@link stopWithParent}). Cluster workers (`serve --workers`) start from this file too, and

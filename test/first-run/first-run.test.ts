@@ -49,7 +49,7 @@ describe('the switchyard bin', () => {
     expect(lock.packages.host!.bin).toEqual(host.bin);
     const file = join(root, 'host', bin);
     // Node with the flags the gateway needs (see the file's comment), which NODE_OPTIONS cannot carry.
-    expect(readFileSync(file, 'utf8').split('\n', 1)[0]).toBe('#!/usr/bin/env -S node --no-memory-reducer --no-allocation-site-pretenuring');
+    expect(readFileSync(file, 'utf8').split('\n', 1)[0]).toBe('#!/usr/bin/env -S node --no-memory-reducer --no-allocation-site-pretenuring --max-semi-space-size=32');
     expect(statSync(file).mode & 0o111, `${file} is executable`).not.toBe(0);
   });
 
@@ -202,7 +202,7 @@ describe('npm start', () => {
     // npm and the gateway (npm start execs node in place of the shell).
     expect(members(pgid).length).toBeGreaterThanOrEqual(2);
     // The gateway runs the bin with the Node flags of its shebang.
-    expect(members(pgid).map(commandLine)).toContainEqual(expect.arrayContaining(['--no-memory-reducer', '--no-allocation-site-pretenuring', expect.stringMatching(/(^|\/)host\/bin\/switchyard\.js$/)]));
+    expect(members(pgid).map(commandLine)).toContainEqual(expect.arrayContaining(['--no-memory-reducer', '--no-allocation-site-pretenuring', '--max-semi-space-size=32', expect.stringMatching(/(^|\/)host\/bin\/switchyard\.js$/)]));
     const request = await inFlight(port);
     signal(started);
     expect(await within(15_000, () => portFree(port)), `port ${port} is free again`).toBe(true);
