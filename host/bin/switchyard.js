@@ -25,7 +25,7 @@
  * GC keeps alive, and promotes, all they point at: request bodies, parsed answers. Whether it
  * happens is a lottery per process: under the same load, one host promoted 0.6 KB a request and
  * the next 3.8; without the flag, 0.8-1.8 KB in every run, and the young-generation GC's pauses
- * of a translated request went from 14-34 µs to 11-18 (bench/NOTES.md, fourteenth session).
+ * of a translated request went from 12-34 µs to 11-18 (bench/NOTES.md, fourteenth session).
  *
  * And with a young generation of up to 2 x 32 MB instead of 2 x 16: a request allocates 45-80 KB,
  * so at a few thousand a second the young generation fills every few tens of milliseconds, and

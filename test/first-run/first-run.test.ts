@@ -48,7 +48,7 @@ describe('the switchyard bin', () => {
     const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { bin?: unknown }> };
     expect(lock.packages.host!.bin).toEqual(host.bin);
     const file = join(root, 'host', bin);
-    // Node with the flags the gateway needs (see the file's comment), which NODE_OPTIONS cannot carry.
+    // Node with the flags the gateway needs (see the file's comment), two of which NODE_OPTIONS cannot carry.
     expect(readFileSync(file, 'utf8').split('\n', 1)[0]).toBe('#!/usr/bin/env -S node --no-memory-reducer --no-allocation-site-pretenuring --max-semi-space-size=32');
     expect(statSync(file).mode & 0o111, `${file} is executable`).not.toBe(0);
   });
