@@ -28,8 +28,8 @@ import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chatBody, responsesBody } from './body.js';
-import { type Endpoint, type Throughput, median, settle, summarise, throughput } from './measure.js';
-import { TURN, inTurns } from './paths.js';
+import { type Endpoint, type Throughput, inTurns, median, settle, summarise, throughput } from './measure.js';
+import { TURN } from './paths.js';
 import { type Child, HOST_KEY, startHost, startMock, startPassthrough } from './processes.js';
 
 const other = process.argv[2];

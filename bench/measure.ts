@@ -50,6 +50,21 @@ export class SequentialClient {
   }
 }
 
+/** `count` sequential request durations (µs) per endpoint, asked in turns of `turn`, after `warmup` unmeasured ones each. */
+export async function inTurns(endpoints: readonly Endpoint[], bodies: readonly string[], count: number, turn: number, warmup: number): Promise<number[][]> {
+  const clients = endpoints.map((endpoint) => new SequentialClient(endpoint));
+  try {
+    const samples = clients.map((): number[] => []);
+    for (const [k, client] of clients.entries()) await client.run(bodies[k]!, 0, warmup);
+    for (let done = 0; done < count; done += turn) {
+      for (const [k, client] of clients.entries()) samples[k]!.push(...(await client.run(bodies[k]!, Math.min(turn, count - done))));
+    }
+    return samples;
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+  }
+}
+
 /** `count` request durations (µs), one after another on one connection, after `warmup` unmeasured ones. */
 export async function sequential(target: Endpoint, body: string, count: number, warmup: number): Promise<number[]> {
   const client = new SequentialClient(target);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { anthropicBody, chatBody, responsesBody } from './body.js';
-import { type Endpoint, SequentialClient, type Throughput, median, sequential, settle, summarise, throughput } from './measure.js';
+import { type Endpoint, type Throughput, inTurns, median, sequential, settle, summarise, throughput } from './measure.js';
 import { type Child, HOST_KEY, rssMb, startHost, startRedisServer } from './processes.js';
 import type { PathResult } from './report.js';
 
@@ -192,21 +192,6 @@ export interface Plan {
  * path alike instead of on whichever was being asked.
  */
 export const TURN = 20;
-
-/** `count` sequential request durations (µs) per endpoint, asked in turns of `turn`, after `warmup` unmeasured ones each. */
-export async function inTurns(endpoints: readonly Endpoint[], bodies: readonly string[], count: number, turn: number, warmup: number): Promise<number[][]> {
-  const clients = endpoints.map((endpoint) => new SequentialClient(endpoint));
-  try {
-    const samples = clients.map((): number[] => []);
-    for (const [k, client] of clients.entries()) await client.run(bodies[k]!, 0, warmup);
-    for (let done = 0; done < count; done += turn) {
-      for (const [k, client] of clients.entries()) samples[k]!.push(...(await client.run(bodies[k]!, Math.min(turn, count - done))));
-    }
-    return samples;
-  } finally {
-    await Promise.all(clients.map((client) => client.close()));
-  }
-}
 
 /**
  * Measures every path in interleaved rounds (the order reversed every other round), so the
