@@ -7,9 +7,7 @@
  * CPU each serving process spent per request, medians over the rounds. A change too small to
  * see across two `npm run bench` runs on a noisy machine shows here, since both builds face the
  * same minutes.
- * The hosts' path: Chat Completions in and out (default); `--anthropic`, an Anthropic Messages
- * client to the OpenAI upstream; `--responses`, a Responses client to it; `--responses-anthropic`,
- * a Responses client to an Anthropic upstream. The pass-through always relays Chat Completions.
+ * The hosts' path is chosen as `bench/asked.ts` says; the pass-through always relays Chat Completions.
  * Each line also gives the best round (most req/s, least CPU per request): noise on a shared
  * machine only slows rounds down, so on a noisy one the best rounds compare better than medians.
  * With `--latency` a round is instead AB_COUNT requests per path one after another on one
@@ -27,7 +25,8 @@
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chatBody, responsesBody } from './body.js';
+import { askedPath } from './asked.js';
+import { chatBody } from './body.js';
 import { type Endpoint, type Throughput, inTurns, median, settle, summarise, throughput } from './measure.js';
 import { TURN } from './paths.js';
 import { type Child, HOST_KEY, startHost, startMock, startPassthrough } from './processes.js';
@@ -42,26 +41,6 @@ const COUNT = Number(process.env.AB_COUNT ?? 2000);
 const flag = (name: string) => process.argv.includes(name);
 const stream = flag('--stream');
 const latency = flag('--latency');
-
-/** The same request as an Anthropic Messages body (`system` and one user message). */
-function anthropicBody(model: string): string {
-  const chat = JSON.parse(chatBody(model, stream)) as { stream: boolean; messages: { content: string }[] };
-  return JSON.stringify({ model, max_tokens: 1024, stream: chat.stream, system: chat.messages[0]!.content, messages: [{ role: 'user', content: chat.messages[1]!.content }] });
-}
-
-/** What the hosts are asked: path, body and headers, and the providers they need besides the mock's OpenAI one. */
-function hostPath(mockUrl: string): { path: string; body: string; headers: Record<string, string>; providers?: unknown[] } {
-  if (flag('--anthropic')) return { path: '/v1/messages', body: anthropicBody('gpt-4.1'), headers: { 'anthropic-version': '2023-06-01' } };
-  if (flag('--responses')) return { path: '/v1/responses', body: responsesBody('gpt-4.1', stream), headers: {} };
-  if (flag('--responses-anthropic')) {
-    const providers = [
-      { name: 'openai', type: 'openai', baseUrl: `${mockUrl}/openai/v1`, apiKeys: ['bench-upstream'], models: ['gpt-4.1'] },
-      { name: 'anthropic', type: 'anthropic', baseUrl: `${mockUrl}/anthropic/v1`, apiKeys: ['bench-upstream-anthropic'], models: ['claude-sonnet-4-6'] },
-    ];
-    return { path: '/v1/responses', body: responsesBody('claude-sonnet-4-6', stream), headers: {}, providers };
-  }
-  return { path: '/v1/chat/completions', body: chatBody('gpt-4.1', stream), headers: {} };
-}
 
 /** A plugins dir with the no-op router or the no-op stream interceptor, when asked for one. */
 async function plugins(): Promise<string | undefined> {
@@ -78,7 +57,7 @@ type AbPath = [name: string, endpoint: Endpoint, body: string, pid: number];
 const mock = await startMock();
 const children: Child[] = [mock];
 try {
-  const asked = hostPath(mock.url);
+  const asked = askedPath(process.argv, mock.url);
   const providers = asked.providers && { providers: asked.providers };
   const extra = process.env.AB_EXTRA ? (JSON.parse(process.env.AB_EXTRA) as Record<string, unknown>) : undefined;
   const nodeArgs = process.env.AB_NODE_ARGS?.split(' ').filter(Boolean);

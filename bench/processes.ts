@@ -56,10 +56,11 @@ async function startScript(script: string, args: string[], flags: string[] = [])
 export const startMock = (chunkDelayMs = 0) => startScript('mock-server.ts', [String(chunkDelayMs)]);
 /**
  * The bare pass-through; `hop`: with one bare worker round trip per request. It runs with the
- * switchyard command's Node flags, so the floor and the hosts differ in their code only.
+ * switchyard command's Node flags, so the floor and the hosts differ in their code only;
+ * `nodeArgs` adds to them (`bench/profile.ts`'s profiler).
  */
-export const startPassthrough = async (upstreamBase: string, hop = false) =>
-  startScript('passthrough.ts', hop ? [upstreamBase, '--hop'] : [upstreamBase], await commandFlags());
+export const startPassthrough = async (upstreamBase: string, hop = false, nodeArgs: string[] = []) =>
+  startScript('passthrough.ts', hop ? [upstreamBase, '--hop'] : [upstreamBase], [...(await commandFlags()), ...nodeArgs]);
 
 export const HOST_KEY = 'bench-client-key';
 
