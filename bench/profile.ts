@@ -42,7 +42,7 @@ const PACKAGES: Record<string, string> = {
   'light-my-request': 'fastify',
   'fast-json-stringify': 'fastify',
   undici: 'undici',
-  zod: 'zod (validating the client request)',
+  zod: 'zod (validating requests, and events a stream decodes)',
   'secure-json-parse': 'JSON parse and stringify',
   pino: 'pino (logging)',
   'sonic-boom': 'pino (logging)',
@@ -59,12 +59,16 @@ function partOf({ functionName, url }: CallFrame): string | undefined {
   if (url === '' && WRITES.has(functionName)) return 'system calls: socket and file writes';
   if (url.startsWith('wasm://')) return 'undici'; // llhttp, undici's HTTP parser
   const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
-  if (pkg) return PACKAGES[pkg] ?? PACKAGES[pkg.split('/')[0]!] ?? (pkg.startsWith('@switchyard/') ? `@switchyard: ${pkg.slice(12)}` : 'other packages');
+  if (pkg) return PACKAGES[pkg] ?? PACKAGES[pkg.split('/')[0]!] ?? 'other packages';
   if (url.startsWith('node:')) return 'Node (http, net, streams, timers)';
   if (url.endsWith('/formats/json-body.js')) return 'JSON parse and stringify';
-  const host = /\/host\/dist\/([^/]+)\/(?:([^/]+)\/)?/.exec(url);
-  if (host) return host[1] === 'core' && host[2] === 'state' ? 'host: core/state (stored responses, shared state)' : `host: ${host[1]}`;
-  if (url.includes('/plugin-sdk/')) return '@switchyard: plugin-sdk';
+  const inHost = url.split('/host/dist/')[1];
+  if (inHost !== undefined) {
+    const [folder, sub] = inHost.split('/');
+    if (folder === 'core' && sub === 'state') return 'host: core/state (stored responses, shared state)';
+    return `host: ${sub === undefined ? folder!.replace(/\.js$/, '') : folder}`;
+  }
+  if (url.includes('/plugin-sdk/')) return 'plugin SDK';
   if (url.includes('/bench/')) return 'the pass-through\'s own code';
   return 'V8 builtins and unattributed';
 }
