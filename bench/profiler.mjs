@@ -20,7 +20,9 @@ await post('Profiler.setSamplingInterval', { interval: 100 });
 
 let written = 0;
 let running = false;
-process.on('SIGUSR2', async () => {
+
+/** Starts a profile, or stops the running one and writes it. */
+async function toggle() {
   running = !running;
   if (running) return void (await post('Profiler.start'));
   const { profile } = await post('Profiler.stop');
@@ -28,4 +30,7 @@ process.on('SIGUSR2', async () => {
   const file = join(dir, `${process.pid}-${written++}.cpuprofile`);
   writeFileSync(`${file}.part`, JSON.stringify(profile));
   renameSync(`${file}.part`, file);
-});
+}
+
+// A failed profile is the bench's to notice (no file comes); the profiled process goes on serving.
+process.on('SIGUSR2', () => toggle().catch((err) => process.stderr.write(`bench/profiler.mjs: ${err.message}\n`)));
