@@ -101,10 +101,15 @@ export interface Throughput {
  * ticks): `serve --workers` serves from children of the process the bench started.
  */
 async function cpuMs(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  let total = (Number(fields[11]) + Number(fields[12])) * 10;
+  let total = statCpuMs(await readFile(`/proc/${pid}/stat`, 'utf8'));
   for (const child of await childrenOf(pid)) total += await cpuMs(child).catch(() => 0);
   return total;
+}
+
+/** User + system CPU ms in the text of a `/proc/<pid>/stat` or `/proc/<pid>/task/<tid>/stat` (10 ms ticks). */
+export function statCpuMs(stat: string): number {
+  const fields = stat.split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function childrenOf(pid: number): Promise<number[]> {

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { askedPath } from './asked.js';
 import { chatBody } from './body.js';
-import { type Endpoint, settle, throughput } from './measure.js';
+import { type Endpoint, settle, statCpuMs, throughput } from './measure.js';
 import { HOST_KEY, startHost, startMock, startPassthrough } from './processes.js';
 
 const ROUNDS = Number(process.env.PROFILE_ROUNDS ?? 3);
@@ -88,15 +88,10 @@ function tally(profile: Profile, parts: Map<string, number>, functions: Map<stri
   }
 }
 
-/** CPU ms of each thread of `pid` so far (10 ms ticks), the main thread first. */
+/** CPU ms of each thread of `pid` so far, the main thread first; 0 for one that ended while being read. */
 async function threadsMs(pid: number): Promise<number[]> {
   const tasks = (await readdir(`/proc/${pid}/task`)).map(Number).sort((a, b) => (a === pid ? -1 : b === pid ? 1 : a - b));
-  return Promise.all(
-    tasks.map(async (tid) => {
-      const fields = (await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => ') ' + ' 0'.repeat(20))).split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    }),
-  );
+  return Promise.all(tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').then(statCpuMs, () => 0)));
 }
 
 interface Served {
@@ -163,10 +158,11 @@ function report([pass, host]: Served[]): void {
       .sort((a, b) => b[2] - b[1] - (a[2] - a[1]));
   const sum = (s: Served) => [...s.parts.values()].reduce((a, b) => a + b, 0) / s.requests;
   const f = (n: number) => n.toFixed(1);
+  const row = ([name, p, h]: readonly [string, number, number]) => `| ${name} | ${f(p)} | ${f(h)} | ${h >= p ? '+' : '−'}${f(Math.abs(h - p))} |`;
   const lines = [
     `| part (µs a ${unit}, main thread, self time) | pass-through | host | host − pass-through |`,
     '|---|---|---|---|',
-    ...rows((s) => s.parts).map(([name, p, h]) => `| ${name} | ${f(p)} | ${f(h)} | ${h >= p ? '+' : '−'}${f(Math.abs(h - p))} |`),
+    ...rows((s) => s.parts).map(row),
     `| **profiled, main thread** | ${f(sum(pass!))} | ${f(sum(host!))} | +${f(sum(host!) - sum(pass!))} |`,
     `| main thread, /proc | ${f((pass!.mainMs * 1000) / pass!.requests)} | ${f((host!.mainMs * 1000) / host!.requests)} | |`,
     `| other threads, /proc (the profiler's sampler, collector helpers, plugin workers) | ${f(((pass!.cpuMs - pass!.mainMs) * 1000) / pass!.requests)} | ${f(((host!.cpuMs - host!.mainMs) * 1000) / host!.requests)} | |`,
@@ -174,7 +170,7 @@ function report([pass, host]: Served[]): void {
   ];
   if (DETAIL) {
     lines.push('', `| function in a part matching "${DETAIL}" | pass-through | host | host − pass-through |`, '|---|---|---|---|');
-    for (const [name, p, h] of rows((s) => s.functions).slice(0, 30)) lines.push(`| ${name} | ${f(p)} | ${f(h)} | ${h >= p ? '+' : '−'}${f(Math.abs(h - p))} |`);
+    lines.push(...rows((s) => s.functions).slice(0, 30).map(row));
   }
   process.stdout.write(`${lines.join('\n')}\n\n${f(pass!.requests / ROUNDS / SECONDS)} and ${f(host!.requests / ROUNDS / SECONDS)} ${unit}s a second (pass-through, host), profiled.\n`);
 }

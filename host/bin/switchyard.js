@@ -29,10 +29,12 @@
  *
  * And with a young generation of up to 2 x 32 MB instead of 2 x 16: a request allocates 45-80 KB,
  * so at a few thousand a second the young generation fills every few tens of milliseconds, and
- * each young-generation GC copies the requests then in flight whatever its size. Twice the room,
- * half as many of them: the GC's pauses came to 6.4-6.9 µs a Chat Completions request against
- * 9.1-10.2, and 9.0-9.3 against 13.0-17.5 for Responses to an Anthropic upstream. The price: up to
- * 32 MB more RSS a process under load (bench/NOTES.md, fourteenth session).
+ * each young-generation GC copies the requests then in flight. Twice the room, half as many of
+ * them: the GC's pauses came to 6.4-6.9 µs a Chat Completions request against 9.1-10.2, and
+ * 9.0-9.3 against 13.0-17.5 for Responses to an Anthropic upstream. The price: up to 32 MB more
+ * RSS a process under load (bench/NOTES.md, fourteenth session). 64 MB bought nothing more: each
+ * GC then also copies what the requests since the last one keep for a while (decision traces,
+ * stored responses' entries), which grows with the room (fifteenth session).
  *
  * NODE_OPTIONS takes neither of the first two flags; without this file run
  * `node --no-memory-reducer --no-allocation-site-pretenuring --max-semi-space-size=32 host/dist/cli/main.js`.
