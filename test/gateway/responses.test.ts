@@ -5,6 +5,8 @@
  * conversations (`previous_response_id`, GET, DELETE, owned by the client key), a cut stream
  * ending with `response.failed`, and input token counts.
  */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, type TestHost, mockProviders, startHost } from '../helpers/host.js';
@@ -163,6 +165,27 @@ describe('stored conversations', () => {
       expect(JSON.stringify(served.body)).toContain('Remember the word teal.');
     } finally {
       await twoKeys.close();
+    }
+  });
+
+  it('a conversation goes on after a restart: its first turn kept as the client sent it, a continued one with its history', async () => {
+    const own = await startHost({ providers: mockProviders(mock) });
+    try {
+      const api = () => new OpenAI({ baseURL: `${own.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
+      const first = await api().responses.create({ model: 'gpt-4.1', instructions: 'Be brief.', input: 'My name is Ada.' });
+      const second = await api().responses.create({ model: 'gpt-4.1', previous_response_id: first.id, input: 'I live in Paris.' });
+      await own.restart();
+      await api().responses.create({ model: 'gpt-4.1', previous_response_id: second.id, input: 'Where do I live?' });
+      const sent = JSON.stringify(mock.requests.at(-1)!.body);
+      for (const turn of ['My name is Ada.', first.output_text, 'I live in Paris.', second.output_text, 'Where do I live?']) expect(sent).toContain(turn);
+      // Its instructions are not carried over.
+      expect(sent).not.toContain('Be brief.');
+      const folder = join(own.dir, 'auths', 'responses');
+      const lines = (await Promise.all((await readdir(folder)).map((name) => readFile(join(folder, name), 'utf8')))).join('').trimEnd().split('\n');
+      expect(lines.find((line) => line.includes(first.id))).toMatch(/"request":\{.*"instructions":"Be brief\."/);
+      expect(lines.find((line) => line.includes(`"id":"${second.id}"`))).toContain('"input":[');
+    } finally {
+      await own.close();
     }
   });
 

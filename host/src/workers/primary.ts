@@ -13,6 +13,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { FileConversationStore } from '../core/state/conversations.js';
 import { MemoryStateStore } from '../core/state/memory-store.js';
 import { StatePrimary } from '../core/state/workers/primary.js';
+import { responsesConversation } from '../formats/openai-responses/conversation.js';
 import { ClusterMetrics, type MetricsReport } from '../metrics/cluster.js';
 import { type PrimaryToWorker, type WorkerToPrimary, isWorkerMessage } from './messages.js';
 
@@ -63,7 +64,7 @@ async function openShared(dir: string, log: FastifyBaseLogger): Promise<StatePri
       flushDelayMs: 1000,
       onError: (err) => log.warn({ reason: err.message }, 'credential state could not be restored or saved'),
     }),
-    FileConversationStore.open({ dir: join(dir, 'responses'), onError: (err) => log.warn({ reason: err.message }, 'stored response could not be read or saved') }),
+    FileConversationStore.open({ dir: join(dir, 'responses'), inputOf: responsesConversation.inputOf, onError: (err) => log.warn({ reason: err.message }, 'stored response could not be read or saved') }),
   ]);
   return { store, conversations };
 }

@@ -2,7 +2,8 @@ import { readdirSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { responsesConversation } from '../../formats/openai-responses/conversation.js';
 import { FileConversationStore, type StoredResponse } from './conversations.js';
 import { ResponseLog } from './response-log.js';
 
@@ -109,8 +110,8 @@ describe('FileConversationStore', () => {
     const stored = (id: string): StoredResponse => ({ id, owner: 'key:abcd1234', expiresAt, input: [], output, response: served(id) });
     const first = await FileConversationStore.open({ dir });
     // As an upstream may have written it: spaced, and in the second case pretty-printed.
-    first.put(stored('resp_flat'), () => '{"id": "resp_flat", "object": "response", "output": []}');
-    first.put(stored('resp_pretty'), () => JSON.stringify(served('resp_pretty'), null, 2));
+    first.put(stored('resp_flat'), { response: () => '{"id": "resp_flat", "object": "response", "output": []}' });
+    first.put(stored('resp_pretty'), { response: () => JSON.stringify(served('resp_pretty'), null, 2) });
     await first.close();
     const [segment] = await segments(dir);
     expect(segment).toContain('"response":{"id": "resp_flat", "object": "response", "output": []}}');
@@ -118,6 +119,57 @@ describe('FileConversationStore', () => {
     const second = await FileConversationStore.open({ dir });
     expect(await second.get('resp_flat')).toEqual(stored('resp_flat'));
     expect(await second.get('resp_pretty')).toEqual(stored('resp_pretty'));
+  });
+
+  it("writes the client's request text in place of the input when it can read the input back from it", async () => {
+    const dir = await folder();
+    const expiresAt = Date.now() + 60_000;
+    const output = [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'ok' }] }];
+    const stored = (id: string, input: unknown[]): StoredResponse => ({ id, owner: 'key:abcd1234', expiresAt, input, output, response: { id, object: 'response', output } });
+    const asked = '{"model": "m", "instructions": "be brief", "input": "the question"}';
+    const items = [{ type: 'message', role: 'user', content: 'the question' }];
+    const first = await FileConversationStore.open({ dir, inputOf: responsesConversation.inputOf });
+    first.put(stored('resp_asked', items), { request: () => asked });
+    // With a byte-order mark, as a client may send it; pretty-printed, when the input is serialised instead.
+    first.put(stored('resp_marked', items), { request: () => `\ufeff${asked}` });
+    first.put(stored('resp_pretty', items), { request: () => JSON.stringify(JSON.parse(asked), null, 2) });
+    await first.close();
+    const lines = (await segments(dir))[0]!.trimEnd().split('\n');
+    expect(lines[0]).toContain(`"request":${asked}`);
+    expect(lines[0]).not.toContain('"input":[');
+    expect(lines[2]).toContain('"input":[{"type":"message"');
+    const second = await FileConversationStore.open({ dir, inputOf: responsesConversation.inputOf });
+    expect(await second.get('resp_asked')).toEqual(stored('resp_asked', items));
+    expect(await second.get('resp_pretty')).toEqual(stored('resp_pretty', items));
+    expect(await second.get('resp_marked')).toEqual(stored('resp_marked', items));
+    await second.close();
+    // A store that cannot read a request back never writes one, and reports a line holding one as unreadable.
+    const errors: string[] = [];
+    const blind = await FileConversationStore.open({ dir, onError: (e) => errors.push(e.message) });
+    blind.put(stored('resp_blind', items), { request: () => asked });
+    expect(await blind.get('resp_asked')).toBeUndefined();
+    expect(errors.join()).toContain('resp_asked');
+    await blind.close();
+    expect((await segments(dir)).at(-1)).toContain('"id":"resp_blind","expiresAt":');
+    expect((await segments(dir)).at(-1)!.split('resp_blind')[1]).toContain('"input":[');
+  });
+
+  it('appends the lines of several turns in one write, and never writes one deleted while it waited', async () => {
+    const dir = await folder();
+    const store = await FileConversationStore.open({ dir });
+    store.put(entry('resp_first', Date.now() + 60_000));
+    await new Promise((resolve) => setImmediate(resolve));
+    store.put(entry('resp_second', Date.now() + 60_000));
+    store.put(entry('resp_dropped', Date.now() + 60_000));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Both turns' lines wait in memory, readable.
+    expect(readdirSync(dir)).toEqual([]);
+    expect((await store.get('resp_first'))?.id).toBe('resp_first');
+    expect(await store.delete('resp_dropped')).toBe(true);
+    await vi.waitFor(() => expect(readdirSync(dir)).toHaveLength(1), { timeout: 2000, interval: 5 });
+    const ids = (await segments(dir))[0]!.trimEnd().split('\n').map((line) => (JSON.parse(line) as { id: string }).id);
+    expect(ids).toEqual(['resp_first', 'resp_second']);
+    await store.close();
   });
 
   it('erases a deleted response from the disk at once', async () => {

@@ -3,8 +3,8 @@
  * each response the host served with `store` not false, with the input it answered (its own
  * history expanded) and its output, owned by the client that made it, kept for `responses.ttl`.
  * The default store keeps the newest lines in memory (`line-ring.ts`) and every one on disk
- * under `authDir/responses/` (see `response-log.ts`), appended at the end of the event-loop turn
- * that put it, so they survive restarts without one large file being rewritten per response.
+ * under `authDir/responses/` (see `response-log.ts`), appended in batches a few milliseconds
+ * apart, so they survive restarts without one large file being rewritten per response.
  *
  * @module
  */
@@ -30,15 +30,26 @@ export interface StoredResponse {
   response: unknown;
 }
 
+/**
+ * JSON texts a store may write, by the end of the turn of the put, instead of serialising a
+ * response's parts again: text the host already has, as it was sent or received.
+ */
+export interface StoredTexts {
+  /** The text of `entry.response`, the answer as it was served. */
+  response?: () => string;
+  /**
+   * The text of the client's request, when `entry.input` is that request's input as read by
+   * the store's `inputOf` (a request that continued nothing; one whose history was expanded
+   * has no such text).
+   */
+  request?: () => string;
+}
+
 export interface ConversationStore {
   /** The response with `id`, unless unknown, expired or deleted. */
   get(id: string): Promise<StoredResponse | undefined>;
-  /**
-   * Keeps a response; persisting happens in the background. `responseJson`, when given, is the
-   * JSON text of `entry.response` (the answer as it was served): a store may use it, by the end
-   * of the turn, instead of serialising the response again.
-   */
-  put(entry: StoredResponse, responseJson?: () => string): void;
+  /** Keeps a response; persisting happens in the background, from `texts` where they serve. */
+  put(entry: StoredResponse, texts?: StoredTexts): void;
   /** Forgets a response; false when there was none. */
   delete(id: string): Promise<boolean>;
   /** Waits for pending writes. */
@@ -63,6 +74,12 @@ export function isResponseId(id: string): boolean {
 }
 /** Bytes of the newest responses' lines kept in memory by default (see `line-ring.ts`). */
 const MEMORY_BYTES = 8 * 1024 * 1024;
+/**
+ * How long lines wait in memory to be appended together. A write system call costs ~5 µs
+ * however short and more under load, against ~0.5 µs a KB; one a turn was one for every one or
+ * two responses. A crash loses what waits; a close writes it.
+ */
+const APPEND_DELAY_MS = 10;
 /** How often the files of expired responses are looked for. */
 const SWEEP_MS = 60_000;
 
@@ -74,6 +91,13 @@ export interface FileConversationStoreOptions {
   now?: () => number;
   /** Reports a failed write or an unreadable line; the store carries on. */
   onError?: (err: Error) => void;
+  /**
+   * A stored request's input, read from the request's value. Given, a response put with its
+   * request's text keeps that text, whose input is read back with this, instead of serialising
+   * the input again (the request's other members, an agent's tools and instructions among them,
+   * go on the line too).
+   */
+  inputOf?: (request: Record<string, unknown>) => unknown[];
 }
 
 /** {@link ConversationStore} in memory (bounded) over a {@link ResponseLog}. */
@@ -88,7 +112,12 @@ export class FileConversationStore implements ConversationStore {
    */
   #unwritten = new Map<string, Unwritten>();
   #flush: NodeJS.Immediate | undefined;
+  /** Lines in memory not yet appended to the log, oldest first, and their bytes. */
+  #unappended: LogLine[] = [];
+  #unappendedBytes = 0;
+  #append: NodeJS.Timeout | undefined;
   readonly #log: ResponseLog | undefined;
+  readonly #inputOf: ((request: Record<string, unknown>) => unknown[]) | undefined;
   readonly #reads = new Set<Promise<unknown>>();
   readonly #sweeper: NodeJS.Timeout | undefined;
   readonly #now: () => number;
@@ -99,6 +128,7 @@ export class FileConversationStore implements ConversationStore {
     this.#memory = new LineRing(options.memoryBytes ?? MEMORY_BYTES);
     this.#now = options.now ?? Date.now;
     this.#onError = options.onError ?? (() => {});
+    this.#inputOf = options.inputOf;
     if (log) this.#sweeper = setInterval(() => void log.sweep(this.#now()), SWEEP_MS).unref();
   }
 
@@ -129,11 +159,11 @@ export class FileConversationStore implements ConversationStore {
     return entry;
   }
 
-  put(entry: StoredResponse, responseJson?: () => string): void {
+  put(entry: StoredResponse, texts?: StoredTexts): void {
     if (!isResponseId(entry.id)) return;
     // Its line replaces an older one of the same id when written; until then a read finds it here first.
     this.#unwritten.delete(entry.id);
-    this.#unwritten.set(entry.id, { entry, responseJson });
+    this.#unwritten.set(entry.id, { entry, texts });
     this.#flush ??= setImmediate(() => this.#writeAll());
   }
 
@@ -142,6 +172,7 @@ export class FileConversationStore implements ConversationStore {
     // Out of both, so a response deleted before its turn ended is never written.
     const inMemory = this.#memory.delete(id);
     const unwritten = this.#unwritten.delete(id);
+    this.#forgetUnappended(id);
     const onDisk = this.#log?.has(id, this.#now()) ?? false;
     this.#log?.erase(id);
     return inMemory || unwritten || onDisk;
@@ -149,16 +180,16 @@ export class FileConversationStore implements ConversationStore {
 
   async close(): Promise<void> {
     this.#writeAll();
+    this.#appendAll();
     clearInterval(this.#sweeper);
     while (this.#reads.size > 0) await Promise.all(this.#reads);
     this.#log?.close();
   }
 
   /**
-   * Makes the lines of the responses put during this event-loop turn, keeps them in memory and
-   * appends them in one write. Synchronously: promise-based file operations cost a thread-pool
-   * round trip each (~150 µs of CPU a response), the write's system call ~9 µs a batch, and a
-   * batch holds at most the answers of one turn.
+   * Makes the lines of the responses put during this event-loop turn and keeps them in memory,
+   * to be appended within {@link APPEND_DELAY_MS}. Appending is synchronous: promise-based file
+   * operations cost a thread-pool round trip each (~150 µs of CPU a response).
    */
   #writeAll(): void {
     clearImmediate(this.#flush);
@@ -166,21 +197,53 @@ export class FileConversationStore implements ConversationStore {
     if (this.#unwritten.size === 0) return;
     const unwritten = this.#unwritten;
     this.#unwritten = new Map();
-    const now = this.#now();
-    let lines: LogLine[] = [];
-    let pending = 0;
-    for (const { entry, responseJson } of unwritten.values()) {
-      const bytes = this.#memory.put(entry.id, ResponseLog.line(entry.id, entry.expiresAt, members(entry, responseJson)));
-      lines.push({ id: entry.id, expiresAt: entry.expiresAt, bytes });
-      pending += bytes.length;
-      // The ring's views outlive half a ring of lines put after them: a larger batch goes in parts.
-      if (pending >= this.#memory.capacity / 4) {
-        this.#log?.append(lines, now);
-        lines = [];
-        pending = 0;
-      }
+    for (const { entry, texts } of unwritten.values()) {
+      const bytes = this.#memory.put(entry.id, ResponseLog.line(entry.id, entry.expiresAt, this.#members(entry, texts)));
+      if (!this.#log) continue;
+      this.#unappended.push({ id: entry.id, expiresAt: entry.expiresAt, bytes });
+      this.#unappendedBytes += bytes.length;
+      // The ring's views outlive half a ring of lines put after them: a larger batch goes at once, in parts.
+      if (this.#unappendedBytes >= this.#memory.capacity / 4) this.#appendAll();
     }
-    this.#log?.append(lines, now);
+    if (this.#unappended.length > 0) this.#append ??= setTimeout(() => this.#appendAll(), APPEND_DELAY_MS);
+  }
+
+  /** Appends the lines waiting in memory, in one write. */
+  #appendAll(): void {
+    clearTimeout(this.#append);
+    this.#append = undefined;
+    const lines = this.#unappended;
+    this.#unappended = [];
+    this.#unappendedBytes = 0;
+    this.#log?.append(lines, this.#now());
+  }
+
+  /** Drops the waiting line of a deleted response, so it never reaches the disk. */
+  #forgetUnappended(id: string): void {
+    const at = this.#unappended.findIndex((line) => line.id === id);
+    if (at < 0) return;
+    this.#unappendedBytes -= this.#unappended[at]!.bytes.length;
+    this.#unappended.splice(at, 1);
+  }
+
+  /**
+   * A stored response's members after its id and expiry, as its line holds them:
+   * - its input, or the text of the request it was read from when the store can read it back
+   *   (see {@link StoredTexts.request});
+   * - its output, unless it is the response's own (always, for what the host stores): it would
+   *   be written twice, and reading the line takes it back from the response;
+   * - the response, as the text it was served as when there is one.
+   * A text is used only when it fits on a line (an upstream's own bytes may be pretty-printed).
+   */
+  #members(entry: StoredResponse, texts: StoredTexts | undefined): string {
+    const own = (entry.response as { output?: unknown } | null)?.output === entry.output;
+    const request = this.#inputOf && own ? oneLine(texts?.request?.()) : undefined;
+    const head =
+      request !== undefined
+        ? `"owner":${JSON.stringify(entry.owner)},"request":${request}`
+        : JSON.stringify(own ? { owner: entry.owner, input: entry.input } : { owner: entry.owner, input: entry.input, output: entry.output }).slice(1, -1);
+    const response = oneLine(texts?.response?.()) ?? JSON.stringify(entry.response) ?? 'null';
+    return `${head},"response":${response}`;
   }
 
   /** The response of a line kept in memory. */
@@ -199,10 +262,19 @@ export class FileConversationStore implements ConversationStore {
 
   /** A line's value as a stored response; undefined (reported) when it is not one. */
   #entry(id: string, value: unknown): StoredResponse | undefined {
-    const parsed = storedSchema.safeParse(withOutput(value));
+    const parsed = storedSchema.safeParse(this.#whole(value));
     if (parsed.success) return parsed.data as StoredResponse;
     this.#onError(new Error(`ignoring unreadable stored response ${id}: ${parsed.error.message}`));
     return undefined;
+  }
+
+  /** A line read back, with its input read from its request and its output taken from its response where the line left them out. */
+  #whole(value: unknown): unknown {
+    const line = value as { input?: unknown; output?: unknown; request?: unknown; response?: { output?: unknown } } | null;
+    if (line === null || typeof line !== 'object') return value;
+    const request = line.request;
+    const input = line.input === undefined && request !== null && typeof request === 'object' ? this.#inputOf?.(request as Record<string, unknown>) : line.input;
+    return { ...line, input, output: line.output === undefined ? line.response?.output : line.output };
   }
 
   /** Moves the responses of the one-file-each layout into the log (the live ones) and removes their files. */
@@ -225,29 +297,17 @@ export class FileConversationStore implements ConversationStore {
   }
 }
 
-/** A response put and not yet written, with its served JSON text when the caller had it. */
+/** A response put and not yet written, with the texts the caller had. */
 interface Unwritten {
   entry: StoredResponse;
-  responseJson?: () => string;
+  texts?: StoredTexts;
 }
 
 /**
- * A stored response's members after its id and expiry, as its line holds them. Its output is
- * left out when it is the response's own (always, for what the host stores): it would be written
- * twice, and reading the line takes it back from the response. The response is the text it was
- * served as, when there is one that fits on a line (an upstream's own bytes may be pretty-printed).
+ * `text` as a line can hold it: none when it holds a newline, and without the byte-order mark a
+ * client may send before its JSON (fastify's parser skips it; `JSON.parse` does not).
  */
-function members(entry: StoredResponse, responseJson?: () => string): string {
-  const own = (entry.response as { output?: unknown } | null)?.output === entry.output;
-  const head = JSON.stringify(own ? { owner: entry.owner, input: entry.input } : { owner: entry.owner, input: entry.input, output: entry.output });
-  let response = responseJson?.();
-  if (response === undefined || response.includes('\n')) response = JSON.stringify(entry.response) ?? 'null';
-  return `${head.slice(1, -1)},"response":${response}`;
-}
-
-/** A line read back, with its output taken from its response when the line left it out. */
-function withOutput(value: unknown): unknown {
-  const line = value as { output?: unknown; response?: { output?: unknown } } | null;
-  if (line === null || typeof line !== 'object' || line.output !== undefined) return value;
-  return { ...line, output: line.response?.output };
+function oneLine(text: string | undefined): string | undefined {
+  if (text === undefined || text.includes('\n')) return undefined;
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

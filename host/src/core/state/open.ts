@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
+import { responsesConversation } from '../../formats/openai-responses/conversation.js';
 import { type ConversationStore, FileConversationStore } from './conversations.js';
 import { MemoryStateStore } from './memory-store.js';
 import type { StateBackend } from './replica/backend.js';
@@ -52,6 +53,7 @@ export async function openStores(config: Pick<Config, 'authDir' | 'state'>, opti
     options.workersConversations ??
     (await FileConversationStore.open({
       dir: join(config.authDir, 'responses'),
+      inputOf: responsesConversation.inputOf,
       onError: warn('stored response could not be read or saved'),
     }));
   // The workers of one machine share authDir: refreshes are coordinated through it.

@@ -33,10 +33,13 @@ export function recordConversation(rt: Runtime, input: PipelineInput, dialect: C
   const store = rt.conversations;
   const body = input.body.value as Record<string, unknown>;
   if (!store || !dialect.stores(body)) return result;
-  const keep = (answer: unknown, json?: () => string) => {
+  const keep = (answer: unknown, response?: () => string) => {
     const of = dialect.answerOf(answer);
     if (!of) return;
-    store.put({ id: of.id, owner: input.client, expiresAt: Date.now() + rt.config.responses.ttl, input: dialect.inputOf(body), output: of.output, response: answer }, json);
+    // The client's bytes (or a serialisation already made) hold the input: the store may write them instead of the input.
+    const request = input.body.hasText ? () => input.body.text : undefined;
+    const entry = { id: of.id, owner: input.client, expiresAt: Date.now() + rt.config.responses.ttl, input: dialect.inputOf(body), output: of.output, response: answer };
+    store.put(entry, { response, request });
   };
   if (result.kind === 'json') {
     // Its text is made once, to serve it; the store writes that text instead of making its own.
