@@ -44,11 +44,15 @@ describe('LineRing', () => {
     expect(Buffer.from(view).equals(copy)).toBe(true);
   });
 
-  it('does not keep a line longer than a quarter of the ring, and returns its bytes all the same', () => {
+  it('does not keep a line longer than a quarter of the ring, and returns its bytes all the same; keeps one up to that', () => {
     const ring = new LineRing(1000);
     const long = text('long', 400);
     expect(Buffer.from(ring.put('long', long)).toString()).toBe(`${long}\n`);
     expect(ring.get('long')).toBeUndefined();
+    // Measured when its worst case (3 bytes a character) would not fit: 240 ASCII bytes do.
+    const ascii = `{"pad":"${'a'.repeat(230)}"}`;
+    expect(ring.put('ascii', ascii)).toHaveLength(ascii.length + 1);
+    expect(ring.get('ascii')).toBe(ascii);
   });
 
   it('forgets a line on delete and when its id is put again', () => {

@@ -46,20 +46,23 @@ export class LineRing {
    */
   put(id: string, text: string): Buffer {
     this.#lines.delete(id);
-    const length = Buffer.byteLength(text) + 1;
-    if (length > this.capacity / 4) {
-      const own = Buffer.allocUnsafe(length);
+    // UTF-8 takes at most 3 bytes a UTF-16 unit: room for that is room enough, and a line that
+    // surely fits is encoded straight into the ring, never measured first (~0.8 µs for 5 KB).
+    const most = text.length * 3 + 1;
+    const room = most <= this.capacity / 4 ? most : Buffer.byteLength(text) + 1;
+    if (room > this.capacity / 4) {
+      const own = Buffer.allocUnsafe(room);
       own.write(text);
-      own[length - 1] = NEWLINE;
+      own[room - 1] = NEWLINE;
       return own;
     }
     let offset = this.#total % this.capacity;
-    if (offset + length > this.capacity) {
+    if (offset + room > this.capacity) {
       // A line is never split: the rest of this lap goes unused.
       this.#total += this.capacity - offset;
       offset = 0;
     }
-    this.#ring.write(text, offset);
+    const length = this.#ring.write(text, offset) + 1;
     this.#ring[offset + length - 1] = NEWLINE;
     this.#lines.set(id, { at: this.#total, length });
     this.#order.push(id);
