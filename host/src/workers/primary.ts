@@ -10,7 +10,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import { FileConversationStore } from '../core/state/conversations.js';
+import { FileConversationStore } from '../core/state/file-conversations.js';
 import { MemoryStateStore } from '../core/state/memory-store.js';
 import { StatePrimary } from '../core/state/workers/primary.js';
 import { responsesConversation } from '../formats/openai-responses/conversation.js';

@@ -9,7 +9,8 @@
 import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { responsesConversation } from '../../formats/openai-responses/conversation.js';
-import { type ConversationStore, FileConversationStore } from './conversations.js';
+import type { ConversationStore } from './conversations.js';
+import { FileConversationStore } from './file-conversations.js';
 import { MemoryStateStore } from './memory-store.js';
 import type { StateBackend } from './replica/backend.js';
 import { ReplicatedStateStore } from './replica/replicated-store.js';

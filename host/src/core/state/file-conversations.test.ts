@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { responsesConversation } from '../../formats/openai-responses/conversation.js';
-import { FileConversationStore, type StoredResponse } from './conversations.js';
+import type { StoredResponse } from './conversations.js';
+import { FileConversationStore } from './file-conversations.js';
 import { ResponseLog } from './response-log.js';
 
 const dirs: string[] = [];
