@@ -45,7 +45,7 @@ export class FileConversationStore implements ConversationStore {
   /** The lines of the newest responses written, parsed again when read (see `line-ring.ts` for why bytes). */
   readonly #memory: LineRing;
   /**
-   * Responses put since the last flush, by id, to be appended at the end of this event-loop turn.
+   * Responses put since the last flush, by id, to be made into lines at the end of this event-loop turn.
    * A new `Map` each turn, never a cleared one: a long-lived `Map` that is cleared keeps its old
    * table, entries and all, and a young-generation GC then keeps those entries alive (see
    * `http/live-set.ts`).
