@@ -13,7 +13,7 @@
  */
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { askedPath } from './asked.js';
 import { chatBody } from './body.js';
 import { type Endpoint, settle, statCpuMs, throughput } from './measure.js';
@@ -135,7 +135,7 @@ try {
       s.cpuMs += after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0);
       s.mainMs += after[0]! - before[0]!;
       const file = join(dir, `${s.pid}-${round}.cpuprofile`);
-      for (let i = 0; !(await readdir(dir)).includes(`${s.pid}-${round}.cpuprofile`); i++) {
+      for (let i = 0; !(await readdir(dir)).includes(basename(file)); i++) {
         if (i > 200) throw new Error(`${s.name}: no profile written`);
         await new Promise((r) => setTimeout(r, 50));
       }

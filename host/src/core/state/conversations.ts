@@ -34,9 +34,9 @@ export interface StoredTexts {
   /** The text of `entry.response`, the answer as it was served. */
   response?: () => string;
   /**
-   * The text of the client's request, when `entry.input` is that request's input as read by
-   * the store's `inputOf` (a request that continued nothing; one whose history was expanded
-   * has no such text).
+   * The JSON text of the request `entry.input` was read from, as the store's `inputOf` reads it:
+   * the client's bytes for a request that continued nothing; for one whose history was
+   * expanded, only a serialisation already made for its upstream.
    */
   request?: () => string;
 }
